@@ -1,0 +1,68 @@
+import { IsNull, type DataSource } from 'typeorm';
+import type { Logger } from '../config/logger';
+import { ApiToken } from '../entities/api-token.entity';
+import { Role } from '../entities/enums';
+import { Kiosk } from '../entities/kiosk.entity';
+import { AppError, ErrorCode } from '../errors/app-error';
+import { requireText } from '../util/validate';
+import type { Principal } from './principal';
+import { generateToken, hashToken } from './tokens';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Bearer tokens: issuing, bootstrapping the first admin, and resolving a
+ * request's Authorization header to a Principal. A token is looked up by its
+ * hash, so the secret itself is never compared or stored.
+ */
+export class AuthService {
+  constructor(private readonly db: DataSource, private readonly logger: Logger) {}
+
+  /** undefined header: anonymous. A malformed, unknown or revoked token is refused, never downgraded. */
+  async authenticate(authorization: string | undefined): Promise<Principal | null> {
+    if (authorization === undefined || authorization.trim() === '') return null;
+    const match = BEARER.exec(authorization);
+    if (!match) throw new AppError(ErrorCode.INVALID_TOKEN, 'The Authorization header must be "Bearer <token>"');
+    const hash = hashToken(match[1]);
+    if (match[1].startsWith('par_k_')) {
+      const kiosk = await this.db.getRepository(Kiosk).findOne({ where: { tokenHash: hash } });
+      if (!kiosk) throw new AppError(ErrorCode.INVALID_TOKEN, 'The token is not valid');
+      if (!kiosk.active) throw new AppError(ErrorCode.KIOSK_REVOKED, `Kiosk ${kiosk.id} has been revoked (KIOSK_REVOKED)`);
+      return { kind: 'kiosk', role: Role.KIOSK, name: kiosk.label, kioskId: kiosk.id, unitId: kiosk.unitId };
+    }
+    const token = await this.db.getRepository(ApiToken).findOne({ where: { tokenHash: hash, revokedAt: IsNull() } });
+    if (!token || token.role === Role.KIOSK) throw new AppError(ErrorCode.INVALID_TOKEN, 'The token is not valid');
+    return { kind: 'token', role: token.role, name: token.name, tokenId: token.id };
+  }
+
+  /** Issues a token for a person or system; the secret is returned once and never stored. */
+  async issueToken(role: Role, rawName: string): Promise<string> {
+    if (role === Role.KIOSK) {
+      throw new AppError(ErrorCode.INVALID_INPUT, 'input.role KIOSK is not issued here: register the kiosk with registerKiosk', 'input.role');
+    }
+    const name = requireText('input.name', rawName, 100);
+    const token = generateToken('par_a');
+    await this.db.getRepository(ApiToken).insert({ role, name, tokenHash: hashToken(token) });
+    return token;
+  }
+
+  /**
+   * ADMIN_TOKEN set: make sure it is accepted. Unset: if no admin token
+   * exists yet, generate one and return it so that it is printed once.
+   */
+  async bootstrapAdmin(adminToken: string | undefined): Promise<string | undefined> {
+    const repo = this.db.getRepository(ApiToken);
+    if (adminToken) {
+      const hash = hashToken(adminToken);
+      await repo.createQueryBuilder().insert().values({ role: Role.ADMIN, name: 'admin', tokenHash: hash })
+        .orIgnore().execute();
+      return undefined;
+    }
+    const existing = await repo.count({ where: { role: Role.ADMIN, revokedAt: IsNull() } });
+    if (existing > 0) return undefined;
+    const token = generateToken('par_a');
+    await repo.insert({ role: Role.ADMIN, name: 'admin', tokenHash: hashToken(token) });
+    this.logger.info('generated the first admin token');
+    return token;
+  }
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { entities } from '../entities';
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  applicationName?: string;
+}
+
+/** Migrations are compiled alongside the sources: .ts under ts-node/jest, .js under dist. */
+const migrationsGlob = path.join(__dirname, '..', '..', 'migrations', `*.${__filename.endsWith('.ts') ? 'ts' : 'js'}`);
+
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities,
+    migrations: [migrationsGlob],
+    migrationsTableName: 'schema_migration',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    applicationName: options.applicationName ?? 'par-index',
+    poolSize: options.poolSize ?? 10,
+    connectTimeoutMS: options.connectTimeoutMs ?? 5000,
+    extra: {
+      statement_timeout: options.statementTimeoutMs ?? 15000,
+      idle_in_transaction_session_timeout: 60000,
+      idleTimeoutMillis: 30000,
+    },
+  });
+}
+
+/** The TypeORM CLI's data source (migration:generate, the drift check): DATABASE_URL is required. */
+const cliUrl = process.env.DATABASE_URL;
+export default createDataSource({ url: cliUrl ?? 'postgresql://postgres@127.0.0.1:5432/postgres' });

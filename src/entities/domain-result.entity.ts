@@ -1,0 +1,43 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Criterion } from './criterion.entity';
+import { Cycle } from './cycle.entity';
+import { Unit } from './unit.entity';
+
+/** A unit's index for one domain of a cycle, with its rank among the cycle's units. */
+@Entity({ name: 'domain_result' })
+@Index('ix_domain_result_rank', ['domainId', 'rank'])
+export class DomainResult {
+  @PrimaryColumn('int', { name: 'cycle_id' })
+  cycleId: number;
+
+  @ManyToOne(() => Cycle, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'cycle_id', foreignKeyConstraintName: 'fk_domain_result_cycle' })
+  cycle?: Cycle;
+
+  @PrimaryColumn('int', { name: 'unit_id' })
+  unitId: number;
+
+  @ManyToOne(() => Unit, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'unit_id', foreignKeyConstraintName: 'fk_domain_result_unit' })
+  unit?: Unit;
+
+  @PrimaryColumn('int', { name: 'domain_id' })
+  domainId: number;
+
+  @ManyToOne(() => Criterion, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'domain_id', foreignKeyConstraintName: 'fk_domain_result_domain' })
+  domain?: Criterion;
+
+  /** Null when no leaf of the domain applies to the unit. */
+  @Column('numeric', { name: 'score', precision: 5, scale: 2, nullable: true })
+  score: string | null;
+
+  @Column('numeric', { name: 'earned_points' })
+  earnedPoints: string;
+
+  @Column('numeric', { name: 'max_points' })
+  maxPoints: string;
+
+  @Column('int', { name: 'rank', nullable: true })
+  rank: number | null;
+}

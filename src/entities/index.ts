@@ -1,0 +1,24 @@
+import { ApiToken } from './api-token.entity';
+import { Band } from './band.entity';
+import { CriterionQuestion } from './criterion-question.entity';
+import { Criterion } from './criterion.entity';
+import { Cycle } from './cycle.entity';
+import { DomainResult } from './domain-result.entity';
+import { ExpertScore } from './expert-score.entity';
+import { IndexResult } from './index-result.entity';
+import { Kiosk } from './kiosk.entity';
+import { Question } from './question.entity';
+import { ScoreAdjustment } from './score-adjustment.entity';
+import { SurveyAnswer } from './survey-answer.entity';
+import { SurveyResponse } from './survey-response.entity';
+import { Unit } from './unit.entity';
+
+export {
+  ApiToken, Band, Criterion, CriterionQuestion, Cycle, DomainResult, ExpertScore, IndexResult, Kiosk,
+  Question, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
+};
+
+export const entities = [
+  ApiToken, Band, Criterion, CriterionQuestion, Cycle, DomainResult, ExpertScore, IndexResult, Kiosk,
+  Question, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
+];

@@ -1,0 +1,78 @@
+/**
+ * Every refusal the service makes is an AppError with a code from this one
+ * enum. `toGraphQLCode` maps each to the contract's `extensions.code`.
+ */
+export enum ErrorCode {
+  // BAD_USER_INPUT
+  INVALID_INPUT = 'INVALID_INPUT',
+  INVALID_SUBMISSION = 'INVALID_SUBMISSION',
+  // NOT_FOUND
+  UNIT_NOT_FOUND = 'UNIT_NOT_FOUND',
+  CYCLE_NOT_FOUND = 'CYCLE_NOT_FOUND',
+  CRITERION_NOT_FOUND = 'CRITERION_NOT_FOUND',
+  DOMAIN_NOT_FOUND = 'DOMAIN_NOT_FOUND',
+  QUESTIONNAIRE_NOT_FOUND = 'QUESTIONNAIRE_NOT_FOUND',
+  KIOSK_NOT_FOUND = 'KIOSK_NOT_FOUND',
+  // CONFLICT
+  UNIT_CODE_TAKEN = 'UNIT_CODE_TAKEN',
+  CYCLE_PUBLISHED = 'CYCLE_PUBLISHED',
+  CYCLE_STATUS = 'CYCLE_STATUS',
+  QUESTION_IN_USE = 'QUESTION_IN_USE',
+  // auth
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  INVALID_TOKEN = 'INVALID_TOKEN',
+  KIOSK_REVOKED = 'KIOSK_REVOKED',
+  FORBIDDEN = 'FORBIDDEN',
+  // protection and faults
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  RATE_LIMITED = 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+}
+
+export type GraphQLErrorCode =
+  | 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT'
+  | 'QUERY_TOO_COMPLEX' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR';
+
+const mapping: Record<ErrorCode, GraphQLErrorCode> = {
+  INVALID_INPUT: 'BAD_USER_INPUT',
+  INVALID_SUBMISSION: 'BAD_USER_INPUT',
+  UNIT_NOT_FOUND: 'NOT_FOUND',
+  CYCLE_NOT_FOUND: 'NOT_FOUND',
+  CRITERION_NOT_FOUND: 'NOT_FOUND',
+  DOMAIN_NOT_FOUND: 'NOT_FOUND',
+  QUESTIONNAIRE_NOT_FOUND: 'NOT_FOUND',
+  KIOSK_NOT_FOUND: 'NOT_FOUND',
+  UNIT_CODE_TAKEN: 'BAD_USER_INPUT',
+  CYCLE_PUBLISHED: 'CONFLICT',
+  CYCLE_STATUS: 'CONFLICT',
+  QUESTION_IN_USE: 'CONFLICT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  INVALID_TOKEN: 'UNAUTHENTICATED',
+  KIOSK_REVOKED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+export function toGraphQLCode(code: ErrorCode): GraphQLErrorCode {
+  return mapping[code];
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** The input field at fault, as a path from the argument: "input.domains[0].criteria[1].maxPoints". */
+    readonly field?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** Shorthand for the most common refusal: bad input in one field. */
+export function invalid(field: string, message: string): AppError {
+  return new AppError(ErrorCode.INVALID_INPUT, message, field);
+}

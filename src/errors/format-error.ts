@@ -1,0 +1,82 @@
+import type { ValidationError } from 'class-validator';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import type { Logger } from '../config/logger';
+import { AppError, toGraphQLCode } from './app-error';
+
+/** Errors of the database driver that mean "PostgreSQL is not reachable now". */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e = error as { code?: string; message?: string; cause?: unknown; driverError?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.code && unavailableCodes.has(e.code)) return true;
+    const m = e.message ?? '';
+    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(m)) return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+function firstConstraint(errors: ValidationError[], prefix: string): { field: string; message: string } | undefined {
+  for (const err of errors) {
+    const path = prefix ? `${prefix}.${err.property}` : err.property;
+    if (err.constraints) {
+      const message = String(Object.values(err.constraints)[0]);
+      return { field: path, message };
+    }
+    if (err.children?.length) {
+      const inner = firstConstraint(err.children, /^\d+$/.test(err.property) ? `${prefix}[${err.property}]` : path);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The one mapping from thrown errors to the contract's GraphQL errors:
+ * AppError → its code; class-validator failures → BAD_USER_INPUT with the
+ * field; GraphQL's own validation errors pass through; anything else is
+ * INTERNAL_SERVER_ERROR with no stack, SQL or path, and is logged.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof AppError) {
+      return {
+        ...base,
+        message: original.message,
+        extensions: {
+          code: toGraphQLCode(original.code),
+          reason: original.code,
+          ...(original.field ? { field: original.field } : {}),
+          ...(original.details ?? {}),
+        },
+      };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const first = firstConstraint(original.extensions.validationErrors, '');
+      return {
+        ...base,
+        message: first ? `${first.field}: ${first.message}` : 'Argument validation failed',
+        extensions: { code: 'BAD_USER_INPUT', ...(first ? { field: first.field } : {}) },
+      };
+    }
+    const code = formatted.extensions?.code as string | undefined;
+    if (isDatabaseUnavailable(original)) {
+      return { ...base, message: 'The database is unavailable; nothing was stored. Retry the same request later.', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
+    if (code && code !== 'INTERNAL_SERVER_ERROR') {
+      // GraphQL parse/validation errors and Apollo's own user-facing codes.
+      const mapped = code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code;
+      return { ...base, extensions: { code: mapped, ...(mapped !== code ? { reason: code } : {}) } };
+    }
+    if (error instanceof GraphQLError && !error.originalError) {
+      // Variable coercion errors ("Variable "$x" got invalid value …") are input errors.
+      return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    logger.error('unexpected error', { error: String((original as Error)?.stack ?? original) });
+    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

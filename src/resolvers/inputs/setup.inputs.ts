@@ -1,0 +1,76 @@
+import { ArgsType, Field, Float, InputType, Int } from 'type-graphql';
+import { CriterionSource, PanelAggregation, Role, ServiceElement, UnitKind } from '../types/enums';
+
+@InputType()
+export class CreateUnitInput {
+  @Field() code: string;
+  @Field() name: string;
+  @Field(() => UnitKind) kind: UnitKind;
+  @Field(() => String, { nullable: true }) parentCode?: string | null;
+}
+
+@InputType()
+export class CriterionInput {
+  @Field() code: string;
+  @Field() name: string;
+  @Field(() => Float, { nullable: true }) maxPoints?: number | null;
+  @Field(() => CriterionSource, { nullable: true }) source?: CriterionSource | null;
+  @Field(() => [String], { nullable: true }) questionCodes?: string[] | null;
+  @Field(() => [CriterionInput], { nullable: true }) children?: CriterionInput[] | null;
+}
+
+@InputType()
+export class DomainInput {
+  @Field() code: string;
+  @Field() name: string;
+  @Field(() => [CriterionInput]) criteria: CriterionInput[];
+}
+
+@InputType()
+export class BandInput {
+  @Field() code: string;
+  @Field() label: string;
+  @Field(() => Float) minScore: number;
+}
+
+@InputType()
+export class DefineCycleInput {
+  @Field(() => Int) year: number;
+  @Field(() => UnitKind) unitKind: UnitKind;
+  @Field(() => [DomainInput]) domains: DomainInput[];
+  @Field(() => [BandInput], { nullable: true }) bands?: BandInput[] | null;
+  @Field(() => Int, { nullable: true }) minResponses?: number | null;
+  @Field(() => PanelAggregation, { nullable: true }) panelAggregation?: PanelAggregation | null;
+  @Field(() => Float, { nullable: true }) maxBonus?: number | null;
+  @Field(() => Float, { nullable: true }) maxPenalty?: number | null;
+}
+
+@InputType()
+export class QuestionInput {
+  @Field() code: string;
+  @Field() text: string;
+  @Field(() => ServiceElement) element: ServiceElement;
+  @Field(() => Int) scaleMax: number;
+  @Field(() => Int, { nullable: true }) satisfiedMin?: number | null;
+}
+
+@InputType()
+export class IssueTokenInput {
+  @Field(() => Role) role: Role;
+  @Field() name: string;
+}
+
+@ArgsType()
+export class UnitsArgs {
+  @Field(() => UnitKind, { nullable: true }) kind?: UnitKind | null;
+  @Field(() => String, { nullable: true }) parentCode?: string | null;
+  @Field(() => String, { nullable: true }) search?: string | null;
+  @Field(() => Int, { defaultValue: 20 }) first: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+@ArgsType()
+export class CycleArgs {
+  @Field(() => Int) year: number;
+  @Field(() => UnitKind) unitKind: UnitKind;
+}

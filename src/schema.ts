@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type ResolverData } from 'type-graphql';
+import { authChecker } from './auth/auth-checker';
+import type { Context } from './context';
+import { CycleResolver } from './resolvers/cycle.resolver';
+import { QuestionnaireResolver } from './resolvers/questionnaire.resolver';
+import { TokenResolver } from './resolvers/token.resolver';
+import { UnitResolver } from './resolvers/unit.resolver';
+import type { Services } from './services';
+
+/**
+ * Resolvers get their services through their constructors: this table is
+ * the one place that wires them.
+ */
+function resolverInstances(s: Services): [Function, object][] {
+  return [
+    [UnitResolver, new UnitResolver(s.units)],
+    [CycleResolver, new CycleResolver(s.frameworks)],
+    [QuestionnaireResolver, new QuestionnaireResolver(s.questionnaires)],
+    [TokenResolver, new TokenResolver(s.auth)],
+  ];
+}
+
+export async function createSchema(services: Services): Promise<GraphQLSchema> {
+  const instances = new Map(resolverInstances(services));
+  const resolvers = [...instances.keys()] as [Function, ...Function[]];
+  return buildSchema({
+    resolvers,
+    authChecker,
+    validate: true,
+    container: {
+      get: (cls: Function, _data: ResolverData<Context>) => {
+        const instance = instances.get(cls);
+        if (!instance) throw new Error(`no instance wired for ${cls.name}`);
+        return instance;
+      },
+    },
+  });
+}
