@@ -63,6 +63,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     schema,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the ordered shutdown; Apollo must not race it on SIGINT/SIGTERM.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();

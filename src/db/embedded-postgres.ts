@@ -83,7 +83,9 @@ function isPostgresProcess(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A deadline that never keeps the process alive on its own. */
+const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export class EmbeddedPostgres {
   private child: ChildProcess | undefined;
@@ -205,8 +207,8 @@ export class EmbeddedPostgres {
   }
 
   private async waitReady(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + 60000;
-    while (Date.now() < deadline) {
+    const until = Date.now() + 60000;
+    while (Date.now() < until) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`the embedded PostgreSQL did not start:\n${this.recentLog.slice(-15).join('\n')}`);
       }
@@ -253,7 +255,7 @@ export class EmbeddedPostgres {
     this.stopping = true;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const within = (ms: number) => Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
+    const within = (ms: number) => Promise.race([exited.then(() => true), deadline(ms).then(() => false)]);
     child.kill('SIGINT');
     if (await within(10000)) return;
     child.kill('SIGQUIT');
