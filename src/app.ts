@@ -2,19 +2,27 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { DataSource } from 'typeorm';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
+import { kioskScopePlugin } from './auth/kiosk-scope.plugin';
 import { createLoaders, type Context } from './context';
 import { AppError, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
+import type { DatabaseHealth } from './db/database-health';
+import { applyCors, SECURITY_HEADERS } from './http/headers';
+import { TokenBuckets } from './http/token-bucket';
 import { createSchema } from './schema';
+import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
+import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
+import { documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
+import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
 
 export interface AppDeps {
-  config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs'>;
-  db: DataSource;
+  config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
+    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes'>;
+  health: DatabaseHealth;
   logger: Logger;
   services: Services;
 }
@@ -28,6 +36,12 @@ export interface App {
 
 class BodyTooLarge extends Error {}
 
+/**
+ * The body, up to `limit` bytes. A larger one is read to its end and thrown
+ * away (up to four times the limit), so that the client, still uploading,
+ * gets the 413 answer instead of a reset connection; beyond that the
+ * connection is cut.
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -35,13 +49,16 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
+        chunks.length = 0;
+        if (size > limit * 4) {
+          reject(new BodyTooLarge());
+          req.destroy();
+        }
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > limit ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -57,15 +74,31 @@ function errorBody(code: string, message: string, extra: Record<string, unknown>
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, db, logger, services } = deps;
+  const { config, logger, services, health } = deps;
+  const formatError = createErrorFormatter(logger, () => health.reportFailure());
+  const anonymousBuckets = new TokenBuckets(config.anonymousRatePerSec, config.anonymousBurst);
   const schema = await createSchema(services);
+  const responseCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
   const apollo = new ApolloServer<Context>({
     schema,
-    formatError: createErrorFormatter(logger),
+    formatError: withTokenLimitCode(formatError, config.queryLimits),
+    // The parser stops after this many tokens: a huge document is refused before it is built.
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    // Bearer tokens only, no cookies: no ambient credentials for a cross-site request to ride on,
+    // and GET must work without custom headers (CDNs, persisted queries, the GraphQL-over-HTTP audit).
+    csrfPrevention: false,
+    // Compact JSON: Apollo's default pretty-prints every answer, which costs time and bytes.
+    stringifyResult: (value) => JSON.stringify(value),
     includeStacktraceInErrorResponses: false,
     // main.ts owns the ordered shutdown; Apollo must not race it on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(), kioskScopePlugin(),
+      // Cache-Control is decided per operation (src/cache), not per field: no per-field hook on the hot path.
+      ApolloServerPluginCacheControlDisabled(),
+      queryLimitsPlugin(config.queryLimits),
+      cachePolicyPlugin(config.cacheMaxAgeSeconds, responseCache),
+    ],
   });
   await apollo.start();
 
@@ -76,8 +109,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
     let body: unknown = undefined;
+    let text = '';
     if (req.method === 'POST') {
-      let text: string;
+      const mime = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (mime !== 'application/json') {
+        sendJson(res, 415, errorBody('BAD_USER_INPUT', `POST /graphql takes content-type application/json, not "${mime.slice(0, 100) || 'none'}"`));
+        return;
+      }
       try {
         text = await readBody(req, config.maxBodyBytes);
       } catch (e) {
@@ -94,6 +132,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
         return;
       }
     }
+    const docBytes = documentBytes(body, req.method === 'GET' ? url.searchParams : null);
+    if (docBytes > config.queryLimits.maxDocumentBytes) {
+      const refusal = documentTooLarge(docBytes, config.queryLimits);
+      sendJson(res, refusal.status, refusal.body);
+      return;
+    }
+    if (!health.ready) {
+      sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable; nothing was stored. Retry the same request later.'), { 'retry-after': '1' });
+      return;
+    }
     let principal: Context['principal'];
     try {
       principal = await services.auth.authenticate(req.headers.authorization);
@@ -102,8 +150,24 @@ export async function createApp(deps: AppDeps): Promise<App> {
         sendJson(res, 401, errorBody(toGraphQLCode(e.code), e.message, { reason: e.code }), { 'www-authenticate': 'Bearer' });
         return;
       }
-      const formatted = createErrorFormatter(logger)({ message: 'Internal server error' }, e);
+      const formatted = formatError({ message: 'Internal server error' }, e);
       sendJson(res, formatted.extensions?.code === 'SERVICE_UNAVAILABLE' ? 503 : 500, { errors: [formatted] });
+      return;
+    }
+    if (principal === null) {
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      if (!anonymousBuckets.take(ip)) {
+        sendJson(res, 429, errorBody('RATE_LIMITED', `Too many requests from ${ip}; anonymous readers may make ${config.anonymousRatePerSec} per second`), { 'retry-after': String(Math.max(1, anonymousBuckets.retryAfter(ip))) });
+        return;
+      }
+    }
+    const cacheKey = responseCache.enabled
+      ? ResponseCache.key(ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? text : url.search)
+      : '';
+    const hit = cacheKey ? responseCache.get(cacheKey) : undefined;
+    if (hit) {
+      res.writeHead(hit.status, { ...hit.headers, 'x-request-id': requestId, 'x-cache': 'HIT' });
+      res.end(hit.body);
       return;
     }
     const headers = new HeaderMap();
@@ -116,21 +180,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     });
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
-    res.writeHead(response.status ?? 200, outHeaders);
     if (response.body.kind === 'complete') {
+      const status = legacyJsonStatus(response.status ?? 200, outHeaders['content-type'], response.body.string);
+      res.writeHead(status, outHeaders);
       res.end(response.body.string);
+      if (cacheKey) responseCache.offer(cacheKey, status, outHeaders, response.body.string);
     } else {
+      res.writeHead(response.status ?? 200, outHeaders);
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
-    }
-  }
-
-  async function ready(): Promise<boolean> {
-    try {
-      await db.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
     }
   }
 
@@ -141,12 +199,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (draining && inFlight === 0) drained?.();
     });
     const url = new URL(req.url ?? '/', 'http://localhost');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const route = async () => {
+      if (applyCors(req, res, config.corsOrigins)) return;
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
-        const ok = !draining && (await ready());
+        const ok = !draining && (await health.probe());
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable' });
       }
+      if (url.pathname.startsWith(IDE_PREFIX) && serveIdeAsset(req, res, url.pathname)) return;
+      if (url.pathname === '/graphql' && wantsIde(req, url)) return sendIdePage(res);
       if (url.pathname === '/graphql') {
         if (req.method !== 'POST' && req.method !== 'GET') {
           return sendJson(res, 405, errorBody('BAD_USER_INPUT', 'Use POST or GET on /graphql'), { allow: 'GET, POST' });

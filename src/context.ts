@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Principal } from './auth/principal';
 import type { Unit } from './entities/unit.entity';
+import { createResultLoaders, type ResultLoaders } from './results/result-loaders';
 import type { Services } from './services';
 
 /** What every resolver sees of its request. */
@@ -14,6 +15,7 @@ export interface Context {
 export interface Loaders {
   unitById: DataLoader<number, Unit | null>;
   childrenByParentId: DataLoader<number, Unit[]>;
+  results: ResultLoaders;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -27,5 +29,6 @@ export function createLoaders(services: Services): Loaders {
       const children = await services.units.childrenOf(ids);
       return ids.map((id) => children.filter((c) => c.parentId === id));
     }),
+    results: createResultLoaders(services.rankings),
   };
 }

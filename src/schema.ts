@@ -4,7 +4,13 @@ import { buildSchema, type ResolverData } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import type { Context } from './context';
 import { CycleResolver } from './resolvers/cycle.resolver';
+import { KioskResolver } from './resolvers/kiosk.resolver';
+import { SatisfactionResolver } from './resolvers/satisfaction.resolver';
+import { SurveyResolver } from './resolvers/survey.resolver';
+import { ExpertScoreResolver } from './resolvers/expert-score.resolver';
 import { QuestionnaireResolver } from './resolvers/questionnaire.resolver';
+import { RankingResolver } from './resolvers/ranking.resolver';
+import { ResultsResolver } from './resolvers/results.resolver';
 import { TokenResolver } from './resolvers/token.resolver';
 import { UnitResolver } from './resolvers/unit.resolver';
 import type { Services } from './services';
@@ -19,6 +25,12 @@ function resolverInstances(s: Services): [Function, object][] {
     [CycleResolver, new CycleResolver(s.frameworks)],
     [QuestionnaireResolver, new QuestionnaireResolver(s.questionnaires)],
     [TokenResolver, new TokenResolver(s.auth)],
+    [KioskResolver, new KioskResolver(s.kiosks)],
+    [SurveyResolver, new SurveyResolver(s.surveys)],
+    [SatisfactionResolver, new SatisfactionResolver(s.satisfaction)],
+    [ExpertScoreResolver, new ExpertScoreResolver(s.expertScores)],
+    [RankingResolver, new RankingResolver(s.rankings)],
+    [ResultsResolver, new ResultsResolver(s.results)],
   ];
 }
 

@@ -9,6 +9,12 @@ import type { Principal } from './principal';
 import { generateToken, hashToken } from './tokens';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/**
+ * How long an active kiosk's token is trusted without a lookup. Revocation
+ * through this process is immediate (forgetKiosk); another process of the
+ * service sees it within this time.
+ */
+const KIOSK_CACHE_MS = 10_000;
 
 /**
  * Bearer tokens: issuing, bootstrapping the first admin, and resolving a
@@ -16,7 +22,17 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * hash, so the secret itself is never compared or stored.
  */
 export class AuthService {
+  /** Active kiosks by token hash: a kiosk's every rating would otherwise cost a lookup. */
+  private readonly kiosks = new Map<string, { principal: Principal; at: number }>();
+
   constructor(private readonly db: DataSource, private readonly logger: Logger) {}
+
+  /** Called by revokeKiosk: this process refuses the kiosk from its next request on. */
+  forgetKiosk(kioskId: number): void {
+    for (const [hash, entry] of this.kiosks) {
+      if (entry.principal.kind === 'kiosk' && entry.principal.kioskId === kioskId) this.kiosks.delete(hash);
+    }
+  }
 
   /** undefined header: anonymous. A malformed, unknown or revoked token is refused, never downgraded. */
   async authenticate(authorization: string | undefined): Promise<Principal | null> {
@@ -25,10 +41,17 @@ export class AuthService {
     if (!match) throw new AppError(ErrorCode.INVALID_TOKEN, 'The Authorization header must be "Bearer <token>"');
     const hash = hashToken(match[1]);
     if (match[1].startsWith('par_k_')) {
+      const cached = this.kiosks.get(hash);
+      if (cached && Date.now() - cached.at < KIOSK_CACHE_MS) return cached.principal;
       const kiosk = await this.db.getRepository(Kiosk).findOne({ where: { tokenHash: hash } });
       if (!kiosk) throw new AppError(ErrorCode.INVALID_TOKEN, 'The token is not valid');
-      if (!kiosk.active) throw new AppError(ErrorCode.KIOSK_REVOKED, `Kiosk ${kiosk.id} has been revoked (KIOSK_REVOKED)`);
-      return { kind: 'kiosk', role: Role.KIOSK, name: kiosk.label, kioskId: kiosk.id, unitId: kiosk.unitId };
+      if (!kiosk.active) {
+        this.kiosks.delete(hash);
+        throw new AppError(ErrorCode.KIOSK_REVOKED, `Kiosk ${kiosk.id} has been revoked (KIOSK_REVOKED)`);
+      }
+      const principal: Principal = { kind: 'kiosk', role: Role.KIOSK, name: kiosk.label, kioskId: kiosk.id, unitId: kiosk.unitId };
+      this.kiosks.set(hash, { principal, at: Date.now() });
+      return principal;
     }
     const token = await this.db.getRepository(ApiToken).findOne({ where: { tokenHash: hash, revokedAt: IsNull() } });
     if (!token || token.role === Role.KIOSK) throw new AppError(ErrorCode.INVALID_TOKEN, 'The token is not valid');

@@ -18,11 +18,48 @@ export interface Config {
   statementTimeoutMs: number;
   /** How long acquiring a new connection may take, in ms. */
   connectTimeoutMs: number;
+  /** How often the database is probed for readiness, in ms. */
+  dbHealthIntervalMs: number;
   /** Grace period for in-flight requests on shutdown, in ms. */
   shutdownGraceMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Origins allowed by CORS (portal frontends); empty: no CORS headers. */
+  corsOrigins: string[];
+  /** Anonymous readers: sustained requests per second and burst, per IP. */
+  anonymousRatePerSec: number;
+  anonymousBurst: number;
+  /** Survey responses a kiosk token may send per second, sustained (a batch counts each response). */
+  kioskRatePerSecond: number;
+  /** Survey responses a kiosk token may send in a burst (at least the largest batch, 500). */
+  kioskRateBurst: number;
+  /** How long ingestion keeps a year's questionnaire in memory, in ms. */
+  questionnaireCacheMs: number;
+  /** How often stored survey responses are rolled up into the tallies, in ms. */
+  tallyIntervalMs: number;
+  /** Responses rolled up per statement. */
+  tallyBatchSize: number;
+  /** How often unpublished results are checked for new survey responses and recomputed, in ms. */
+  recomputeIntervalMs: number;
+  /** Query surface limits (src/protection): checked before parsing, validation and execution. */
+  queryLimits: {
+    /** Largest GraphQL document, in bytes (a GET's query or a POST body's `query`). */
+    maxDocumentBytes: number;
+    /** Most lexical tokens the parser reads before giving up. */
+    maxTokens: number;
+    /** Longest chain of nested fields (introspection excluded). */
+    maxDepth: number;
+    /** Most aliased fields in one operation, fragments expanded. */
+    maxAliases: number;
+    /** Cost budgets per operation by caller (see src/protection/cost.ts for the cost model). */
+    budgets: { anonymous: number; KIOSK: number; APPRAISER: number; ANALYST: number; ADMIN: number };
+  };
+  /** Max age of cacheable answers (Cache-Control and the response cache), in seconds; 0 disables caching. */
+  cacheMaxAgeSeconds: number;
+  /** Entries and bytes the in-memory response cache holds at most. */
+  responseCacheMaxEntries: number;
+  responseCacheMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -67,8 +104,34 @@ export function loadConfig(env: Env = process.env): Config {
     poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
     connectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
+    dbHealthIntervalMs: integer(env, 'DB_HEALTH_INTERVAL_MS', 1000, 100, 60000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel,
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    anonymousRatePerSec: integer(env, 'ANON_RATE_PER_SEC', 50, 1, 1_000_000),
+    anonymousBurst: integer(env, 'ANON_BURST', 200, 1, 1_000_000),
+    kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),
+    kioskRateBurst: integer(env, 'KIOSK_RATE_BURST', 1000, 500, 10_000_000),
+    questionnaireCacheMs: integer(env, 'QUESTIONNAIRE_CACHE_MS', 5000, 0, 600000),
+    recomputeIntervalMs: integer(env, 'RECOMPUTE_INTERVAL_MS', 1000, 100, 60000),
+    tallyIntervalMs: integer(env, 'TALLY_INTERVAL_MS', 500, 50, 60000),
+    tallyBatchSize: integer(env, 'TALLY_BATCH_SIZE', 5000, 1, 1_000_000),
+    queryLimits: {
+      maxDocumentBytes: integer(env, 'MAX_DOCUMENT_BYTES', 32 * 1024, 256, 10 * 1024 * 1024),
+      maxTokens: integer(env, 'MAX_DOCUMENT_TOKENS', 5000, 100, 1_000_000),
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
+      maxAliases: integer(env, 'MAX_QUERY_ALIASES', 30, 0, 10_000),
+      budgets: {
+        anonymous: integer(env, 'QUERY_COST_ANONYMOUS', 3000, 1, 1e9),
+        KIOSK: integer(env, 'QUERY_COST_KIOSK', 2000, 1, 1e9),
+        APPRAISER: integer(env, 'QUERY_COST_APPRAISER', 20000, 1, 1e9),
+        ANALYST: integer(env, 'QUERY_COST_ANALYST', 20000, 1, 1e9),
+        ADMIN: integer(env, 'QUERY_COST_ADMIN', 50000, 1, 1e9),
+      },
+    },
+    cacheMaxAgeSeconds: integer(env, 'CACHE_MAX_AGE_SECONDS', 60, 0, 86400),
+    responseCacheMaxEntries: integer(env, 'RESPONSE_CACHE_MAX_ENTRIES', 2000, 0, 1_000_000),
+    responseCacheMaxBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
   };
 }

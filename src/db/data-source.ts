@@ -28,7 +28,11 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     poolSize: options.poolSize ?? 10,
     connectTimeoutMS: options.connectTimeoutMs ?? 5000,
     extra: {
+      // Bounds on a slow or dead database: server-side per statement, and
+      // client-side in case the server never answers at all.
       statement_timeout: options.statementTimeoutMs ?? 15000,
+      query_timeout: (options.statementTimeoutMs ?? 15000) + 2000,
+      keepAlive: true,
       idle_in_transaction_session_timeout: 60000,
       idleTimeoutMillis: 30000,
     },

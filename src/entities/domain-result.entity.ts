@@ -40,4 +40,8 @@ export class DomainResult {
 
   @Column('int', { name: 'rank', nullable: true })
   rank: number | null;
+
+  /** Place in the domain's ranking order (rank, then Vietnamese name, then code), from 1. */
+  @Column('int', { name: 'position', default: 0 })
+  position: number;
 }

@@ -5,6 +5,7 @@ import { Unit } from './unit.entity';
 /** A unit's computed index for a cycle (year and kind), stored so that reads never recompute. */
 @Entity({ name: 'index_result' })
 @Index('ix_index_result_rank', ['cycleId', 'rank'])
+@Index('ix_index_result_position', ['cycleId', 'position'])
 @Check('ck_index_result_score', `"score" BETWEEN 0 AND 100`)
 export class IndexResult {
   @PrimaryColumn('int', { name: 'cycle_id' })
@@ -45,6 +46,14 @@ export class IndexResult {
   /** Rank among communes of the same parent; null for other kinds. */
   @Column('int', { name: 'parent_rank', nullable: true })
   parentRank: number | null;
+
+  /** Place in the cycle's ranking order (rank, then Vietnamese name, then code), from 1. */
+  @Column('int', { name: 'position', default: 0 })
+  position: number;
+
+  /** Place among communes of the same parent; null for other kinds. */
+  @Column('int', { name: 'parent_position', nullable: true })
+  parentPosition: number | null;
 
   @Column('int', { name: 'previous_rank', nullable: true })
   previousRank: number | null;

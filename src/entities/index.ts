@@ -10,6 +10,11 @@ import { Kiosk } from './kiosk.entity';
 import { Question } from './question.entity';
 import { ScoreAdjustment } from './score-adjustment.entity';
 import { SurveyAnswer } from './survey-answer.entity';
+import { SurveyElementTally } from './survey-element-tally.entity';
+import { SurveyQuestionSetTally } from './survey-question-set-tally.entity';
+import { SurveyQuestionTally } from './survey-question-tally.entity';
+import { SurveyResponseTally } from './survey-response-tally.entity';
+import { SurveyTally } from './survey-tally.entity';
 import { SurveyResponse } from './survey-response.entity';
 import { Unit } from './unit.entity';
 
@@ -18,7 +23,10 @@ export {
   Question, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
 };
 
+export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
+
 export const entities = [
   ApiToken, Band, Criterion, CriterionQuestion, Cycle, DomainResult, ExpertScore, IndexResult, Kiosk,
   Question, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
+  SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
 ];

@@ -11,6 +11,8 @@ import { Unit } from './unit.entity';
 @Entity({ name: 'survey_response' })
 @Index('uq_survey_response_kiosk_client', ['kioskId', 'clientId'], { unique: true })
 @Index('ix_survey_response_unit_year', ['unitId', 'year'])
+// Partial index on the responses not yet rolled up (made by the TallyRollUp migration).
+@Index('ix_survey_response_untallied', { synchronize: false })
 @Check('ck_survey_response_comment', `"comment" IS NULL OR char_length("comment") <= 1000`)
 @Check('ck_survey_response_year', `"year" BETWEEN 2000 AND 2100`)
 export class SurveyResponse {
@@ -51,4 +53,8 @@ export class SurveyResponse {
 
   @Column('boolean', { name: 'late', default: false })
   late: boolean;
+
+  /** Added to the survey roll-ups yet? Set by the background roll-up, exactly once. */
+  @Column('boolean', { name: 'tallied', default: false })
+  tallied: boolean;
 }

@@ -4,8 +4,35 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { Logger } from '../config/logger';
 import { AppError, toGraphQLCode } from './app-error';
 
+/** The refusals API.md names; any other code a library puts on a request error becomes BAD_USER_INPUT. */
+const CONTRACT_CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'QUERY_TOO_COMPLEX', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
+
 /** Errors of the database driver that mean "PostgreSQL is not reachable now". */
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300']);
+
+/** A statement cut off by statement_timeout or the client's query timeout: retryable, but the database is up. */
+export function isStatementTimeout(error: unknown): boolean {
+  let e = error as { code?: string; message?: string; driverError?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.code === '57014' || /Query read timeout/i.test(e.message ?? '')) return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+/**
+ * Text PostgreSQL cannot store: a NUL character (22021) or one the database
+ * encoding lacks (22P05). Only input text reaches the database, so this is
+ * always the caller's input (e.g. "\u0000" in a search string or a code).
+ */
+export function isUnstorableText(error: unknown): boolean {
+  let e = error as { code?: string; driverError?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.code === '22021' || e.code === '22P05') return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   let e = error as { code?: string; message?: string; cause?: unknown; driverError?: unknown } | undefined;
@@ -39,7 +66,7 @@ function firstConstraint(errors: ValidationError[], prefix: string): { field: st
  * field; GraphQL's own validation errors pass through; anything else is
  * INTERNAL_SERVER_ERROR with no stack, SQL or path, and is logged.
  */
-export function createErrorFormatter(logger: Logger) {
+export function createErrorFormatter(logger: Logger, onDatabaseUnavailable: () => void = () => undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
@@ -65,11 +92,20 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code as string | undefined;
     if (isDatabaseUnavailable(original)) {
+      onDatabaseUnavailable();
       return { ...base, message: 'The database is unavailable; nothing was stored. Retry the same request later.', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
+    if (isStatementTimeout(original)) {
+      return { ...base, message: 'The database did not answer in time; nothing was stored. Retry the same request later.', extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'STATEMENT_TIMEOUT' } };
+    }
+    if (isUnstorableText(original)) {
+      return { ...base, message: 'The input holds a character that cannot be stored (such as NUL, "\\u0000"); remove it.', extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_CHARACTER' } };
     }
     if (code && code !== 'INTERNAL_SERVER_ERROR') {
       // GraphQL parse/validation errors and Apollo's own user-facing codes.
-      const mapped = code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED' || code === 'BAD_REQUEST' ? 'BAD_USER_INPUT' : code;
+      // Apollo's other request errors (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST,
+      // OPERATION_RESOLUTION_FAILURE, PERSISTED_QUERY_NOT_FOUND/_SUPPORTED) are the caller's: BAD_USER_INPUT.
+      const mapped = CONTRACT_CODES.has(code) ? code : 'BAD_USER_INPUT';
       return { ...base, extensions: { code: mapped, ...(mapped !== code ? { reason: code } : {}) } };
     }
     if (error instanceof GraphQLError && !error.originalError) {

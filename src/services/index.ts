@@ -2,23 +2,36 @@ import type { DataSource } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
+import type { UnitKind } from '../entities/enums';
+import { createResultServices, type RecomputeScheduler, type ResultServices } from '../results';
+import { createSurveyServices, type SurveyServices } from '../survey';
 import { FrameworkService } from './framework.service';
 import { QuestionnaireService } from './questionnaire.service';
 import { UnitService } from './unit.service';
 
 /** Every service of the process, built once from the data source. */
-export interface Services {
+export interface Services extends ResultServices, SurveyServices {
   auth: AuthService;
   units: UnitService;
   frameworks: FrameworkService;
   questionnaires: QuestionnaireService;
 }
 
-export function createServices(db: DataSource, logger: Logger, _config?: Config): Services {
-  return {
-    auth: new AuthService(db, logger),
-    units: new UnitService(db),
-    frameworks: new FrameworkService(db),
-    questionnaires: new QuestionnaireService(db),
-  };
+export function createServices(db: DataSource, logger: Logger, config?: Config): Services {
+  const auth = new AuthService(db, logger);
+  const units = new UnitService(db);
+  const frameworks = new FrameworkService(db);
+  // Accepted and rolled-up survey responses ask the index engine to recompute
+  // their year and kind (never awaited); a revoked kiosk leaves the
+  // authentication cache at once.
+  let recompute: RecomputeScheduler | undefined;
+  const markDirty = (year: number, kind: UnitKind) => recompute?.markDirty(year, kind);
+  const survey = createSurveyServices(db, logger, config, {
+    onAccepted: markDirty,
+    onRolledUp: markDirty,
+    onKioskRevoked: (kioskId) => auth.forgetKiosk(kioskId),
+  });
+  const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs);
+  recompute = results.recompute;
+  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey };
 }

@@ -1,0 +1,31 @@
+import type http from 'node:http';
+
+/** Standard security headers on every answer (the IDE page sets its own CSP). */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-site',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+/**
+ * CORS for the portal origins listed in CORS_ORIGINS ("*" allows any).
+ * Returns true when the request was a preflight and has been answered.
+ */
+export function applyCors(req: http.IncomingMessage, res: http.ServerResponse, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin && allowed.length > 0 && (allowed.includes('*') || allowed.includes(origin))) {
+    res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
+    res.setHeader('vary', 'Origin');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-max-age', '600');
+  }
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204);
+    res.end();
+    return true;
+  }
+  return false;
+}

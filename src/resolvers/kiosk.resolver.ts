@@ -1,0 +1,44 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { Role } from '../entities/enums';
+import type { Kiosk } from '../entities/kiosk.entity';
+import type { KioskService } from '../survey/kiosk.service';
+import { RegisterKioskInput } from './inputs/survey.inputs';
+import { toUnitType } from './mappers';
+import { KioskRegistrationType, KioskType } from './types/survey.type';
+import { UnitType } from './types/unit.type';
+
+function toKioskType(k: Kiosk): KioskType {
+  return { id: String(k.id), label: k.label, active: k.active, unitId: k.unitId };
+}
+
+@Resolver(() => KioskType)
+export class KioskResolver {
+  constructor(private readonly kioskService: KioskService) {}
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => KioskRegistrationType, { description: "Registers a kiosk for a unit; its token is returned once and only its hash is kept." })
+  async registerKiosk(@Arg('input') input: RegisterKioskInput): Promise<KioskRegistrationType> {
+    const { kiosk, token } = await this.kioskService.register(input.unitCode, input.label);
+    return { kiosk: toKioskType(kiosk), token };
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => KioskType, { description: 'Revokes a kiosk: its token is refused from the next request on (KIOSK_REVOKED).' })
+  async revokeKiosk(@Arg('id', () => ID) id: string): Promise<KioskType> {
+    return toKioskType(await this.kioskService.revoke(id));
+  }
+
+  @Authorized(Role.ADMIN)
+  @Query(() => [KioskType], { description: "A unit's kiosks, or all, in registration order." })
+  async kiosks(@Arg('unitCode', () => String, { nullable: true }) unitCode?: string | null): Promise<KioskType[]> {
+    return (await this.kioskService.list(unitCode)).map(toKioskType);
+  }
+
+  @FieldResolver(() => UnitType)
+  async unit(@Root() kiosk: KioskType, @Ctx() ctx: Context): Promise<UnitType> {
+    const unit = await ctx.loaders.unitById.load(kiosk.unitId);
+    if (!unit) throw new Error(`kiosk ${kiosk.id} names a missing unit ${kiosk.unitId}`);
+    return toUnitType(unit);
+  }
+}

@@ -1,0 +1,33 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { Role, UnitKind } from '../entities/enums';
+import { isVisible } from '../results/ranking.service';
+import type { ResultsService } from '../results/results.service';
+import { toCycleType } from './mappers';
+import { CycleType } from './types/cycle.type';
+import { IndexResultType, toIndexResultType } from './types/result.type';
+import { UnitType } from './types/unit.type';
+
+/** Publication, and a unit's results as fields of Unit. */
+@Resolver(() => UnitType)
+export class ResultsResolver {
+  constructor(private readonly resultsService: ResultsService) {}
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => CycleType, { description: 'Recomputes a last time and freezes the year and kind: its results never change again.' })
+  async publishCycle(@Arg('year', () => Int) year: number, @Arg('unitKind', () => UnitKind) unitKind: UnitKind): Promise<CycleType> {
+    return toCycleType(await this.resultsService.publish(year, unitKind));
+  }
+
+  @FieldResolver(() => IndexResultType, { nullable: true, description: "The unit's result for a year; null if none or not visible to the reader." })
+  async result(@Root() unit: UnitType, @Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<IndexResultType | null> {
+    const row = await ctx.loaders.results.byUnitYear.load({ unitId: Number(unit.id), year });
+    return row && isVisible(row.status, ctx.principal) ? toIndexResultType(row) : null;
+  }
+
+  @FieldResolver(() => [IndexResultType], { description: "The unit's results the reader may see, latest year first." })
+  async results(@Root() unit: UnitType, @Ctx() ctx: Context): Promise<IndexResultType[]> {
+    const rows = await ctx.loaders.results.byUnit.load(Number(unit.id));
+    return rows.filter((r) => isVisible(r.status, ctx.principal)).map(toIndexResultType);
+  }
+}

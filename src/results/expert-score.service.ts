@@ -1,0 +1,132 @@
+import type { DataSource } from 'typeorm';
+import { CriterionSource, CycleStatus, ScoreRound } from '../entities/enums';
+import { AppError, ErrorCode, invalid } from '../errors/app-error';
+import { describeInvalidAdjustment, describeInvalidPoints } from '../scoring';
+import type { FrameworkService } from '../services/framework.service';
+import { leavesOf } from '../services/framework.service';
+import type { UnitService } from '../services/unit.service';
+import { requireCode, requireText, requireYear } from '../util/validate';
+import type { RankingService, ResultRow } from './ranking.service';
+import type { ResultsService } from './results.service';
+
+export interface ExpertScoreData { criterionCode: string; points?: number | null; notApplicable?: boolean | null; note?: string | null }
+export interface SubmitExpertScoresData {
+  year: number; unitCode: string; round: ScoreRound; panelist?: string | null;
+  scores: ExpertScoreData[]; bonus?: number | null; penalty?: number | null;
+}
+
+const MAX_SCORES = 2000;
+
+/** The expert panel's scores: validated in full, stored in one transaction, then the cycle recomputed. */
+export class ExpertScoreService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly units: UnitService,
+    private readonly frameworks: FrameworkService,
+    private readonly results: ResultsService,
+    private readonly rankings: RankingService,
+  ) {}
+
+  /**
+   * Upserts one panelist's scores of one unit and round (and the bonus and
+   * penalty, when given), then recomputes the unit's cycle so the returned
+   * result returned reflects them at once.
+   */
+  async submit(data: SubmitExpertScoresData, principalName: string): Promise<ResultRow> {
+    const year = requireYear('input.year', data.year);
+    const unit = await this.units.requireByCode(requireCode('input.unitCode', data.unitCode), 'input.unitCode');
+    const panelist = requireText('input.panelist', data.panelist ?? principalName, 200);
+    if (!Object.values(ScoreRound).includes(data.round)) throw invalid('input.round', `input.round must be one of ${Object.values(ScoreRound).join(', ')}`);
+    if (data.scores.length > MAX_SCORES) throw invalid('input.scores', `input.scores holds ${data.scores.length} scores; at most ${MAX_SCORES} are allowed in one call`);
+    if (data.scores.length === 0 && data.bonus == null && data.penalty == null) {
+      throw invalid('input.scores', 'input.scores is empty and no bonus or penalty is given: nothing to store');
+    }
+
+    const cycleId = await this.db.transaction(async (tx) => {
+      const cycle = await tx.query(
+        'SELECT id, status, max_bonus, max_penalty FROM cycle WHERE year = $1 AND unit_kind = $2 FOR SHARE', [year, unit.kind],
+      ) as { id: number; status: CycleStatus; max_bonus: string; max_penalty: string }[];
+      if (!cycle[0]) {
+        throw new AppError(ErrorCode.CYCLE_NOT_FOUND, `No framework is defined for ${year} and ${unit.kind} (the kind of unit ${unit.code})`, 'input.year');
+      }
+      const { id, status } = cycle[0];
+      if (status === CycleStatus.PUBLISHED) {
+        throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${unit.kind} results are published: expert scores can no longer change`);
+      }
+      const framework = await this.frameworks.loadById(tx, id);
+      const leaves = new Map(leavesOf(framework).map(({ node }) => [node.code, node]));
+      const allCodes = new Set<string>();
+      const walk = (n: { code: string; children: { code: string; children: any[] }[] }) => { allCodes.add(n.code); n.children.forEach(walk); };
+      framework.domains.forEach(walk);
+
+      const seen = new Set<number>();
+      const rows = data.scores.map((s, i) => {
+        const field = `input.scores[${i}]`;
+        const code = requireCode(`${field}.criterionCode`, s.criterionCode);
+        const leaf = leaves.get(code);
+        if (!leaf) {
+          if (allCodes.has(code)) {
+            throw invalid(`${field}.criterionCode`, `${field}.criterionCode "${code}" has sub-criteria; score its leaves instead`);
+          }
+          throw new AppError(ErrorCode.CRITERION_NOT_FOUND, `${field}.criterionCode "${code}" is not a criterion of the ${year} ${unit.kind} framework`, `${field}.criterionCode`);
+        }
+        if (leaf.source !== CriterionSource.EXPERT) {
+          throw invalid(`${field}.criterionCode`, `${field}.criterionCode "${code}" is a SURVEY leaf: its points come from citizen surveys, not from the panel`);
+        }
+        if (seen.has(leaf.id)) throw invalid(`${field}.criterionCode`, `${field}.criterionCode "${code}" appears twice in this call`);
+        seen.add(leaf.id);
+        const range = `allowed: 0 to ${Number(leaf.maxPoints)} with at most two decimals`;
+        let points: string | null = null;
+        if (s.notApplicable) {
+          if (s.points != null) throw invalid(`${field}.points`, `${field} marks criterion ${code} not applicable and also gives points; give one or the other`);
+        } else {
+          if (s.points == null) throw invalid(`${field}.points`, `${field}.points is required for criterion ${code} unless notApplicable is true; ${range}`);
+          if (!Number.isFinite(s.points)) throw invalid(`${field}.points`, `${field}.points of criterion ${code} must be a finite number; ${range}`);
+          const problem = describeInvalidPoints(String(s.points), leaf.maxPoints, code);
+          if (problem) throw invalid(`${field}.points`, `${field}.points: ${problem}; ${range}`);
+          points = String(s.points);
+        }
+        const note = s.note == null || s.note.trim() === '' ? null : requireText(`${field}.note`, s.note, 2000);
+        return { criterionId: leaf.id, points, notApplicable: !!s.notApplicable, note };
+      });
+
+      const adjustment = (kind: 'bonus' | 'penalty', value: number | null | undefined, cap: string): string | null => {
+        if (value == null) return null;
+        const field = `input.${kind}`;
+        const allowed = `allowed: 0 to ${Number(cap)} with at most two decimals`;
+        if (!Number.isFinite(value)) throw invalid(field, `${field} must be a finite number; ${allowed}`);
+        const problem = describeInvalidAdjustment(kind, String(value), cap);
+        if (problem) throw invalid(field, `${field}: ${problem}; ${allowed}`);
+        return String(value);
+      };
+      const bonus = adjustment('bonus', data.bonus, cycle[0].max_bonus);
+      const penalty = adjustment('penalty', data.penalty, cycle[0].max_penalty);
+
+      if (rows.length > 0) {
+        await tx.query(
+          `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, note, updated_at)
+           SELECT $1, t.criterion_id, $2::score_round, $3, t.points, t.not_applicable, t.note, now()
+             FROM unnest($4::int[], $5::numeric[], $6::boolean[], $7::text[]) AS t(criterion_id, points, not_applicable, note)
+           ON CONFLICT (unit_id, criterion_id, round, panelist) DO UPDATE SET
+             points = excluded.points, not_applicable = excluded.not_applicable, note = excluded.note, updated_at = now()`,
+          [unit.id, data.round, panelist, rows.map((r) => r.criterionId), rows.map((r) => r.points),
+            rows.map((r) => r.notApplicable), rows.map((r) => r.note)],
+        );
+      }
+      if (bonus !== null || penalty !== null) {
+        await tx.query(
+          `INSERT INTO score_adjustment (unit_id, cycle_id, round, panelist, bonus, penalty, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now())
+           ON CONFLICT (unit_id, cycle_id, round, panelist) DO UPDATE SET
+             bonus = COALESCE(excluded.bonus, score_adjustment.bonus),
+             penalty = COALESCE(excluded.penalty, score_adjustment.penalty), updated_at = now()`,
+          [unit.id, id, data.round, panelist, bonus, penalty],
+        );
+      }
+      return id;
+    });
+    await this.results.recompute(cycleId);
+    const [result] = await this.rankings.resultsByUnitYear([{ unitId: unit.id, year }]);
+    return result;
+  }
+}

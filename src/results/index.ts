@@ -1,0 +1,36 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../config/logger';
+import type { FrameworkService } from '../services/framework.service';
+import type { UnitService } from '../services/unit.service';
+import type { TallyRoller } from '../survey/tally-roller';
+import { ExpertScoreService } from './expert-score.service';
+import { RankingService } from './ranking.service';
+import { RecomputeScheduler } from './recompute-scheduler';
+import { ResultsService } from './results.service';
+
+export { ExpertScoreService, RankingService, RecomputeScheduler, ResultsService };
+
+/** The index engine's services: scores in, results recomputed set-wise, rankings out. */
+export interface ResultServices {
+  results: ResultsService;
+  expertScores: ExpertScoreService;
+  rankings: RankingService;
+  /** Background recomputation after survey responses and framework changes; started by bootstrap. */
+  recompute: RecomputeScheduler;
+}
+
+export function createResultServices(
+  db: DataSource, logger: Logger,
+  deps: { units: UnitService; frameworks: FrameworkService; tallies: TallyRoller },
+  recomputeIntervalMs = 1000,
+): ResultServices {
+  const { units, frameworks } = deps;
+  const results = new ResultsService(db, frameworks, deps.tallies, logger);
+  const rankings = new RankingService(db, units);
+  return {
+    results,
+    expertScores: new ExpertScoreService(db, units, frameworks, results, rankings),
+    rankings,
+    recompute: new RecomputeScheduler(db, results, logger, recomputeIntervalMs),
+  };
+}

@@ -1,0 +1,85 @@
+import type Decimal from 'decimal.js';
+
+import { publish, roundHalfUp2 } from './decimal';
+import { div, fromDecimal, fromInteger, sum } from './ratio';
+import type { BandSpec, Rankable, RankingSummaryOutcome } from './types';
+
+const vietnamese = new Intl.Collator('vi', { usage: 'sort', sensitivity: 'variant', numeric: true });
+
+/**
+ * Vietnamese alphabetical order (Intl.Collator 'vi'): Ă and Â come after A,
+ * Đ after D and before E, Ê after E, Ô and Ơ after O, Ư after U; tones only
+ * break ties between otherwise equal names; numbers compare by value
+ * ("Phường 2" before "Phường 10").
+ */
+export function compareVietnamese(a: string, b: string): number {
+  return vietnamese.compare(a, b);
+}
+
+const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Rounded scores, highest first, units without a score last. */
+function compareScores(a: Decimal | null, b: Decimal | null): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  return b.comparedTo(a);
+}
+
+/**
+ * Orders a ranking and gives standard competition ranks (1, 2, 2, 4) on the
+ * ROUNDED score: by rounded score descending, items without a score last
+ * (sharing the rank after the last scored item); ties listed by name in
+ * Vietnamese order, then code (then key, so the order never depends on the
+ * input's).
+ */
+export function rankItems<T extends Rankable>(items: readonly T[]): { item: T; rank: number }[] {
+  const ordered = items
+    .map((item) => ({ item, rounded: item.score == null ? null : roundHalfUp2(item.score) }))
+    .sort(
+      (a, b) =>
+        compareScores(a.rounded, b.rounded) ||
+        compareVietnamese(a.item.name, b.item.name) ||
+        ordinal(a.item.code, b.item.code) ||
+        ordinal(a.item.key, b.item.key),
+    );
+  let rank = 0;
+  return ordered.map((entry, index) => {
+    if (index === 0 || compareScores(entry.rounded, ordered[index - 1].rounded) !== 0) rank = index + 1;
+    return { item: entry.item, rank };
+  });
+}
+
+/**
+ * Rank change on the previous year's ranking of the same kind: previous rank
+ * minus rank now, positive when the unit moved up (9th → 6th: +3). Null when
+ * the unit was not ranked the previous year.
+ */
+export function rankChange(previousRank: number | null | undefined, rank: number): number | null {
+  return previousRank == null ? null : previousRank - rank;
+}
+
+/**
+ * The summary of a ranking whose items are already in rank order: count,
+ * average of the rounded scores (rounded once more, half-up), highest and
+ * lowest items, and the count per band for every band of the framework, in
+ * framework order, zeros included.
+ */
+export function summarize(
+  items: readonly { key: string; score: Decimal; bandCode: string | null }[],
+  bands: readonly BandSpec[],
+): RankingSummaryOutcome {
+  const count = items.length;
+  const average =
+    count === 0
+      ? null
+      : publish(div(sum(items.map((i) => fromDecimal(roundHalfUp2(i.score)))), fromInteger(count)));
+  return {
+    count,
+    average,
+    highestKey: count === 0 ? null : items[0].key,
+    lowestKey: count === 0 ? null : items[count - 1].key,
+    bands: bands.map((band) => ({
+      code: band.code,
+      count: items.filter((i) => i.bandCode === band.code).length,
+    })),
+  };
+}

@@ -1,0 +1,44 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import { SurveyIngestionService, type DirtyListener } from './ingestion.service';
+import { KioskService } from './kiosk.service';
+import { QuestionnaireCache } from './questionnaire-cache';
+import { SatisfactionService } from './satisfaction.service';
+import { TallyRoller, type RolledUpListener } from './tally-roller';
+
+export { KioskService, SatisfactionService, SurveyIngestionService, TallyRoller };
+
+/** Kiosks, survey ingestion and satisfaction statistics. */
+export interface SurveyServices {
+  kiosks: KioskService;
+  surveys: SurveyIngestionService;
+  satisfaction: SatisfactionService;
+  /** The background roll-up of stored responses into the tallies. */
+  tallies: TallyRoller;
+}
+
+type SurveyConfig = Pick<Config, 'kioskRatePerSecond' | 'kioskRateBurst' | 'questionnaireCacheMs' | 'tallyIntervalMs' | 'tallyBatchSize'>;
+const DEFAULTS: SurveyConfig = { kioskRatePerSecond: 50, kioskRateBurst: 1000, questionnaireCacheMs: 5000, tallyIntervalMs: 500, tallyBatchSize: 5000 };
+
+/**
+ * `onAccepted` is told the year and unit kind of every accepted batch (the
+ * index engine's markDirty); `onKioskRevoked` drops the kiosk from the
+ * authentication cache (AuthService.forgetKiosk).
+ */
+export function createSurveyServices(
+  db: DataSource, logger: Logger, config: Partial<SurveyConfig> | undefined,
+  hooks: { onAccepted?: DirtyListener; onRolledUp?: RolledUpListener; onKioskRevoked?: (kioskId: number) => void } = {},
+): SurveyServices {
+  const c = { ...DEFAULTS, ...(config ?? {}) };
+  const tallies = new TallyRoller(db, logger, { intervalMs: c.tallyIntervalMs, batchSize: c.tallyBatchSize, onRolledUp: hooks.onRolledUp });
+  const surveys = new SurveyIngestionService(db, new QuestionnaireCache(db, c.questionnaireCacheMs), {
+    ratePerSecond: c.kioskRatePerSecond, rateBurst: c.kioskRateBurst, onAccepted: hooks.onAccepted,
+  });
+  return {
+    kiosks: new KioskService(db, hooks.onKioskRevoked),
+    surveys,
+    satisfaction: new SatisfactionService(db, tallies),
+    tallies,
+  };
+}

@@ -1,0 +1,44 @@
+import type { DataSource } from 'typeorm';
+import type { ServiceElement } from '../entities/enums';
+
+export interface CachedQuestion { id: number; code: string; element: ServiceElement; scaleMax: number; satisfiedMin: number }
+export interface CachedQuestionnaire { year: number; byCode: Map<string, CachedQuestion> }
+
+/**
+ * The questionnaires that ingestion validates against, kept in memory for
+ * `ttlMs` so that a rating costs no questionnaire query. A year without a
+ * questionnaire is not cached (it may be defined any moment). A
+ * redefinition is seen within the TTL; a store that trips on a stale entry
+ * (a removed question) invalidates the year and is retried once.
+ */
+export class QuestionnaireCache {
+  private readonly entries = new Map<number, { at: number; value: Promise<CachedQuestionnaire | null> }>();
+
+  constructor(private readonly db: DataSource, private readonly ttlMs: number) {}
+
+  get(year: number): Promise<CachedQuestionnaire | null> {
+    const now = Date.now();
+    const hit = this.entries.get(year);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    const value = this.load(year);
+    this.entries.set(year, { at: now, value });
+    value.then((q) => { if (!q) this.entries.delete(year); }, () => this.entries.delete(year));
+    return value;
+  }
+
+  invalidate(year?: number): void {
+    if (year === undefined) this.entries.clear();
+    else this.entries.delete(year);
+  }
+
+  private async load(year: number): Promise<CachedQuestionnaire | null> {
+    const rows: { id: number; code: string; element: ServiceElement; scale_max: number; satisfied_min: number }[] = await this.db.query(
+      'SELECT id, code, element, scale_max, satisfied_min FROM question WHERE year = $1', [year],
+    );
+    if (rows.length === 0) return null;
+    return {
+      year,
+      byCode: new Map(rows.map((r) => [r.code, { id: r.id, code: r.code, element: r.element, scaleMax: r.scale_max, satisfiedMin: r.satisfied_min }])),
+    };
+  }
+}

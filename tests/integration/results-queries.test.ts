@@ -1,0 +1,40 @@
+import { Client } from 'pg';
+import { startTestService, type TestService } from '../support/test-service';
+import { buildProvince, type Tokens } from './results-fixture';
+
+/** A rankings page costs a fixed number of SQL statements, whatever its size. */
+let t: TestService;
+let tokens: Tokens;
+
+beforeAll(async () => {
+  // No background ticks after the first: nothing else talks to the database while statements are counted.
+  t = await startTestService({ recomputeIntervalMs: 60000 });
+  tokens = await buildProvince(t);
+}, 120000);
+afterAll(async () => { await t?.stop(); });
+
+const PAGE = `query($first: Int!, $domain: String) { rankings(year: 2023, unitKind: DEPARTMENT, first: $first, domainCode: $domain) {
+  totalCount summary { count average highest { score unit { code } band { code } } lowest { score unit { name } } bands { band { code } count } }
+  edges { rank score node { score rank rankChange band { code label } unit { code name parent { code } }
+    domains { code score rank } } } } }`;
+
+async function statements(first: number, domain?: string): Promise<number> {
+  const spy = jest.spyOn(Client.prototype, 'query');
+  try {
+    const r = await t.ok(PAGE, { first, domain }, tokens.analyst);
+    expect(r.rankings.edges).toHaveLength(Math.min(first, 5));
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+test('counts the same SQL statements for a page of 1 and of 5, overall and by domain', async () => {
+  const one = await statements(1);
+  const five = await statements(5);
+  expect(one).toBeGreaterThanOrEqual(5);
+  expect(five).toBe(one);
+  // Token, cycle, bands, filtered list, page rows, then one batch per loader (units, bands, domain results).
+  expect(five).toBeLessThanOrEqual(12);
+  expect(await statements(5, 'D2')).toBe(await statements(1, 'D2'));
+});
