@@ -211,6 +211,8 @@ interface Entry {
   /** -1: no points (not applicable, or none given). */
   cents: number;
   notApplicable: boolean;
+  /** The leaf's previous entry: a list without an array for the usual single entry. */
+  next: Entry | undefined;
 }
 
 /** The duplicate rule of the exact method: same round and panelist, as JSON.stringify sees them. */
@@ -307,7 +309,7 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
   const count = leaves.length;
 
   // Panel scores, checked in the exact method's order.
-  const entries: (Entry[] | undefined)[] = new Array(count);
+  const entries: (Entry | undefined)[] = new Array(count);
   for (const score of input.panelScores) {
     const index = p.leafIndex.get(score.leafId);
     if (index === undefined || leaves[index].kind !== Kind.EXPERT) {
@@ -316,15 +318,11 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
     const leaf = leaves[index as number];
     const rank = roundRank(score.round);
     if (rank < 0) assertRound(score.round, `the score of panelist ${score.panelist} for criterion ${leaf.code}`);
-    let list = entries[index as number];
-    if (list !== undefined) {
-      for (const e of list) {
-        if (e.rank === rank && samePanelist(e.panelist, score.panelist)) {
-          throw new ScoringInputError(`panelist ${score.panelist} scored criterion ${leaf.code} twice in ${score.round}`);
-        }
+    const previous = entries[index as number];
+    for (let e = previous; e !== undefined; e = e.next) {
+      if (e.rank === rank && samePanelist(e.panelist, score.panelist)) {
+        throw new ScoringInputError(`panelist ${score.panelist} scored criterion ${leaf.code} twice in ${score.round}`);
       }
-    } else {
-      list = entries[index as number] = [];
     }
     let cents = -1;
     const points = score.points;
@@ -337,7 +335,7 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
         if (cents < 0) throw OVERFLOW;
       }
     }
-    list.push({ rank, panelist: score.panelist, cents, notApplicable });
+    entries[index as number] = { rank, panelist: score.panelist, cents, notApplicable, next: previous };
   }
 
   // Survey tallies.
@@ -402,9 +400,7 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
     if (leaf.kind === Kind.EXPERT) {
       const list = entries[i];
       let best = -1;
-      if (list !== undefined) {
-        for (const e of list) if ((e.notApplicable || e.cents >= 0) && e.rank > best) best = e.rank;
-      }
+      for (let e = list; e !== undefined; e = e.next) if ((e.notApplicable || e.cents >= 0) && e.rank > best) best = e.rank;
       if (best < 0) {
         provisional = true;
         outLeaves[i] = leafOutcome(leaf, 'MISSING', true, 0, 1, leaf.maxDecimal, null);
@@ -414,10 +410,9 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
       }
       round = ROUND_OF_RANK[best];
       if (best === 0) provisional = true;
-      const chosen = list as Entry[];
       let scored = 0;
       let total = 0;
-      for (const e of chosen) {
+      for (let e = list; e !== undefined; e = e.next) {
         if (e.rank === best && !e.notApplicable && e.cents >= 0) {
           scored++;
           total = safe(total + e.cents);
@@ -434,7 +429,9 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
         d = scored;
       } else {
         const values: number[] = [];
-        for (const e of chosen) if (e.rank === best && !e.notApplicable && e.cents >= 0) values.push(e.cents);
+        for (let e = list; e !== undefined; e = e.next) {
+          if (e.rank === best && !e.notApplicable && e.cents >= 0) values.push(e.cents);
+        }
         values.sort((a, b) => a - b);
         const middle = values.length >> 1;
         if (values.length % 2 === 1) n = values[middle];

@@ -652,6 +652,60 @@ const mutations: Op[] = [
 
 // ---------------------------------------------------------------------------
 
+describe('hostile values, one by one', () => {
+  const DEFINE = `mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year domains { maxPoints } } }`;
+  const SCORE = `mutation($input: SubmitExpertScoresInput!) { submitExpertScores(input: $input) { score } }`;
+
+  async function refusedWithoutRows(document: string, variables: unknown, token: string | null = ADMIN_TOKEN, codes = ['BAD_USER_INPUT']) {
+    const before = await counts();
+    const a = await send(document, variables, token);
+    const verdict = judge(a);
+    expect({ refused: verdict.refused, body: a.text.slice(0, 300) }).toMatchObject({ refused: true });
+    for (const c of verdict.codes) expect(codes).toContain(c);
+    expect(diff(before, await counts())).toEqual({});
+  }
+
+  test.each([50, 51, 200, 1000])('a criteria tree %i deep is answered with a contract code and no partial framework', async (depth) => {
+    const before = await counts();
+    const a = await send(DEFINE, { input: { year: 2040, unitKind: 'DISTRICT', domains: [{ code: 'D1', name: 'Sâu', criteria: [deepCriterion(depth)] }] } }, ADMIN_TOKEN);
+    const verdict = judge(a);
+    if (verdict.refused) expect(diff(before, await counts())).toEqual({});
+  });
+
+  test.each([
+    ['three decimals', 7.255], ['1e400 (Infinity)', INFINITY], ['-1e400', NEG_INFINITY], ['1e308', 1e308], ['a string', '7'],
+    ['"NaN"', 'NaN'], ['negative', -0.01], ['above the leaf maximum', 10.01], ['a list', [5]], ['an object', { value: 5 }],
+  ])('expert points %s are refused with BAD_USER_INPUT and store nothing', async (_name, points) => {
+    await refusedWithoutRows(SCORE, { input: { year: YEAR, unitCode: 'STP', round: 'APPRAISAL', scores: [{ criterionCode: 'C1', points }] } }, tokens.appraiser);
+  });
+
+  test.each([['-0', NEG_ZERO], ['1e400', INFINITY], ['2^31', 2 ** 31], ['1.5', 1.5], ['"2024"', '2024'], ['1e308', 1e308]])(
+    'year %s is refused', async (_name, year) => {
+      await refusedWithoutRows(`query($y: Int!) { questionnaire(year: $y) { code } }`, { y: year }, null);
+      await refusedWithoutRows(`mutation($y: Int!) { openCycle(year: $y, unitKind: DEPARTMENT) { status } }`, { y: year });
+    });
+
+  test('SQL metacharacters in a search are searched for, not run', async () => {
+    for (const search of SQL_META) {
+      const a = await send(`query($s: String) { units(search: $s) { totalCount edges { node { code } } } }`, { s: search }, null);
+      expect({ search, errors: a.json?.errors }).toEqual({ search, errors: undefined });
+      // No unit's name holds any of these characters: nothing may match (no wildcard, no injection).
+      expect({ search, count: a.json?.data?.units.totalCount }).toEqual({ search, count: 0 });
+    }
+    expect((await t.sql(`SELECT count(*)::int AS n FROM unit`))[0].n).toBeGreaterThanOrEqual(4);
+  });
+
+  test('a 1 MB string and a 10,000-element list in a survey response are refused, nothing stored', async () => {
+    const base = { clientId: '6f1c2a52-8d1e-4c3b-9a57-0f3e5a6b7c8d', submittedAt: new Date().toISOString(), answers: [{ questionCode: 'Q1', value: 5 }] };
+    const doc = `mutation($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { status } }`;
+    await refusedWithoutRows(doc, { input: { ...base, comment: BIG } }, tokens.kiosk);
+    await refusedWithoutRows(doc, { input: { ...base, procedureCode: BIG_CODE } }, tokens.kiosk);
+    await refusedWithoutRows(doc, { input: { ...base, answers: Array.from({ length: 10_000 }, (_, i) => ({ questionCode: `Q${(i % 3) + 1}`, value: 1 })) } },
+      tokens.kiosk, ['BAD_USER_INPUT', 'QUERY_TOO_COMPLEX']);
+    await refusedWithoutRows(doc, { input: { ...base, comment: 'ổn\u0000' } }, tokens.kiosk);
+  });
+});
+
 describe('fuzz: queries', () => {
   for (const op of queries) test(op.name, () => runOp(op));
 });

@@ -77,6 +77,13 @@ describe('createUnit validation', () => {
     expect(await unitCount()).toBe(before);
   });
 
+  test('refuses a name over 200 characters or with control characters on input.name', async () => {
+    const before = await unitCount();
+    expectRefused(await create({ code: 'S.LONG', name: 'Sở '.padEnd(201, 'x'), kind: 'DEPARTMENT' }), 'BAD_USER_INPUT', 'input.name');
+    expectRefused(await create({ code: 'S.CTRL', name: 'Sở\u0007Chuông', kind: 'DEPARTMENT' }), 'BAD_USER_INPUT', 'input.name');
+    expect(await unitCount()).toBe(before);
+  });
+
   test('refuses a commune without a parent on input.parentCode', async () => {
     const before = await unitCount();
     expectRefused(await create({ code: 'X.PHONGAN', name: 'UBND xã Phong An', kind: 'COMMUNE' }), 'BAD_USER_INPUT', 'input.parentCode');

@@ -1,0 +1,255 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Client, Pool } from 'pg';
+import { startService, type RunningService } from '../src/bootstrap';
+import { loadConfig, type Config } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { loadNationalYear } from '../bench/national-year';
+
+/**
+ * `npm run bench:query`: the portal's query (top 20 of a ranking with each
+ * unit's eight domain scores) through the service, uncached and cached,
+ * against a baseline: a bare Node HTTP server answering the same figures
+ * with one prepared, hand-written SQL statement that builds the whole JSON
+ * answer inside PostgreSQL. Same data (a national-scale year of 12,000
+ * communes), same pool size, same concurrency, same load generator (a
+ * worker thread with keep-alive connections).
+ *
+ * DATABASE_URL: a PostgreSQL server to make a throwaway database on
+ * (default: the embedded one, in a temporary directory).
+ * BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_UNITS (12000).
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const UNITS = Number(process.env.BENCH_UNITS ?? 12000);
+const POOL = 10;
+const YEAR = 2024;
+
+const PORTAL = `query Portal($year: Int!, $first: Int!) {
+  rankings(year: $year, unitKind: COMMUNE, first: $first) {
+    edges { rank score node { unit { code name } domains { code score } } }
+  }
+}`;
+const BODY = JSON.stringify({ query: PORTAL, variables: { year: YEAR, first: 20 }, operationName: 'Portal' });
+
+/** The baseline's one statement: the whole answer, shaped as the GraphQL one, built by PostgreSQL. */
+const BASELINE_SQL = `
+WITH top AS (
+  SELECT ir.cycle_id, ir.unit_id, ir.rank, ir.score, ir.position
+    FROM index_result ir
+   WHERE ir.cycle_id = (SELECT id FROM cycle WHERE year = $1 AND unit_kind = 'COMMUNE' AND status = 'PUBLISHED')
+   ORDER BY ir.position
+   LIMIT $2)
+SELECT json_build_object('data', json_build_object('rankings', json_build_object('edges', coalesce(json_agg(
+         json_build_object(
+           'rank', t.rank, 'score', t.score,
+           'node', json_build_object(
+             'unit', json_build_object('code', u.code, 'name', u.name),
+             'domains', (SELECT json_agg(json_build_object('code', d.code, 'score', dr.score) ORDER BY d.position)
+                           FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id
+                          WHERE dr.cycle_id = t.cycle_id AND dr.unit_id = t.unit_id)))
+         ORDER BY t.position), '[]'::json))))::text AS body
+  FROM top t JOIN unit u ON u.id = t.unit_id`;
+
+function startBaseline(url: string): Promise<{ server: http.Server; pool: Pool; url: string }> {
+  const pool = new Pool({ connectionString: url, max: POOL });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { year: number; first: number } };
+      pool.query({ name: 'portal', text: BASELINE_SQL, values: [variables.year, variables.first] }).then(
+        (r) => {
+          const body = r.rows[0].body as string;
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        },
+        (e) => {
+          res.writeHead(500);
+          res.end(String(e));
+        },
+      );
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ server, pool, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` });
+  }));
+}
+
+/** The load generator, in a worker thread so that it does not share the server's event loop. */
+const LOADER = `
+const http = require('node:http');
+const { workerData, parentPort } = require('node:worker_threads');
+const { url, body, concurrency, seconds, warmup } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const u = new URL(url);
+let done = 0, failed = 0, sample = null, counting = false, stop = false;
+function one() {
+  return new Promise((resolve) => {
+    const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode === 200) { if (counting) done++; if (!sample) sample = Buffer.concat(chunks).toString(); }
+        else { failed++; if (!sample) sample = 'HTTP ' + res.statusCode + ' ' + Buffer.concat(chunks).toString(); }
+        resolve();
+      });
+    });
+    req.on('error', () => { failed++; resolve(); });
+    req.end(body);
+  });
+}
+async function loop() { while (!stop) await one(); }
+(async () => {
+  const loops = Array.from({ length: concurrency }, loop);
+  await new Promise((r) => setTimeout(r, warmup * 1000));
+  counting = true;
+  const started = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  counting = false;
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const counted = done;
+  stop = true;
+  await Promise.all(loops);
+  agent.destroy();
+  parentPort.postMessage({ rate: counted / elapsed, failed, sample });
+})();
+`;
+
+function load(url: string): Promise<{ rate: number; failed: number; sample: string }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(LOADER, { eval: true, workerData: { url, body: BODY, concurrency: CONCURRENCY, seconds: SECONDS, warmup: 2 } });
+    w.once('message', (m) => { resolve(m); void w.terminate(); });
+    w.once('error', reject);
+  });
+}
+
+function check(name: string, sample: string): void {
+  const body = JSON.parse(sample) as { data?: { rankings: { edges: { node: { domains: unknown[] } }[] } } };
+  const edges = body.data?.rankings.edges;
+  if (!edges || edges.length !== 20 || edges.some((e) => e.node.domains.length !== 8)) {
+    throw new Error(`${name} answered something else than 20 units with 8 domains each: ${sample.slice(0, 300)}`);
+  }
+}
+
+
+import { Session } from 'node:inspector/promises';
+function lean(service: RunningService) {
+  if (!process.env.LEAN) return;
+  const db = service.db;
+  const r = service.services.rankings as any;
+  const cycles = new Map<string, any>();
+  const units = new Map<number, any>(); const doms = new Map<number, any>();
+  const u = service.services.units as any;
+  u.findByIds = async (ids: number[]) => ids.map((id) => units.get(id)).filter(Boolean);
+  r.domainResults = async (keys: any[]) => keys.flatMap((k) => doms.get(k.unitId) ?? []);
+  r.rankings = async (filter: any) => {
+    const ck = filter.year + filter.unitKind;
+    let cycle = cycles.get(ck);
+    if (!cycle) { [cycle] = await db.query('SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2', [filter.year, filter.unitKind]); cycles.set(ck, cycle); }
+    const rows = await db.query(`SELECT ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.expert_score, ir.survey_score, ir.earned_points,
+  ir.max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
+  ir.provisional, ir.published, ir.position,
+  json_build_object('id', u.id, 'code', u.code, 'name', u.name, 'kind', u.kind, 'parentId', u.parent_id) AS unit,
+  (SELECT json_agg(json_build_object('cycle_id', dr.cycle_id, 'unit_id', dr.unit_id, 'code', d.code, 'name', d.name, 'score', dr.score::text, 'earned_points', dr.earned_points::text, 'max_points', dr.max_points::text, 'rank', dr.rank) ORDER BY d.position)
+     FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id) AS domains
+  FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id JOIN unit u ON u.id = ir.unit_id WHERE ir.cycle_id = $1 ORDER BY ir.position LIMIT $2`, [cycle.id, filter.first + 1]);
+    for (const row of rows) { units.set(row.unit_id, row.unit); doms.set(row.unit_id, row.domains); }
+    const page = rows.slice(0, filter.first);
+    return { edges: page.map((n: any) => ({ cursor: String(n.position), rank: n.rank, score: n.score, node: n })), hasNextPage: rows.length > filter.first, hasPreviousPage: false, totalCount: 0,
+      summary: { count: 0, average: null, highest: null, lowest: null, bands: [] } };
+  };
+}
+async function profiled<T>(fn: () => Promise<T>): Promise<T> {
+  const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.start');
+  const r = await fn();
+  const { profile } = await s.post('Profiler.stop') as any;
+  fs.writeFileSync('/tmp/uncached.cpuprofile', JSON.stringify(profile));
+  return r;
+}
+async function main(): Promise<void> {
+  const logger = createLogger('error');
+  const adminUrl = process.env.DATABASE_URL;
+  let dbUrl: string | undefined;
+  let dropDb: (() => Promise<void>) | undefined;
+  let dataDir: string | undefined;
+  if (adminUrl) {
+    const name = `par_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    dbUrl = u.toString();
+    dropDb = async () => {
+      const a = new Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    };
+  } else {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-bench-'));
+  }
+  const base: Config = {
+    ...loadConfig({}),
+    port: 0, databaseUrl: dbUrl, dataDir: dataDir ?? path.resolve('.data'), seedDemo: false, adminToken: undefined,
+    poolSize: POOL, logLevel: 'error', anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, recomputeIntervalMs: 60000,
+  };
+
+  // Uncached: the response cache off. Started first, it also migrates the database.
+  let service: RunningService = await startService({ ...base, cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0 }, logger);
+  lean(service);
+  const url = dbUrl ?? service.embedded!.url;
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const t0 = Date.now();
+  const year = await loadNationalYear(client, { year: YEAR, communes: UNITS });
+  await client.end();
+  process.stdout.write(`loaded ${year.communes} communes under ${year.districts} districts, 8 domains each, in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`concurrency ${CONCURRENCY}, ${SECONDS} s per run after 2 s of warm-up, pool ${POOL}, ${os.cpus().length} CPUs\n\n`);
+
+  const baseline = await startBaseline(url);
+  const results: [string, number][] = [];
+  try {
+    const b = await load(baseline.url);
+    check('baseline', b.sample);
+    results.push(['baseline (one prepared SQL statement, JSON built in PostgreSQL)', b.rate]);
+
+    const u = await profiled(() => load(service.url));
+    check('service (uncached)', u.sample);
+    results.push(['service, uncached', u.rate]);
+    await service.stop();
+
+    service = await startService({ ...base, databaseUrl: url }, logger);
+    const c = await load(service.url);
+    check('service (cached)', c.sample);
+    results.push(['service, cached', c.rate]);
+    for (const r of [b, u, c]) if (r.failed > 0) process.stdout.write(`note: ${r.failed} failed requests\n`);
+  } finally {
+    await new Promise((r) => baseline.server.close(r));
+    await baseline.pool.end();
+    await service.stop();
+    await dropDb?.();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const baseRate = results[0][1];
+  for (const [name, rate] of results) {
+    process.stdout.write(`${name.padEnd(66)} ${rate.toFixed(0).padStart(7)} req/s   ${(rate / baseRate).toFixed(2)} × baseline\n`);
+  }
+  const uncached = results[1][1] / baseRate;
+  const cached = results[2][1] / baseRate;
+  process.stdout.write(`\ntargets: uncached ≥ 0.5 × baseline (${uncached >= 0.5 ? 'met' : 'NOT met'}), cached ≥ 3 × baseline (${cached >= 3 ? 'met' : 'NOT met'})\n`);
+}
+
+main().then(() => process.exit(0), (e) => {
+  process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+  process.exit(1);
+});
