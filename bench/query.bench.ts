@@ -10,6 +10,7 @@ import { Client, Pool } from 'pg';
 import { startService, type RunningService } from '../src/bootstrap';
 import { loadConfig, type Config } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
+import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { loadNationalYear } from './national-year';
 
 /**
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
   let dbUrl: string | undefined;
   let dropDb: (() => Promise<void>) | undefined;
   let dataDir: string | undefined;
+  let embedded: EmbeddedPostgres | undefined;
   if (adminUrl) {
     const name = `par_bench_${randomBytes(4).toString('hex')}`;
     const admin = new Client({ connectionString: adminUrl });
@@ -161,17 +163,21 @@ async function main(): Promise<void> {
       await a.end();
     };
   } else {
+    // One embedded PostgreSQL for both runs and the baseline (a service's stop() would stop its own).
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-bench-'));
+    embedded = new EmbeddedPostgres({ dataDir, logger });
+    await embedded.start();
+    dbUrl = embedded.url;
   }
   const base: Config = {
     ...loadConfig({}),
-    port: 0, databaseUrl: dbUrl, dataDir: dataDir ?? path.resolve('.data'), seedDemo: false, adminToken: undefined,
+    port: 0, databaseUrl: dbUrl, dataDir: path.resolve('.data'), seedDemo: false, adminToken: undefined,
     poolSize: POOL, logLevel: 'error', anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, recomputeIntervalMs: 60000,
   };
 
   // Uncached: the response cache off. Started first, it also migrates the database.
   let service: RunningService = await startService({ ...base, cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0 }, logger);
-  const url = dbUrl ?? service.embedded!.url;
+  const url = dbUrl!;
   const client = new Client({ connectionString: url });
   await client.connect();
   const t0 = Date.now();
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
     await baseline.pool.end();
     await service.stop();
     await dropDb?.();
+    await embedded?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const baseRate = results[0][1];

@@ -45,7 +45,8 @@ async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
     try {
       return await fn(url.toString());
     } finally {
-      await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      if (process.env.BENCH_KEEP_DB) console.log(`kept database ${name}`);
+      else await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-bench-pg-'));

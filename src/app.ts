@@ -63,6 +63,34 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** How deeply request JSON (variables, extensions) may nest; the deepest valid input (a framework) needs about 25. */
+const MAX_JSON_DEPTH = 100;
+
+/** Whether arrays and objects in `value` nest more than `max` levels deep (iterative: no recursion to overflow). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** The JSON-valued parameters of a GET request, parsed where they parse. */
+function getJsonParams(url: URL): unknown[] {
+  const out: unknown[] = [];
+  for (const name of ['variables', 'extensions']) {
+    const raw = url.searchParams.get(name);
+    if (raw === null) continue;
+    try { out.push(JSON.parse(raw)); } catch { /* Apollo refuses it */ }
+  }
+  return out;
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -131,6 +159,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
         sendJson(res, 400, errorBody('BAD_USER_INPUT', 'The request body is not valid JSON'));
         return;
       }
+    }
+    if (nestedDeeperThan(req.method === 'GET' ? getJsonParams(url) : body, MAX_JSON_DEPTH)) {
+      // graphql-js coerces variables recursively: a few thousand levels overflow the stack.
+      sendJson(res, 400, errorBody('BAD_USER_INPUT', `The request nests values more than ${MAX_JSON_DEPTH} levels deep`));
+      return;
     }
     const docBytes = documentBytes(body, req.method === 'GET' ? url.searchParams : null);
     if (docBytes > config.queryLimits.maxDocumentBytes) {
@@ -222,6 +255,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else res.end();
     });
+  });
+  // Requests Node refuses before they reach the handler (a URL or headers over the 16 KiB limit,
+  // a malformed request line, a request timeout) get a JSON answer with a contract code too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (err.code === 'ECONNRESET' || !socket.writable || answering) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const message = status === 431 ? 'The request line or headers exceed 16 KiB; send the query in a POST body'
+      : status === 408 ? 'The request was not received in time' : 'The HTTP request is malformed';
+    const text = JSON.stringify(errorBody('BAD_USER_INPUT', message));
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n`
+      + `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10000;

@@ -116,7 +116,8 @@ export function cachePolicyPlugin(maxAgeSeconds: number, cache: ResponseCache): 
   const listener: GraphQLRequestListener<Context> = {
     async willSendResponse(rc) {
       const headers = rc.response.http.headers;
-      headers.set('vary', 'Accept, Authorization');
+      // Answers differ by negotiated type, caller and (with CORS) origin: shared caches must key on all three.
+      headers.set('vary', 'Accept, Authorization, Origin');
       const op = rc.operation;
       if (op?.operation === 'mutation') {
         const keeps = op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && CACHE_KEEPING_MUTATIONS.has(s.name.value));

@@ -1,3 +1,4 @@
+import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { CriterionSource, CycleStatus, type UnitKind } from '../entities/enums';
@@ -19,7 +20,8 @@ import type { TallyRoller } from '../survey/tally-roller';
  */
 
 interface UnitRow { id: number; code: string; name: string; parent_id: number | null }
-interface ScoreRow { unit_id: number; criterion_id: number; round: PanelScore['round']; panelist: string; points: string | null; not_applicable: boolean }
+/** [unit_id, criterion_id, round, panelist, points, not_applicable] */
+type ScoreRow = [number, number, PanelScore['round'], string, string | null, boolean];
 interface AdjustmentRow { unit_id: number; round: Adjustment['round']; panelist: string; bonus: string | null; penalty: string | null }
 interface TallyRow { unit_id: number; criterion_id: number; responses: string; answers: string; satisfied: string }
 
@@ -83,6 +85,15 @@ const UNIT_RESPONSES_SQL = `
     FROM survey_question_set_tally s JOIN unit u ON u.id = s.unit_id AND u.kind = $2
    WHERE s.year = $1 AND NOT s.late
    GROUP BY 1`;
+
+/** Rows as arrays (no object per row), on the caller's transaction when it has one. */
+async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner;
+  const target: Pool | PoolClient = runner
+    ? ((await runner.connect()) as PoolClient)
+    : (db.driver as unknown as { master: Pool }).master;
+  return (await target.query({ text, values, rowMode: 'array' })).rows as T[];
+}
 
 export class ResultsService {
   /** Per cycle: the tail of its queue of runs, and a queued recomputation not yet started. */
@@ -182,7 +193,8 @@ export class ResultsService {
     const reads = [
       () => manager.query(`SELECT id, code, name, parent_id FROM unit WHERE kind = $1`, [unitKind]),
       // A score above its leaf's maximum (the framework was redefined lower) no longer counts: the leaf is then missing.
-      () => manager.query(
+      // Half a million rows at national scale: read as arrays, not objects.
+      () => rawRows(manager, this.db,
         `SELECT s.unit_id, s.criterion_id, s.round, s.panelist, s.points, s.not_applicable
            FROM expert_score s JOIN criterion c ON c.id = s.criterion_id
           WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)`,
@@ -216,10 +228,11 @@ export class ResultsService {
       if (!entry) perUnit.set(unitId, (entry = { panelScores: [], adjustments: [], surveyTallies: [] }));
       return entry;
     };
-    for (const s of inputs.scores) {
-      inputOf(s.unit_id).panelScores.push({
-        leafId: String(s.criterion_id), round: s.round, panelist: s.panelist, points: s.points, notApplicable: s.not_applicable,
-      });
+    const leafIds = new Map<number, string>();
+    for (const [unitId, criterionId, round, panelist, points, notApplicable] of inputs.scores) {
+      let leafId = leafIds.get(criterionId);
+      if (leafId === undefined) leafIds.set(criterionId, (leafId = String(criterionId)));
+      inputOf(unitId).panelScores.push({ leafId, round, panelist, points, notApplicable });
     }
     for (const a of inputs.adjustments) {
       inputOf(a.unit_id).adjustments.push({ round: a.round, panelist: a.panelist, bonus: a.bonus, penalty: a.penalty });
@@ -283,7 +296,17 @@ export class ResultsService {
          parent_rank = excluded.parent_rank, previous_rank = excluded.previous_rank, band_code = excluded.band_code,
          responses = excluded.responses, survey_insufficient = excluded.survey_insufficient,
          provisional = excluded.provisional, position = excluded.position, parent_position = excluded.parent_position,
-         published = excluded.published, computed_at = excluded.computed_at`,
+         published = excluded.published, computed_at = excluded.computed_at
+       -- A row whose figures did not change is left alone: most recomputations move a few units.
+       WHERE (index_result.score, index_result.expert_score, index_result.survey_score, index_result.earned_points,
+              index_result.max_points, index_result.rank, index_result.parent_rank, index_result.previous_rank,
+              index_result.band_code, index_result.responses, index_result.survey_insufficient, index_result.provisional,
+              index_result.position, index_result.parent_position, index_result.published)
+             IS DISTINCT FROM
+             (excluded.score, excluded.expert_score, excluded.survey_score, excluded.earned_points,
+              excluded.max_points, excluded.rank, excluded.parent_rank, excluded.previous_rank,
+              excluded.band_code, excluded.responses, excluded.survey_insufficient, excluded.provisional,
+              excluded.position, excluded.parent_position, excluded.published)`,
       [
         cycleId,
         u.map((r) => r.unit.id),
@@ -305,7 +328,7 @@ export class ResultsService {
       ],
     );
     const unitIds = u.map((r) => r.unit.id);
-    await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND NOT (unit_id = ANY($2::int[]))', [cycleId, unitIds]);
+    await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id NOT IN (SELECT unnest($2::int[]))', [cycleId, unitIds]);
 
     const d = computed.domains.flatMap((dom, di) => dom.rows.map((row) => ({ domainId: dom.id, di, ...row })));
     await tx.query(
@@ -315,7 +338,9 @@ export class ResultsService {
               AS t(unit_id, domain_id, score, earned_points, max_points, rank, position)
        ON CONFLICT (cycle_id, unit_id, domain_id) DO UPDATE SET
          score = excluded.score, earned_points = excluded.earned_points, max_points = excluded.max_points,
-         rank = excluded.rank, position = excluded.position`,
+         rank = excluded.rank, position = excluded.position
+       WHERE (domain_result.score, domain_result.earned_points, domain_result.max_points, domain_result.rank, domain_result.position)
+             IS DISTINCT FROM (excluded.score, excluded.earned_points, excluded.max_points, excluded.rank, excluded.position)`,
       [
         cycleId,
         d.map((r) => r.unitId),
@@ -328,7 +353,8 @@ export class ResultsService {
       ],
     );
     await tx.query(
-      'DELETE FROM domain_result WHERE cycle_id = $1 AND (NOT (unit_id = ANY($2::int[])) OR NOT (domain_id = ANY($3::int[])))',
+      `DELETE FROM domain_result WHERE cycle_id = $1
+          AND (unit_id NOT IN (SELECT unnest($2::int[])) OR domain_id NOT IN (SELECT unnest($3::int[])))`,
       [cycleId, unitIds, computed.domains.map((x) => x.id)],
     );
   }

@@ -18,10 +18,23 @@ export function compareVietnamese(a: string, b: string): number {
 
 const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * A rounded score as whole hundredths (an exact JS integer for any index:
+ * two decimals, far below 2^53), so that sorting compares numbers, not
+ * Decimals. Null stays null.
+ */
+function hundredths(score: Decimal | null | undefined): number | null {
+  if (score == null) return null;
+  const fixed = roundHalfUp2(score).toFixed(2);
+  const cents = Number(fixed.replace('.', ''));
+  if (!Number.isSafeInteger(cents)) throw new RangeError(`score ${fixed} is too large to rank`);
+  return cents;
+}
+
 /** Rounded scores, highest first, units without a score last. */
-function compareScores(a: Decimal | null, b: Decimal | null): number {
+function compareScores(a: number | null, b: number | null): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
-  return b.comparedTo(a);
+  return b - a;
 }
 
 /**
@@ -33,7 +46,7 @@ function compareScores(a: Decimal | null, b: Decimal | null): number {
  */
 export function rankItems<T extends Rankable>(items: readonly T[]): { item: T; rank: number }[] {
   const ordered = items
-    .map((item) => ({ item, rounded: item.score == null ? null : roundHalfUp2(item.score) }))
+    .map((item) => ({ item, rounded: hundredths(item.score) }))
     .sort(
       (a, b) =>
         compareScores(a.rounded, b.rounded) ||
@@ -43,7 +56,7 @@ export function rankItems<T extends Rankable>(items: readonly T[]): { item: T; r
     );
   let rank = 0;
   return ordered.map((entry, index) => {
-    if (index === 0 || compareScores(entry.rounded, ordered[index - 1].rounded) !== 0) rank = index + 1;
+    if (index === 0 || entry.rounded !== ordered[index - 1].rounded) rank = index + 1;
     return { item: entry.item, rank };
   });
 }

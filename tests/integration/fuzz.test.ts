@@ -779,6 +779,27 @@ describe('fuzz: documents and bodies', () => {
     }
   });
 
+  test('deep nesting in GET parameters', async () => {
+    const deep = JSON.stringify({ input: { year: 2040, unitKind: 'DISTRICT', domains: [{ code: 'D1', name: 'x', criteria: [deepCriterion(1000)] }] } });
+    const literal = JSON.stringify(deepCriterion(300)).replace(/"(\w+)":/g, '$1:').replace(/"(EXPERT)"/g, '$1');
+    const requests = [
+      `query=${encodeURIComponent('query($y: Int!) { questionnaire(year: $y) { code } }')}&variables=${encodeURIComponent(`{"y": ${'['.repeat(3000)}${']'.repeat(3000)}}`)}`,
+      `query=${encodeURIComponent('mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }')}&variables=${encodeURIComponent(deep)}`,
+      `query=${encodeURIComponent(`mutation { defineCycle(input: {year: 2040, unitKind: DISTRICT, domains: [{code: "D1", name: "x", criteria: [${literal}]}]}) { year } }`)}`,
+    ];
+    for (const search of requests) {
+      for (const token of [null, ADMIN_TOKEN]) {
+        const res = await fetch(`${t.url}?${search}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        const text = await res.text();
+        let json: Answer['json'];
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        judge({ status: res.status, text, json });
+      }
+    }
+    // The literal document through POST too.
+    judge(await send(`mutation { defineCycle(input: {year: 2040, unitKind: DISTRICT, domains: [{code: "D1", name: "x", criteria: [${literal}]}]}) { year } }`, {}, ADMIN_TOKEN));
+  });
+
   test('malformed request bodies', async () => {
     for (const [body, contentType] of bodies) {
       for (const token of [null, ADMIN_TOKEN]) {
