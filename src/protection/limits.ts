@@ -20,8 +20,11 @@ export const costEstimates: CostEstimates = {
     'Unit.results': 10,
     'IndexResult.domains': 10,
     'Cycle.domains': 10,
-    'Domain.criteria': 20,
-    'Criterion.children': 10,
+    // Frameworks are small trees (DOMAIN.md: 8 domains of a few criteria, each of a few
+    // sub-criteria); nested estimates multiply, so they stay near real averages to let
+    // anonymous readers read a whole framework several levels deep.
+    'Domain.criteria': 6,
+    'Criterion.children': 3,
     'Cycle.bands': 5,
     'RankingSummary.bands': 5,
     'Query.questionnaire': 50,

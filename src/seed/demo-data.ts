@@ -10,8 +10,15 @@ import type { CreateUnitData } from '../services/unit.service';
  * (70 from the appraisal council, 30 from citizen surveys).
  *
  * Nothing here touches the database; demo.seed.ts feeds it to the services.
- * Later seeds (expert scores, kiosk ratings) build on these exports: the
- * unit codes, DEMO_YEARS, and `demoLeaves()` for a framework's leaves.
+ * The second half of the file holds the hand-set tables behind the year's
+ * activity (expert scores, kiosks, ratings); demo-activity.ts turns them
+ * into submissions with a seeded generator, deterministically.
+ *
+ * The figures are made up for the demo. The top of the 2023 rankings follows
+ * the order the province announced (Sở Tư pháp, Sở Nông nghiệp và PTNT,
+ * Văn phòng UBND tỉnh, Sở Ngoại vụ "Xuất sắc"; Phong Điền, Quảng Điền, Phú
+ * Vang leading the districts), but the rest is invented so that every band,
+ * a tie and rank changes show.
  */
 
 export const DEMO_PROVINCE = 'Thừa Thiên Huế';
@@ -122,12 +129,18 @@ const group = (code: string, name: string, children: CriterionData[]): Criterion
  *   LV8 tác động của CCHC         8       8      16
  *                                70      30     100
  */
+export const DEMO_MAX_BONUS = 2;
+export const DEMO_MAX_PENALTY = 2;
+
 export function demoFramework(year: number, unitKind: UnitKind): DefineCycleData {
   const isDistrict = unitKind === UnitKind.DISTRICT;
   return {
     year,
     unitKind,
     minResponses: 30,
+    // "Điểm thưởng" for initiatives and "điểm trừ" for breaches, each up to 2 points.
+    maxBonus: DEMO_MAX_BONUS,
+    maxPenalty: DEMO_MAX_PENALTY,
     domains: [
       {
         code: 'LV1', name: 'Công tác chỉ đạo, điều hành CCHC',
@@ -228,3 +241,165 @@ export function demoLeaves(framework: DefineCycleData): { domainCode: string; le
   framework.domains.forEach((d) => d.criteria.forEach((c) => walk(d.code, c)));
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// The year's activity: expert scores, kiosks and citizen ratings.
+// ---------------------------------------------------------------------------
+
+/** The appraisal council ("hội đồng thẩm định"): three panelists score every EXPERT leaf, combined by MEAN. */
+export const DEMO_PANELISTS = ['Nguyễn Thị Hoài Thu', 'Trần Quốc Bảo', 'Lê Văn Hùng'] as const;
+
+/**
+ * How a unit performs in a year: `expert` is the share of the appraisal
+ * points the council gives it (0 to 1, varied per leaf and panelist),
+ * `satisfaction` the chance that a citizen's answer is "satisfied" (varied
+ * per service element), `responses` the kiosk ratings of the year.
+ */
+export interface DemoPerformance { expert: number; satisfaction: number; responses: number }
+
+type Row = [code: string, e2023: number, s2023: number, n2023: number, e2024: number, s2024: number, n2024: number];
+/* eslint-disable no-multi-spaces */
+const PERFORMANCE: Row[] = [
+  //  unit          2023: expert satisf. ratings  2024: expert satisf. ratings
+  ['STP',                0.93, 0.95, 150,               0.935, 0.96, 165],
+  ['SNNPTNT',            0.91, 0.91,  70,               0.875, 0.89,  75],
+  ['VPUBND',             0.92, 0.88,  60,               0.905, 0.89,  64],
+  ['SNGV',               0.915, 0.89, 45,               0.875, 0.86,  48],
+  ['SNV',                0.89, 0.87,  80,               0.925, 0.91,  84],
+  ['STC',                0.87, 0.84, 110,               0.855, 0.85, 118],
+  ['SKHDT',              0.87, 0.84, 110,               0.885, 0.86, 140], // 2023: the twin of STC (DEMO_TWINS)
+  ['SYT',                0.855, 0.80, 130,              0.835, 0.79, 142],
+  ['SGDDT',              0.845, 0.79, 95,               0.86, 0.83,  96],
+  ['SXD',                0.73, 0.70, 120,               0.765, 0.73, 126],
+  ['SGTVT',              0.77, 0.66, 140,               0.79, 0.71, 150],
+  ['SCT',                0.83, 0.78, 85,                0.80, 0.77,  88],
+  ['STNMT',              0.70, 0.62, 160,               0.775, 0.72, 170],
+  ['SLDTBXH',            0.79, 0.74, 125,               0.81, 0.78, 131],
+  ['SVHTT',              0.82, 0.77, 55,                0.83, 0.78,  58],
+  ['SDL',                0.80, 0.79, 50,                0.81, 0.80,  52],
+  ['SKHCN',              0.835, 0.79, 42,               0.845, 0.81,  44],
+  ['STTTT',              0.86, 0.82, 58,                0.915, 0.90,  66],
+  ['TTT',                0.865, 0.84, 40,               0.87, 0.84,  41],
+  ['BQLKKT',             0.77, 0.72, 90,                0.72, 0.66,  92],
+  ['BDT',                0.83, 0.86, 22,                0.845, 0.88,  17], // few walk-ins: under minResponses both years
+  ['PHONG_DIEN',         0.875, 0.84, 260,              0.885, 0.86, 270],
+  ['QUANG_DIEN',         0.87, 0.83, 230,               0.855, 0.82, 236],
+  ['PHU_VANG',           0.86, 0.82, 280,               0.875, 0.85, 290],
+  ['PHU_LOC',            0.79, 0.75, 240,               0.815, 0.78, 250],
+  ['A_LUOI',             0.62, 0.58, 150,               0.72, 0.68, 160],
+  ['NAM_DONG',           0.47, 0.43, 120,               0.60, 0.55, 125],
+  ['HUONG_TRA',          0.74, 0.70, 210,               0.78, 0.74, 215],
+  ['HUONG_THUY',         0.825, 0.78, 220,              0.83, 0.80, 226],
+  ['HUE',                0.845, 0.81, 300,              0.92, 0.91, 320],
+  // Communes have no framework here: their ratings show in the satisfaction statistics only.
+  ['PHONG_DIEN.TT_PHONG_DIEN', 0.0, 0.90, 48,           0.0, 0.92, 52],
+  ['PHONG_DIEN.PHONG_AN',      0.0, 0.81, 36,           0.0, 0.84, 39],
+  ['PHONG_DIEN.PHONG_HIEN',    0.0, 0.74, 31,           0.0, 0.77, 33],
+];
+/* eslint-enable no-multi-spaces */
+
+/** A unit's performance in a year, or undefined when it has no activity then. */
+export function demoPerformance(year: number, unitCode: string): DemoPerformance | undefined {
+  const row = PERFORMANCE.find((r) => r[0] === unitCode);
+  if (!row) return undefined;
+  const [, e23, s23, n23, e24, s24, n24] = row;
+  return year === 2023 ? { expert: e23, satisfaction: s23, responses: n23 } : { expert: e24, satisfaction: s24, responses: n24 };
+}
+
+/**
+ * The demo's tie: in 2023 Sở Kế hoạch và Đầu tư's council scores are those
+ * of Sở Tài chính moved between leaves of equal maximum (the same total,
+ * different domains), and its ratings have the same counts; the two share
+ * one index and one rank (standard competition ranking: 1, 2, 2, 4).
+ */
+export const DEMO_TWINS: readonly { year: number; unitCode: string; of: string }[] = [
+  { year: 2023, unitCode: 'SKHDT', of: 'STC' },
+];
+
+/**
+ * Re-appraisals ("thẩm định lại" after the unit's explanations, "giải
+ * trình"): the council scores these leaves again, `delta` points off its
+ * appraisal (clamped to the leaf's range).
+ */
+export const DEMO_REAPPRAISALS: readonly { year: number; unitCode: string; criteria: string[]; delta: number; note: string }[] = [
+  { year: 2023, unitCode: 'SXD', criteria: ['LV3.3', 'LV7.2.2'], delta: 1, note: 'Bổ sung minh chứng tỷ lệ hồ sơ đúng hạn sau giải trình' },
+  { year: 2023, unitCode: 'SGTVT', criteria: ['LV3.1'], delta: -0.5, note: 'Giải trình không được chấp nhận: thủ tục công khai chưa cập nhật' },
+  { year: 2023, unitCode: 'PHU_LOC', criteria: ['LV2.1', 'LV2.2'], delta: 0.75, note: 'Bổ sung văn bản ban hành trong tháng 12' },
+  { year: 2024, unitCode: 'NAM_DONG', criteria: ['LV1.1.2', 'LV3.3', 'LV5.1'], delta: 0.5, note: 'Bổ sung minh chứng sau giải trình' },
+  { year: 2024, unitCode: 'SNV', criteria: ['LV5.1'], delta: 0.5, note: 'Bổ sung kết quả kiểm tra công vụ' },
+];
+
+/**
+ * Leaves marked not applicable. `panelists: 'all'` (the self-assessment too)
+ * removes the leaf from the unit's maximum; a subset leaves the others'
+ * points to be combined.
+ */
+export const DEMO_NOT_APPLICABLE: readonly { year: number; unitCode: string; criterion: string; panelists: 'all' | number[]; note: string }[] = [
+  // Ban Dân tộc has no subordinate units to inspect.
+  { year: 2023, unitCode: 'BDT', criterion: 'LV1.3', panelists: 'all', note: 'Đơn vị không có đơn vị trực thuộc' },
+  { year: 2024, unitCode: 'BDT', criterion: 'LV1.3', panelists: 'all', note: 'Đơn vị không có đơn vị trực thuộc' },
+  { year: 2024, unitCode: 'HUONG_THUY', criterion: 'LV4.3', panelists: [2], note: 'Chưa có quyết định phân cấp trong năm' },
+];
+
+/** Bonus ("điểm thưởng") and penalty ("điểm trừ") given by every panelist of the APPRAISAL round, within the caps. */
+export const DEMO_ADJUSTMENTS: readonly { year: number; unitCode: string; bonus?: number[]; penalty?: number[] }[] = [
+  { year: 2023, unitCode: 'STP', bonus: [1, 1, 0.5] },
+  { year: 2023, unitCode: 'PHONG_DIEN', bonus: [0.5, 0.5, 0.5] },
+  { year: 2023, unitCode: 'SGTVT', penalty: [1, 1, 1] },
+  { year: 2023, unitCode: 'NAM_DONG', penalty: [1.5, 1, 1.5] },
+  { year: 2024, unitCode: 'HUE', bonus: [1.5, 1, 1.5] },
+  { year: 2024, unitCode: 'STTTT', bonus: [1, 1, 1] },
+  { year: 2024, unitCode: 'BQLKKT', penalty: [1, 1, 0.5] },
+];
+
+/**
+ * Appraisal still under way: the council has not scored these leaves yet,
+ * so the unit's self-assessment counts and its result is provisional.
+ */
+export const DEMO_PENDING: readonly { year: number; unitCode: string; criteria: string[] }[] = [
+  { year: 2024, unitCode: 'SDL', criteria: ['LV7.1', 'LV7.2.1', 'LV7.2.2', 'LV7.3'] },
+];
+
+/** Kiosks per unit: one per department, two per district, one for three communes of Phong Điền (two have none yet). */
+export function demoKioskLabels(unit: DemoUnit): string[] {
+  if (unit.kind === UnitKind.DISTRICT) {
+    return [1, 2].map((n) => `Kiosk đánh giá quầy ${n} - Bộ phận Một cửa ${unit.name}`);
+  }
+  if (unit.kind === UnitKind.COMMUNE && !PERFORMANCE.some((r) => r[0] === unit.code)) return [];
+  return [`Kiosk đánh giá - Bộ phận Một cửa ${unit.name}`];
+}
+
+/** Procedures a rating may name (mnemonic codes of the demo, not the national catalogue's). */
+export function demoProcedures(unit: DemoUnit): string[] {
+  const byUnit: Record<string, string[]> = {
+    STP: ['LY_LICH_TU_PHAP', 'CHUNG_THUC', 'QUOC_TICH'],
+    SKHDT: ['DANG_KY_DOANH_NGHIEP', 'CHU_TRUONG_DAU_TU'],
+    SXD: ['GIAY_PHEP_XAY_DUNG', 'CHUNG_CHI_HANH_NGHE_XD'],
+    SGTVT: ['DOI_GIAY_PHEP_LAI_XE', 'DANG_KY_XE_MAY_CHUYEN_DUNG'],
+    STNMT: ['CAP_GCN_QSDD', 'CHUYEN_MUC_DICH_SDD'],
+    SLDTBXH: ['GIAY_PHEP_LAO_DONG_NN', 'NGUOI_CO_CONG'],
+    SYT: ['CHUNG_CHI_HANH_NGHE_KCB'],
+  };
+  if (byUnit[unit.code]) return byUnit[unit.code];
+  if (unit.kind === UnitKind.DISTRICT) return ['DANG_KY_HO_KINH_DOANH', 'CAP_GCN_QSDD', 'GIAY_PHEP_XAY_DUNG_NHA_O', 'CHUNG_THUC'];
+  if (unit.kind === UnitKind.COMMUNE) return ['DANG_KY_KHAI_SINH', 'DANG_KY_KET_HON', 'CHUNG_THUC'];
+  return [];
+}
+
+/** Free-text comments a few citizens leave. */
+export const DEMO_COMMENTS = {
+  satisfied: [
+    'Cán bộ hướng dẫn tận tình, chu đáo.',
+    'Thủ tục nhanh gọn, trả kết quả đúng hẹn.',
+    'Nơi làm việc sạch sẽ, có nước uống và chỗ ngồi chờ.',
+    'Rất hài lòng, cảm ơn cán bộ Bộ phận Một cửa.',
+    'Nộp hồ sơ trực tuyến thuận tiện, không phải đi lại nhiều.',
+  ],
+  unsatisfied: [
+    'Phải chờ lâu, đề nghị bố trí thêm quầy tiếp nhận.',
+    'Hồ sơ bị trả lại nhiều lần, hướng dẫn chưa rõ ràng.',
+    'Kết quả trả trễ hẹn mà không có thư xin lỗi.',
+    'Khó tìm chỗ gửi xe, biển chỉ dẫn chưa rõ.',
+    'Góp ý lần trước chưa thấy được trả lời.',
+  ],
+} as const;

@@ -1,5 +1,9 @@
 import { buildSchema, getOperationAST, parse } from 'graphql';
+import 'reflect-metadata';
+import { loadConfig } from '../../src/config/config';
 import { analyzeOperation, FragmentCycleError } from '../../src/protection/cost';
+import { costEstimates } from '../../src/protection/limits';
+import { createSchema } from '../../src/schema';
 
 /** The cost model of src/protection/cost.ts on a small schema, figures worked out by hand. */
 const schema = buildSchema(`
@@ -49,4 +53,16 @@ test('introspection is free and adds no depth', () => {
 test('a fragment cycle is refused', () => {
   expect(() => cost('{ unit(code: "A") { ...A } } fragment A on Unit { parent { ...B } } fragment B on Unit { parent { ...A } }'))
     .toThrow(FragmentCycleError);
+});
+
+test("an anonymous reader can read a whole framework four levels deep within the default budget", async () => {
+  // Built from the real schema with the real estimates: the public contract says anonymous readers read frameworks.
+  const real = await createSchema({} as never);
+  const c = 'code name maxPoints source questionCodes';
+  const doc = parse(`{ cycle(year: 2024, unitKind: DEPARTMENT) { year maxPoints bands { code minScore }
+    domains { code maxPoints criteria { ${c} children { ${c} children { ${c} children { ${c} } } } } } } }`);
+  const { cost: total } = analyzeOperation(real, doc, getOperationAST(doc)!, {}, costEstimates);
+  // cycle 1 + bands 5 + domains 10 × (1 + criteria 6 × (1 + 3 × (1 + 3 × (1 + 3))))) = 1 + 5 + 10 × (1 + 6 × 40) = 2416
+  expect(total).toBe(2416);
+  expect(total).toBeLessThanOrEqual(loadConfig({}).queryLimits.budgets.anonymous);
 });
