@@ -2,7 +2,8 @@
  * `npx ts-node --transpile-only bench/scoring.bench.ts`: times the index
  * method (src/scoring computeUnitResult) on a national-scale year, in
  * process, without a database, and checks it against the method as it was
- * before it was made fast (bench/scoring-reference.ts), field by field.
+ * before it was made fast (src/scoring/exact-method.ts, kept as the fast path's
+ * fallback), field by field.
  * Not a test.
  *
  * The year: 12,000 units, an 8-domain framework of 47 leaves (42 EXPERT
@@ -25,7 +26,7 @@ import {
   type UnitInput,
   type UnitOutcome,
 } from '../src/scoring';
-import { referenceComputeUnitResult } from './scoring-reference';
+import { computeUnitResultExact as referenceComputeUnitResult } from '../src/scoring/exact-method';
 
 const UNITS = Number(process.env.BENCH_UNITS ?? 12000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -25,7 +25,7 @@ const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  */
 function hundredths(score: Decimal | null | undefined): number | null {
   if (score == null) return null;
-  const fixed = roundHalfUp2(score).toFixed(2);
+  const fixed = (score.decimalPlaces() <= 2 ? score : roundHalfUp2(score)).toFixed(2);
   const cents = Number(fixed.replace('.', ''));
   if (!Number.isSafeInteger(cents)) throw new RangeError(`score ${fixed} is too large to rank`);
   return cents;
