@@ -1,11 +1,12 @@
-import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import type { RankingService } from '../results/ranking.service';
+import type { RankingService, RankingWants } from '../results/ranking.service';
 import { RankingsArgs } from './inputs/results.inputs';
 import { toUnitType } from './mappers';
 import { BandType } from './types/cycle.type';
 import {
-  DomainResultType, IndexResultType, RankingConnectionType, toBandType, toDomainResultType, toIndexResultType,
+  DomainResultType, IndexResultType, RankingConnectionType, toBandType, toDomainResultType, toRankingConnectionType,
 } from './types/result.type';
 import { UnitType } from './types/unit.type';
 
@@ -13,41 +14,72 @@ import { UnitType } from './types/unit.type';
 export class RankingResolver {
   constructor(private readonly rankingService: RankingService) {}
 
+  // Arguments are checked by the service (first 1..100, year, cursor): no class-validator pass per request.
   @Query(() => RankingConnectionType, {
     description: 'A ranking of a year and unit kind, overall or by domain, optionally within a parent or one band. '
       + 'Unpublished years read as empty to anonymous readers and kiosks.',
   })
-  async rankings(@Args() args: RankingsArgs, @Ctx() ctx: Context): Promise<RankingConnectionType> {
-    const page = await this.rankingService.rankings(args, ctx.principal);
-    const s = page.summary;
-    return {
-      edges: page.edges.map((e) => ({ cursor: e.cursor, rank: e.rank, score: Number(e.score), node: toIndexResultType(e.node) })),
-      pageInfo: {
-        hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage,
-        startCursor: page.edges[0]?.cursor ?? null, endCursor: page.edges[page.edges.length - 1]?.cursor ?? null,
-      },
-      totalCount: page.totalCount,
-      summary: {
-        count: s.count, average: s.average === null ? null : Number(s.average),
-        highest: s.highest && toIndexResultType(s.highest), lowest: s.lowest && toIndexResultType(s.lowest),
-        bands: s.bands.map((b) => ({ band: toBandType(b.band), count: b.count })),
-      },
-    };
+  async rankings(@Args({ validate: false }) args: RankingsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RankingConnectionType> {
+    return toRankingConnectionType(await this.rankingService.rankings(args, ctx.principal, rankingWants(info)));
   }
 
+  // unit, band and domains come with the result when a ranking read it; otherwise from the per-request loaders.
   @FieldResolver(() => UnitType)
-  async unit(@Root() result: IndexResultType, @Ctx() ctx: Context): Promise<UnitType> {
-    return toUnitType((await ctx.loaders.unitById.load(result.unitId))!);
+  unit(@Root() result: IndexResultType, @Ctx() ctx: Context): UnitType | Promise<UnitType> {
+    return result.unit ?? ctx.loaders.unitById.load(result.unitId).then((u) => toUnitType(u!));
   }
 
   @FieldResolver(() => BandType, { nullable: true })
-  async band(@Root() result: IndexResultType, @Ctx() ctx: Context): Promise<BandType | null> {
-    const band = (await ctx.loaders.results.bands.load(result.cycleId)).find((b) => b.code === result.bandCode);
-    return band ? toBandType(band) : null;
+  band(@Root() result: IndexResultType, @Ctx() ctx: Context): BandType | null | Promise<BandType | null> {
+    if (result.band !== undefined) return result.band;
+    return ctx.loaders.results.bands.load(result.cycleId).then((bands) => {
+      const band = bands.find((b) => b.code === result.bandCode);
+      return band ? toBandType(band) : null;
+    });
   }
 
   @FieldResolver(() => [DomainResultType])
-  async domains(@Root() result: IndexResultType, @Ctx() ctx: Context): Promise<DomainResultType[]> {
-    return (await ctx.loaders.results.domains.load({ cycleId: result.cycleId, unitId: result.unitId })).map(toDomainResultType);
+  domains(@Root() result: IndexResultType, @Ctx() ctx: Context): DomainResultType[] | Promise<DomainResultType[]> {
+    return result.domains ?? ctx.loaders.results.domains.load({ cycleId: result.cycleId, unitId: result.unitId })
+      .then((rows) => rows.map(toDomainResultType));
   }
+}
+
+/** Per field node of a (cached, parsed) document: what its selection reads. */
+const wantsByNode = new WeakMap<FieldNode, RankingWants>();
+
+/**
+ * What a rankings field selects, so that the service computes only that:
+ * the count, the summary, hasPreviousPage, domain results. Fragments are
+ * followed; @skip/@include are ignored (reading more is always safe).
+ */
+export function rankingWants(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): RankingWants {
+  const known = wantsByNode.get(info.fieldNodes[0]);
+  if (known && info.fieldNodes.length === 1) return known;
+  const paths = new Set<string>();
+  const visit = (set: SelectionSetNode | undefined, prefix: string, depth: number, seen: Set<string>): void => {
+    if (!set || depth > 3) return;
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        const path = prefix + s.name.value;
+        paths.add(path);
+        visit(s.selectionSet, `${path}.`, depth + 1, seen);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        visit(s.selectionSet, prefix, depth, seen);
+      } else if (!seen.has(s.name.value)) {
+        const fragment: FragmentDefinitionNode | undefined = info.fragments[s.name.value];
+        visit(fragment?.selectionSet, prefix, depth, new Set([...seen, s.name.value]));
+      }
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet, '', 0, new Set());
+  const wants: RankingWants = {
+    totalCount: paths.has('totalCount'),
+    summary: paths.has('summary'),
+    hasPreviousPage: paths.has('pageInfo.hasPreviousPage'),
+    domains: paths.has('edges.node.domains'),
+    summaryDomains: paths.has('summary.highest.domains') || paths.has('summary.lowest.domains'),
+  };
+  if (info.fieldNodes.length === 1) wantsByNode.set(info.fieldNodes[0], wants);
+  return wants;
 }

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
-import { summarize, toDecimal } from '../scoring';
 import type { UnitService } from '../services/unit.service';
 import { decodeCursor, encodeCursor } from '../util/cursor';
 import { requireInt, requireYear } from '../util/validate';
@@ -24,23 +25,129 @@ export interface RankingFilter {
   year: number; unitKind: UnitKind; domainCode?: string | null; parentCode?: string | null; bandCode?: string | null;
   first: number; after?: string | null;
 }
-export interface RankingPage {
-  edges: { cursor: string; rank: number; score: string; node: ResultRow }[];
-  hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number;
-  summary: {
-    count: number; average: string | null; highest: ResultRow | null; lowest: ResultRow | null;
-    bands: { band: BandRow; count: number }[];
-  };
+
+/** A unit as a ranking edge carries it. */
+export interface RankedUnit { id: string; code: string; name: string; kind: UnitKind; parentId: number | null }
+/** A domain result as read: published figures (score 0 and rank 0 when no leaf of the domain applies). */
+export interface RankedDomain { code: string; name: string; score: number; earnedPoints: number; maxPoints: number; rank: number }
+export interface RankedBand { code: string; label: string; minScore: number }
+/**
+ * A stored result read already shaped for output by one statement: its
+ * figures (numerics rounded half-up to two decimals in PostgreSQL), its
+ * unit, band and, when asked for, its domain results.
+ */
+export interface RankedResult {
+  cycleId: number; unitId: number; bandCode: string | null; year: number;
+  score: number; expertScore: number | null; surveyScore: number | null; earnedPoints: number; maxPoints: number;
+  rank: number; previousRank: number | null; rankChange: number | null; responses: number;
+  surveyInsufficient: boolean; provisional: boolean; published: boolean;
+  unit: RankedUnit; band: RankedBand | null; domains?: RankedDomain[];
 }
 
-const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.expert_score, ir.survey_score, ir.earned_points,
-  ir.max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
+/** What the caller will read of a page; what it does not is not computed. Omitted: everything. */
+export interface RankingWants {
+  totalCount?: boolean; summary?: boolean; hasPreviousPage?: boolean;
+  /** Domain results of the edges' results. */
+  domains?: boolean;
+  /** Domain results of the summary's highest and lowest. */
+  summaryDomains?: boolean;
+}
+const EVERYTHING: Required<RankingWants> = { totalCount: true, summary: true, hasPreviousPage: true, domains: true, summaryDomains: true };
+
+export interface RankingSummary {
+  count: number; average: number | null; highest: RankedResult | null; lowest: RankedResult | null;
+  bands: { band: RankedBand; count: number }[];
+}
+export interface RankingPage {
+  edges: { cursor: string; rank: number; score: number; node: RankedResult }[];
+  hasNextPage: boolean; hasPreviousPage: boolean;
+  /** Null when not asked for. */
+  totalCount: number | null;
+  summary: RankingSummary | null;
+}
+
+/** Points are published half-up to two decimals: PostgreSQL's round(numeric) rounds half away from zero (never negative here). */
+const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.expert_score, ir.survey_score,
+  round(ir.earned_points, 2) AS earned_points, round(ir.max_points, 2) AS max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
   ir.provisional, ir.published`;
+
+/**
+ * A result row of `ir` (index_result; $1 is the year) as the JSON of a
+ * RankedResult: unit and band joined, domains from one correlated
+ * subquery when asked for. Figures are published half-up to two decimals
+ * (PostgreSQL's round(numeric) rounds half away from zero; they are never negative).
+ */
+function resultJson(domains: boolean): string {
+  return `json_build_object(
+    'cycleId', ir.cycle_id, 'unitId', ir.unit_id, 'bandCode', ir.band_code, 'year', $1::int,
+    'score', ir.score, 'expertScore', ir.expert_score, 'surveyScore', ir.survey_score,
+    'earnedPoints', round(ir.earned_points, 2), 'maxPoints', round(ir.max_points, 2),
+    'rank', ir.rank, 'previousRank', ir.previous_rank, 'rankChange', ir.previous_rank - ir.rank, 'responses', ir.responses,
+    'surveyInsufficient', ir.survey_insufficient, 'provisional', ir.provisional, 'published', ir.published,
+    'unit', json_build_object('id', u.id::text, 'code', u.code, 'name', u.name, 'kind', u.kind, 'parentId', u.parent_id),
+    'band', CASE WHEN b.code IS NULL THEN NULL ELSE json_build_object('code', b.code, 'label', b.label, 'minScore', b.min_score) END
+    ${domains ? `, 'domains', (
+      SELECT coalesce(json_agg(json_build_object('code', d.code, 'name', d.name, 'score', coalesce(dr.score, 0),
+               'earnedPoints', round(dr.earned_points, 2), 'maxPoints', round(dr.max_points, 2), 'rank', coalesce(dr.rank, 0))
+             ORDER BY d.position), '[]'::json)
+        FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id
+       WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)` : ''})`;
+}
+const RESULT_JOINS = `JOIN unit u ON u.id = ir.unit_id LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code`;
+
+/** The filtered set of a ranking: which rows, in which order, with which score and rank. */
+interface Scope { domainId: number | null; parentId: number | null; bandCode: string | null }
+
+/**
+ * SQL pieces of a scope over `ir` in the visible cycle (`c`, the statement's
+ * first CTE); parameters are appended to `params`.
+ */
+function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
+  let from = 'index_result ir';
+  // A scalar subquery, so that the index on (cycle_id, position) serves the order and the keyset.
+  const where: string[] = ['ir.cycle_id = (SELECT id FROM c)'];
+  let score = 'ir.score';
+  let position = 'ir.position';
+  let rank = 'ir.rank';
+  let windowed = false;
+  if (scope.domainId !== null) {
+    params.push(scope.domainId);
+    from += ` JOIN domain_result dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.domain_id = $${params.length}`;
+    score = 'dr.score';
+    position = 'dr.position';
+    rank = 'dr.rank';
+  }
+  if (scope.parentId !== null) {
+    params.push(scope.parentId);
+    from += ` JOIN unit pu ON pu.id = ir.unit_id AND pu.parent_id = $${params.length}`;
+    // Within a parent: the stored parent rank overall; by domain, competition ranking on the domain index
+    // over the whole parent (before the band filter and the page).
+    if (scope.domainId === null) rank = 'ir.parent_rank';
+    else if (ranked) {
+      rank = 'rank() OVER (ORDER BY dr.score DESC NULLS LAST)';
+      windowed = true;
+    }
+  }
+  // With a window rank the band filter goes outside the window (the rank is over the whole parent).
+  let outerBand: string | null = null;
+  if (scope.bandCode !== null) {
+    params.push(scope.bandCode);
+    if (windowed) outerBand = `f.band_code = $${params.length}`;
+    else where.push(`ir.band_code = $${params.length}`);
+  }
+  return { from, where, score, position, rank, windowed, outerBand };
+}
 
 /** Whether a reader may see a result: published cycles to everyone, others to roles that see provisional results. */
 export function isVisible(status: CycleStatus, principal: Principal | null): boolean {
   return status === CycleStatus.PUBLISHED || canSeeProvisional(principal);
 }
+
+/** The visible cycle of a statement: $1 year, $2 unit kind, $3 whether the reader sees provisional results. */
+const VISIBLE_CYCLE = `c AS (SELECT id, year FROM cycle WHERE year = $1 AND unit_kind = $2 AND (status = 'PUBLISHED' OR $3::boolean))`;
+
+/** How many published summaries are kept in memory (they never change). */
+const SUMMARY_CACHE_ENTRIES = 500;
 
 /**
  * Reading stored results: rankings pages with their summaries, and the
@@ -48,7 +155,15 @@ export function isVisible(status: CycleStatus, principal: Principal | null): boo
  * number of queries whatever the page size.
  */
 export class RankingService {
+  /** Summaries of published cycles by cycle and scope: published results never change. */
+  private readonly publishedSummaries = new Map<string, { totalCount: number; summary: RankingSummary; domains: boolean }>();
+
   constructor(private readonly db: DataSource, private readonly units: UnitService) {}
+
+  /** The driver's pg pool: named (prepared) statements, which TypeORM's query() cannot send. */
+  private get pool(): Pool {
+    return (this.db.driver as unknown as { master: Pool }).master;
+  }
 
   /**
    * A page of a ranking. Order and ranks: overall, or by the domain's index
@@ -56,83 +171,139 @@ export class RankingService {
    * filters by the overall band. The summary covers the whole filtered set.
    * A cycle the reader may not see (unpublished, anonymous or kiosk) or that
    * does not exist reads as an empty ranking.
+   *
+   * Only what `wants` names is computed: the page alone is one statement
+   * (keyset on the stored position, rows shaped as JSON by PostgreSQL); the
+   * count and summary are aggregated in SQL (kept in memory for published
+   * cycles) only when read.
    */
-  async rankings(filter: RankingFilter, principal: Principal | null): Promise<RankingPage> {
+  async rankings(filter: RankingFilter, principal: Principal | null, wants: RankingWants = EVERYTHING): Promise<RankingPage> {
     const first = requireInt('first', filter.first, 1, 100);
     const year = requireYear('year', filter.year);
     const afterPosition = filter.after == null ? null : Number(decodeCursor(filter.after, 'after', 1)[0]);
     if (afterPosition !== null && !Number.isInteger(afterPosition)) throw new AppError(ErrorCode.INVALID_INPUT, 'after is not a cursor returned by this query', 'after');
+    const seesProvisional = canSeeProvisional(principal);
 
-    const [cycle]: { id: number; status: CycleStatus }[] = await this.db.query(
-      'SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2', [year, filter.unitKind]);
-    const bands: BandRow[] = cycle
-      ? await this.db.query('SELECT cycle_id, code, label, min_score FROM band WHERE cycle_id = $1 ORDER BY position', [cycle.id])
-      : [];
-    const empty: RankingPage = {
-      edges: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0,
-      summary: { count: 0, average: null, highest: null, lowest: null, bands: bands.map((band) => ({ band, count: 0 })) },
-    };
+    // Filters are checked against the framework (and the summary needs its bands) before anything is read.
+    let cycle: { id: number; status: CycleStatus } | undefined;
+    let bands: RankedBand[] = [];
+    const scope: Scope = { domainId: null, parentId: null, bandCode: filter.bandCode ?? null };
+    if (filter.domainCode != null || filter.parentCode != null || filter.bandCode != null || wants.summary) {
+      [cycle] = await this.db.query('SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2', [year, filter.unitKind]);
+      if (cycle) bands = (await this.bandsOf([cycle.id])).map((b) => ({ code: b.code, label: b.label, minScore: Number(b.min_score) }));
+      if (filter.domainCode != null) {
+        if (!cycle) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
+        const [domain]: { id: number }[] = await this.db.query(
+          'SELECT id FROM criterion WHERE cycle_id = $1 AND code = $2 AND depth = 0', [cycle.id, filter.domainCode.normalize('NFC').trim()]);
+        if (!domain) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
+        scope.domainId = domain.id;
+      }
+      if (filter.parentCode != null) scope.parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
+      if (filter.bandCode != null && cycle && !bands.some((b) => b.code === filter.bandCode)) {
+        throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode "${filter.bandCode}" is not a band of the ${year} ${filter.unitKind} framework; its bands are ${bands.map((b) => b.code).join(', ')}`, 'bandCode');
+      }
+      if (!cycle || !isVisible(cycle.status, principal)) {
+        return {
+          edges: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0,
+          summary: { count: 0, average: null, highest: null, lowest: null, bands: bands.map((band) => ({ band, count: 0 })) },
+        };
+      }
+    }
 
-    let domainId: number | null = null;
-    if (filter.domainCode != null) {
-      if (!cycle) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
-      const [domain]: { id: number }[] = await this.db.query(
-        'SELECT id FROM criterion WHERE cycle_id = $1 AND code = $2 AND depth = 0', [cycle.id, filter.domainCode.normalize('NFC').trim()]);
-      if (!domain) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
-      domainId = domain.id;
-    }
-    let parentId: number | null = null;
-    if (filter.parentCode != null) parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
-    if (filter.bandCode != null && cycle && !bands.some((b) => b.code === filter.bandCode)) {
-      throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode "${filter.bandCode}" is not a band of the ${year} ${filter.unitKind} framework; its bands are ${bands.map((b) => b.code).join(', ')}`, 'bandCode');
-    }
-    if (!cycle || !isVisible(cycle.status, principal)) return empty;
+    const [page, aggregate] = await Promise.all([
+      this.page(year, filter.unitKind, seesProvisional, scope, first, afterPosition, wants),
+      wants.summary || wants.totalCount
+        ? this.aggregate(year, filter.unitKind, seesProvisional, scope, bands, cycle, !!wants.summary, !!wants.summaryDomains)
+        : null,
+    ]);
+    return { ...page, totalCount: aggregate?.totalCount ?? null, summary: aggregate?.summary ?? null };
+  }
 
-    // The filtered set in ranking order: small rows only (unit, score, rank, position, band).
-    const params: unknown[] = [cycle.id];
-    const score = domainId === null ? 'ir.score' : 'dr.score';
-    const position = domainId === null ? 'ir.position' : 'dr.position';
-    let rank = domainId === null ? 'ir.rank' : 'dr.rank';
-    let from = 'index_result ir';
-    if (domainId !== null) {
-      params.push(domainId);
-      from += ` JOIN domain_result dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.domain_id = $${params.length}`;
+  /** One statement: the page's rows shaped as JSON, whether there is a next page and (when asked) a previous one. */
+  private async page(
+    year: number, unitKind: UnitKind, seesProvisional: boolean, scope: Scope, first: number, after: number | null, wants: RankingWants,
+  ): Promise<Pick<RankingPage, 'edges' | 'hasNextPage' | 'hasPreviousPage'>> {
+    const params: unknown[] = [year, unitKind, seesProvisional, first + 1];
+    const previous = !!wants.hasPreviousPage && after !== null;
+    const variant = `page:${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}:${after !== null}:${previous}:${!!wants.domains}`;
+    const s = scopeSql(scope, params, true);
+    if (after !== null) params.push(after);
+    const statement = memo(variant, () => {
+      const afterParam = `$${params.length}`;
+      // The window rank (domain within a parent) is taken over the whole parent: band and keyset filters go outside it.
+      const inner = s.windowed || after === null ? s.where : [...s.where, `${s.position} > ${afterParam}`];
+      const outer = [...(s.outerBand ? [s.outerBand] : []), ...(s.windowed && after !== null ? [`f.edge_position > ${afterParam}`] : [])];
+      const before = previous
+        ? `EXISTS (SELECT 1 FROM ${s.from} WHERE ${[...s.where, ...(s.outerBand ? [s.outerBand.replace('f.', 'ir.')] : []), `${s.position} <= ${afterParam}`].join(' AND ')})`
+        : 'false';
+      return `WITH ${VISIBLE_CYCLE},
+        f AS (SELECT ir.*, ${s.score} AS edge_score, ${s.rank} AS edge_rank, ${s.position} AS edge_position
+                FROM ${s.from} ${inner.length ? `WHERE ${inner.join(' AND ')}` : ''}
+                ${s.windowed ? '' : `ORDER BY ${s.position} LIMIT $4`}),
+        p AS (SELECT * FROM f ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY f.edge_position LIMIT $4)
+        SELECT ${before} AS previous, (
+          SELECT json_agg(json_build_object('p', ir.edge_position, 'r', ir.edge_rank, 's', coalesce(ir.edge_score, 0),
+                   'n', ${resultJson(!!wants.domains)}) ORDER BY ir.edge_position)
+            FROM p ir ${RESULT_JOINS}) AS edges`;
+    });
+    const { rows } = await this.pool.query({ ...statement, values: params });
+    const all = (rows[0]?.edges ?? []) as { p: number; r: number; s: number; n: RankedResult }[];
+    const edges = all.slice(0, first).map((e) => ({ cursor: encodeCursor([e.p]), rank: Number(e.r), score: e.s, node: e.n }));
+    return { edges, hasNextPage: all.length > first, hasPreviousPage: rows[0]?.previous === true };
+  }
+
+  /**
+   * Count, average of the rounded indices (rounded half-up), per-band
+   * counts, highest and lowest of the filtered set, aggregated in
+   * PostgreSQL. Kept in memory for published cycles, whose results never change.
+   */
+  private async aggregate(
+    year: number, unitKind: UnitKind, seesProvisional: boolean, scope: Scope, bands: RankedBand[],
+    cycle: { id: number; status: CycleStatus } | undefined, withSummary: boolean, withDomains: boolean,
+  ): Promise<{ totalCount: number; summary: RankingSummary | null }> {
+    const key = cycle?.status === CycleStatus.PUBLISHED ? `${cycle.id}:${scope.domainId}:${scope.parentId}:${scope.bandCode}` : null;
+    const kept = key === null ? undefined : this.publishedSummaries.get(key);
+    if (kept && (kept.domains || !withDomains)) return kept;
+
+    const params: unknown[] = [year, unitKind, seesProvisional];
+    const s = scopeSql(scope, params, false);
+    const w = s.where.length ? `WHERE ${s.where.join(' AND ')}` : '';
+    const variant = `${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}`;
+    if (!withSummary) {
+      const statement = memo(`count:${variant}`, () => `WITH ${VISIBLE_CYCLE} SELECT count(*)::int AS n FROM ${s.from} ${w}`);
+      const { rows } = await this.pool.query({ ...statement, values: params });
+      return { totalCount: rows[0].n as number, summary: null };
     }
-    if (parentId !== null) {
-      params.push(parentId);
-      from += ` JOIN unit u ON u.id = ir.unit_id AND u.parent_id = $${params.length}`;
-      // Within a parent: the stored parent rank overall; by domain, competition ranking on the domain index.
-      rank = domainId === null ? 'ir.parent_rank' : `rank() OVER (ORDER BY dr.score DESC NULLS LAST)`;
-    }
-    const list: { unit_id: number; score: string | null; rank: number; position: number; band_code: string | null }[] = await this.db.query(
-      `SELECT ir.unit_id, ${score} AS score, ${rank} AS rank, ${position} AS position, ir.band_code
-         FROM ${from} WHERE ir.cycle_id = $1 ORDER BY ${position}`, params);
-    const filtered = filter.bandCode == null ? list : list.filter((r) => r.band_code === filter.bandCode);
-    const summary = summarize(
-      filtered.map((r) => ({ key: String(r.unit_id), score: toDecimal(r.score ?? '0'), bandCode: r.band_code })),
-      bands.map((b) => ({ code: b.code, label: b.label, minScore: b.min_score })),
-    );
-    const start = afterPosition === null ? 0 : filtered.findIndex((r) => r.position > afterPosition);
-    const page = start < 0 ? [] : filtered.slice(start, start + first);
-    const wanted = [...page.map((r) => r.unit_id), ...[summary.highestKey, summary.lowestKey].filter((k): k is string => k !== null).map(Number)];
-    const rows = wanted.length === 0 ? [] : await this.db.query(
-      `SELECT ${RESULT_COLUMNS} FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
-        WHERE ir.cycle_id = $1 AND ir.unit_id = ANY($2::int[])`, [cycle.id, wanted]) as ResultRow[];
-    const byUnit = new Map(rows.map((r) => [r.unit_id, r]));
-    const bandByCode = new Map(bands.map((b) => [b.code, b]));
-    return {
-      edges: page.map((r) => ({ cursor: encodeCursor([r.position]), rank: Number(r.rank), score: r.score ?? '0', node: byUnit.get(r.unit_id)! })),
-      hasNextPage: start >= 0 && start + first < filtered.length,
-      hasPreviousPage: start > 0 || (start < 0 && filtered.length > 0),
-      totalCount: filtered.length,
+    const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${VISIBLE_CYCLE},
+      f AS MATERIALIZED (SELECT ir.unit_id, ${s.score} AS score, ${s.position} AS position, ir.band_code FROM ${s.from} ${w}),
+      agg AS (SELECT count(*)::int AS n, round(avg(round(coalesce(score, 0), 2)), 2) AS average FROM f),
+      ends AS (SELECT (SELECT unit_id FROM f ORDER BY position LIMIT 1) AS highest,
+                      (SELECT unit_id FROM f ORDER BY position DESC LIMIT 1) AS lowest)
+      SELECT agg.n, agg.average::float8 AS average,
+             (SELECT coalesce(json_object_agg(band_code, n), '{}'::json)
+                FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL GROUP BY 1) x) AS bands,
+             (SELECT json_agg(${resultJson(withDomains)} ORDER BY ir.unit_id = ends.lowest)
+                FROM index_result ir ${RESULT_JOINS}
+               WHERE ir.cycle_id = (SELECT id FROM c) AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
+        FROM agg, ends`);
+    const { rows } = await this.pool.query({ ...statement, values: params });
+    const r = rows[0] as { n: number; average: number | null; bands: Record<string, number>; ends: RankedResult[] | null };
+    const ends = r.ends ?? [];
+    const result = {
+      totalCount: r.n,
       summary: {
-        count: summary.count,
-        average: summary.average === null ? null : summary.average.toFixed(2),
-        highest: summary.highestKey === null ? null : byUnit.get(Number(summary.highestKey)) ?? null,
-        lowest: summary.lowestKey === null ? null : byUnit.get(Number(summary.lowestKey)) ?? null,
-        bands: summary.bands.map((b) => ({ band: bandByCode.get(b.code)!, count: b.count })),
+        count: r.n, average: r.average,
+        // Highest first; one unit alone is both.
+        highest: ends[0] ?? null, lowest: ends[ends.length - 1] ?? null,
+        bands: bands.map((band) => ({ band, count: r.bands[band.code] ?? 0 })),
       },
+      domains: withDomains,
     };
+    if (key !== null) {
+      if (this.publishedSummaries.size >= SUMMARY_CACHE_ENTRIES) this.publishedSummaries.delete(this.publishedSummaries.keys().next().value!);
+      this.publishedSummaries.set(key, result);
+    }
+    return result;
   }
 
   /** Results by (unit, year), whatever their visibility: the caller filters. */
@@ -153,7 +324,8 @@ export class RankingService {
   /** Domain results of (cycle, unit) pairs, in framework order. */
   async domainResults(keys: readonly { cycleId: number; unitId: number }[]): Promise<DomainResultRow[]> {
     return this.db.query(
-      `SELECT dr.cycle_id, dr.unit_id, d.code, d.name, dr.score, dr.earned_points, dr.max_points, dr.rank
+      `SELECT dr.cycle_id, dr.unit_id, d.code, d.name, dr.score, round(dr.earned_points, 2) AS earned_points,
+              round(dr.max_points, 2) AS max_points, dr.rank
          FROM domain_result dr
          JOIN unnest($1::int[], $2::int[]) AS k(cycle_id, unit_id) ON k.cycle_id = dr.cycle_id AND k.unit_id = dr.unit_id
          JOIN criterion d ON d.id = dr.domain_id
@@ -165,4 +337,16 @@ export class RankingService {
     return this.db.query(
       'SELECT cycle_id, code, label, min_score FROM band WHERE cycle_id = ANY($1::int[]) ORDER BY position', [cycleIds]);
   }
+}
+
+/** Statements by shape of query, each a named (prepared) statement: built and planned once per connection. */
+const statements = new Map<string, { name: string; text: string }>();
+function memo(variant: string, build: () => string): { name: string; text: string } {
+  let statement = statements.get(variant);
+  if (!statement) {
+    const text = build();
+    statement = { name: `rankings_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text };
+    statements.set(variant, statement);
+  }
+  return statement;
 }

@@ -258,45 +258,43 @@ export const DEMO_PANELISTS = ['Nguyễn Thị Hoài Thu', 'Trần Quốc Bảo'
 export interface DemoPerformance { expert: number; satisfaction: number; responses: number }
 
 type Row = [code: string, e2023: number, s2023: number, n2023: number, e2024: number, s2024: number, n2024: number];
-/* eslint-disable no-multi-spaces */
 const PERFORMANCE: Row[] = [
-  //  unit          2023: expert satisf. ratings  2024: expert satisf. ratings
-  ['STP',                0.93, 0.95, 150,               0.935, 0.96, 165],
-  ['SNNPTNT',            0.91, 0.91,  70,               0.875, 0.89,  75],
-  ['VPUBND',             0.92, 0.88,  60,               0.905, 0.89,  64],
-  ['SNGV',               0.915, 0.89, 45,               0.875, 0.86,  48],
-  ['SNV',                0.89, 0.87,  80,               0.925, 0.91,  84],
-  ['STC',                0.87, 0.84, 110,               0.855, 0.85, 118],
-  ['SKHDT',              0.87, 0.84, 110,               0.885, 0.86, 140], // 2023: the twin of STC (DEMO_TWINS)
-  ['SYT',                0.855, 0.80, 130,              0.835, 0.79, 142],
-  ['SGDDT',              0.845, 0.79, 95,               0.86, 0.83,  96],
-  ['SXD',                0.73, 0.70, 120,               0.765, 0.73, 126],
-  ['SGTVT',              0.77, 0.66, 140,               0.79, 0.71, 150],
-  ['SCT',                0.83, 0.78, 85,                0.80, 0.77,  88],
-  ['STNMT',              0.70, 0.62, 160,               0.775, 0.72, 170],
-  ['SLDTBXH',            0.79, 0.74, 125,               0.81, 0.78, 131],
-  ['SVHTT',              0.82, 0.77, 55,                0.83, 0.78,  58],
-  ['SDL',                0.80, 0.79, 50,                0.81, 0.80,  52],
-  ['SKHCN',              0.835, 0.79, 42,               0.845, 0.81,  44],
-  ['STTTT',              0.86, 0.82, 58,                0.915, 0.90,  66],
-  ['TTT',                0.865, 0.84, 40,               0.87, 0.84,  41],
-  ['BQLKKT',             0.77, 0.72, 90,                0.72, 0.66,  92],
-  ['BDT',                0.83, 0.86, 22,                0.845, 0.88,  17], // few walk-ins: under minResponses both years
-  ['PHONG_DIEN',         0.875, 0.84, 260,              0.885, 0.86, 270],
-  ['QUANG_DIEN',         0.87, 0.83, 230,               0.855, 0.82, 236],
-  ['PHU_VANG',           0.86, 0.82, 280,               0.875, 0.85, 290],
-  ['PHU_LOC',            0.79, 0.75, 240,               0.815, 0.78, 250],
-  ['A_LUOI',             0.62, 0.58, 150,               0.72, 0.68, 160],
-  ['NAM_DONG',           0.47, 0.43, 120,               0.60, 0.55, 125],
-  ['HUONG_TRA',          0.74, 0.70, 210,               0.78, 0.74, 215],
-  ['HUONG_THUY',         0.825, 0.78, 220,              0.83, 0.80, 226],
-  ['HUE',                0.845, 0.81, 300,              0.92, 0.91, 320],
+  // unit                      2023: expert satisf. ratings  2024: expert satisf. ratings
+  ['STP',                        0.93,  0.95, 120,    0.935,  0.96, 130],
+  ['SNNPTNT',                   0.925,  0.91,  60,    0.875,  0.89,  64],
+  ['VPUBND',                     0.92,  0.88,  50,    0.905,  0.89,  54],
+  ['SNGV',                      0.925, 0.885,  40,    0.875,  0.86,  42],
+  ['SNV',                        0.89,  0.87,  64,    0.925,  0.91,  70],
+  ['STC',                        0.87,  0.84,  90,    0.855,  0.85,  96],
+  ['SKHDT',                      0.87,  0.84,  90,    0.885,  0.86, 110], // 2023: the twin of STC (DEMO_TWINS)
+  ['SYT',                       0.855,  0.80, 100,    0.835,  0.79, 108],
+  ['SGDDT',                     0.845,  0.79,  75,     0.86,  0.83,  78],
+  ['SXD',                        0.73,  0.70,  95,    0.765,  0.73, 100],
+  ['SGTVT',                      0.77,  0.66, 110,     0.79,  0.71, 118],
+  ['SCT',                        0.83,  0.78,  70,     0.80,  0.77,  72],
+  ['STNMT',                      0.70,  0.62, 120,    0.775,  0.72, 128],
+  ['SLDTBXH',                    0.79,  0.74, 100,     0.81,  0.78, 104],
+  ['SVHTT',                      0.82,  0.77,  45,     0.83,  0.78,  48],
+  ['SDL',                        0.80,  0.79,  42,     0.81,  0.80,  44],
+  ['SKHCN',                     0.835,  0.79,  36,    0.845,  0.81,  38],
+  ['STTTT',                      0.86,  0.82,  48,    0.915,  0.90,  56],
+  ['TTT',                       0.865,  0.84,  34,     0.87,  0.84,  35],
+  ['BQLKKT',                     0.77,  0.72,  70,     0.72,  0.66,  72],
+  ['BDT',                        0.83,  0.86,  22,    0.845,  0.88,  17], // few walk-ins: under minResponses both years
+  ['PHONG_DIEN',                0.895,  0.84, 170,    0.885,  0.86, 176],
+  ['QUANG_DIEN',                 0.87,  0.83, 150,    0.855,  0.82, 156],
+  ['PHU_VANG',                   0.86,  0.82, 180,    0.875,  0.85, 186],
+  ['PHU_LOC',                    0.79,  0.75, 160,    0.815,  0.78, 164],
+  ['A_LUOI',                     0.62,  0.58, 110,     0.72,  0.68, 118],
+  ['NAM_DONG',                   0.47,  0.43,  90,     0.60,  0.55,  96],
+  ['HUONG_TRA',                  0.74,  0.70, 140,     0.78,  0.74, 144],
+  ['HUONG_THUY',                0.825,  0.78, 150,     0.83,  0.80, 152],
+  ['HUE',                       0.845,  0.81, 200,     0.92,  0.91, 214],
   // Communes have no framework here: their ratings show in the satisfaction statistics only.
-  ['PHONG_DIEN.TT_PHONG_DIEN', 0.0, 0.90, 48,           0.0, 0.92, 52],
-  ['PHONG_DIEN.PHONG_AN',      0.0, 0.81, 36,           0.0, 0.84, 39],
-  ['PHONG_DIEN.PHONG_HIEN',    0.0, 0.74, 31,           0.0, 0.77, 33],
+  ['PHONG_DIEN.TT_PHONG_DIEN',   0.00,  0.90,  48,     0.00,  0.92,  52],
+  ['PHONG_DIEN.PHONG_AN',        0.00,  0.81,  36,     0.00,  0.84,  39],
+  ['PHONG_DIEN.PHONG_HIEN',      0.00,  0.74,  31,     0.00,  0.77,  33],
 ];
-/* eslint-enable no-multi-spaces */
 
 /** A unit's performance in a year, or undefined when it has no activity then. */
 export function demoPerformance(year: number, unitCode: string): DemoPerformance | undefined {

@@ -1,19 +1,32 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { CycleStatus } from '../entities/enums';
+import { ExpertScoreService, type RankingService, ResultsService } from '../results';
 import type { Services } from '../services';
 import { FrameworkService } from '../services/framework.service';
 import { QuestionnaireService } from '../services/questionnaire.service';
 import { UnitService } from '../services/unit.service';
-import { DEMO_FRAMEWORK_KINDS, DEMO_UNITS, DEMO_YEARS, demoFramework, demoQuestionnaire } from './demo-data';
+import { KioskService, TallyRoller } from '../survey';
+import { QuestionnaireCache } from '../survey/questionnaire-cache';
+import { checkClientId, checkResponse, checkSubmittedAt } from '../survey/submission';
+import { demoExpertSubmissions, demoRatings } from './demo-activity';
+import { DEMO_FRAMEWORK_KINDS, DEMO_UNITS, DEMO_YEARS, demoFramework, demoKioskLabels, demoQuestionnaire } from './demo-data';
 
 /** What a seed run stored. */
 export interface DemoSeedResult {
   units: number;
   questions: number;
+  /** Each framework's status once the seed is done: the first year PUBLISHED, the last OPEN. */
   frameworks: { year: number; unitKind: string; status: CycleStatus; maxPoints: string }[];
+  kiosks: number;
+  /** submitExpertScores calls (one per unit, round and panelist). */
+  expertSubmissions: number;
+  ratings: number;
   ms: number;
 }
+
+/** The year whose results the seed publishes; the later one stays OPEN. */
+export const DEMO_PUBLISHED_YEAR = DEMO_YEARS[0];
 
 /** The setup services the seed writes through, so that every validation rule applies to the demo too. */
 export interface DemoSetupServices {
@@ -23,7 +36,7 @@ export interface DemoSetupServices {
 }
 
 /** Seeds units, questionnaires and opened frameworks of the demo province through the given services. */
-export async function seedDemoSetup(services: DemoSetupServices): Promise<Omit<DemoSeedResult, 'ms'>> {
+export async function seedDemoSetup(services: DemoSetupServices): Promise<Pick<DemoSeedResult, 'units' | 'questions' | 'frameworks'>> {
   for (const unit of DEMO_UNITS) await services.units.create(unit);
   let questions = 0;
   const frameworks: DemoSeedResult['frameworks'] = [];
@@ -49,6 +62,105 @@ function setupServicesIn(tx: EntityManager): DemoSetupServices {
   return { units: new UnitService(source), questionnaires: new QuestionnaireService(source), frameworks: new FrameworkService(source) };
 }
 
+/**
+ * Stores kiosk ratings on `tx`, each checked by the rules ingestion applies
+ * (submission.ts) against the year's questionnaire. SurveyIngestionService
+ * itself writes through the pool, outside any transaction, so the seed
+ * inserts the checked rows itself, like ingestion does: `tallied` false,
+ * not late (nothing is published yet), for the roll-up to count.
+ */
+async function storeRatings(
+  tx: EntityManager, questionnaires: QuestionnaireCache, unitId: number, kioskIds: number[],
+  ratings: ReturnType<typeof demoRatings>,
+): Promise<void> {
+  if (ratings.length === 0) return;
+  const now = Date.now();
+  const r = { kiosk: [] as number[], client: [] as string[], year: [] as number[], at: [] as string[], procedure: [] as (string | null)[], comment: [] as (string | null)[] };
+  const a = { client: [] as string[], question: [] as number[], value: [] as number[] };
+  for (const [i, { kioskIndex, response }] of ratings.entries()) {
+    const prefix = `ratings[${i}]`;
+    const clientId = checkClientId(prefix, response.clientId);
+    const when = checkSubmittedAt(prefix, response.submittedAt, now);
+    const checked = checkResponse(prefix, response, clientId, when, await questionnaires.get(when.year));
+    r.kiosk.push(kioskIds[kioskIndex]); r.client.push(checked.clientId); r.year.push(checked.year);
+    r.at.push(checked.submittedAt.toISOString()); r.procedure.push(checked.procedureCode); r.comment.push(checked.comment);
+    for (const answer of checked.answers) {
+      a.client.push(checked.clientId); a.question.push(answer.question.id); a.value.push(answer.value);
+    }
+  }
+  await tx.query(
+    `WITH ins AS (
+       INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, procedure_code, comment, late, tallied)
+       SELECT t.kiosk_id, $1, t.client_id, t.year, t.submitted_at, t.procedure_code, t.comment, false, false
+         FROM unnest($2::int[], $3::uuid[], $4::int[], $5::timestamptz[], $6::varchar[], $7::text[])
+              AS t(kiosk_id, client_id, year, submitted_at, procedure_code, comment)
+       RETURNING id, client_id
+     )
+     INSERT INTO survey_answer (response_id, question_id, value)
+     SELECT ins.id, x.question_id, x.value
+       FROM unnest($8::uuid[], $9::int[], $10::smallint[]) AS x(client_id, question_id, value)
+       JOIN ins ON ins.client_id = x.client_id`,
+    [unitId, r.kiosk, r.client, r.year, r.at, r.procedure, r.comment, a.client, a.question, a.value],
+  );
+}
+
+/**
+ * The year's activity on `tx`, after the setup: kiosks, expert scores (through
+ * ExpertScoreService, so every scoring rule applies), ratings, then the
+ * roll-up, the first year's recomputation and publication and the last
+ * year's recomputation (against the first year's ranks: rank changes).
+ *
+ * Every service here is bound to the seed's transaction, as the setup ones
+ * are. ExpertScoreService recomputes after every call; here its results and
+ * rankings are stand-ins that do nothing, and the cycles are recomputed once
+ * at the end instead (a few hundred recomputations would take seconds).
+ */
+async function seedDemoActivity(tx: EntityManager, logger: Logger): Promise<Pick<DemoSeedResult, 'kiosks' | 'expertSubmissions' | 'ratings'>> {
+  const source = tx as unknown as DataSource;
+  const units = new UnitService(source);
+  const frameworks = new FrameworkService(source);
+  const kiosks = new KioskService(source);
+  const noRecompute = { recompute: async () => undefined } as unknown as ResultsService;
+  const noResult = { resultsByUnitYear: async () => [] } as unknown as RankingService;
+  const expertScores = new ExpertScoreService(source, units, frameworks, noRecompute, noResult);
+  const questionnaires = new QuestionnaireCache(source, 60_000);
+
+  let kioskCount = 0, expertSubmissions = 0, ratings = 0;
+  for (const [unitIndex, unit] of DEMO_UNITS.entries()) {
+    const kioskIds: number[] = [];
+    for (const label of demoKioskLabels(unit)) kioskIds.push(Number((await kiosks.register(unit.code, label)).kiosk.id));
+    kioskCount += kioskIds.length;
+    const unitId = kioskIds.length > 0 ? (await units.requireByCode(unit.code, 'unitCode')).id : 0;
+    for (const year of DEMO_YEARS) {
+      for (const call of demoExpertSubmissions(year, unit)) {
+        await expertScores.submit(call, 'demo-seed');
+        expertSubmissions++;
+      }
+      const rated = demoRatings(year, unit, unitIndex + 1, kioskIds.length);
+      await storeRatings(tx, questionnaires, unitId, kioskIds, rated);
+      ratings += rated.length;
+    }
+  }
+
+  // Roll-ups, recomputation and publication on the same transaction.
+  const tallies = new TallyRoller(source, logger, { intervalMs: 0, batchSize: 50_000 });
+  const results = new ResultsService(source, frameworks, tallies, logger);
+  // The roll-up sorts tens of thousands of answers at once: give it memory rather than temporary files.
+  await tx.query(`SET LOCAL work_mem = '64MB'`);
+  await tallies.rollUp();
+  // Fresh tables have no statistics yet (autovacuum has not seen them, least of all inside this
+  // transaction): without them the recomputations' aggregations are planned badly and take seconds.
+  await tx.query('ANALYZE');
+  for (const kind of DEMO_FRAMEWORK_KINDS) await results.publish(DEMO_PUBLISHED_YEAR, kind);
+  for (const year of DEMO_YEARS.filter((y) => y !== DEMO_PUBLISHED_YEAR)) {
+    for (const kind of DEMO_FRAMEWORK_KINDS) {
+      const cycleId = await results.cycleIdOf(year, kind);
+      await results.recomputeInTransaction(tx, cycleId!, false);
+    }
+  }
+  return { kiosks: kioskCount, expertSubmissions, ratings };
+}
+
 async function isEmpty(manager: EntityManager): Promise<boolean> {
   const [row] = await manager.query(
     `SELECT EXISTS (SELECT 1 FROM unit) OR EXISTS (SELECT 1 FROM question) OR EXISTS (SELECT 1 FROM cycle) AS used`,
@@ -58,12 +170,20 @@ async function isEmpty(manager: EntityManager): Promise<boolean> {
 
 /**
  * Seeds the demo province into an empty database (no unit, question or
- * framework yet), all in one transaction: a start that dies midway leaves
- * nothing behind, and two processes starting on the same database seed once.
- * Returns null when the database was not empty.
+ * framework yet): units, questionnaires, frameworks, kiosks, two years of
+ * expert scores and ratings, the first year published and the second
+ * recomputed. Returns null when the database was not empty.
  *
- * `services` is the process's full set; later seeds (expert scores, kiosk
- * ratings) run after this one with it.
+ * All of it is one transaction, on purpose: a start that dies midway leaves
+ * nothing behind (the next start seeds again from scratch, no marker row
+ * needed), and two processes starting on the same database seed once (the
+ * advisory lock, then the emptiness check). That is why the scores go
+ * through an ExpertScoreService bound to the transaction, the ratings are
+ * inserted on it (the ingestion service writes through the pool), and the
+ * roll-up, recomputation and publication run on it too (ResultsService and
+ * TallyRoller bound to it) rather than through the process's `services`.
+ * After the commit, the process's own roll-up and recomputation start and
+ * find the data current.
  */
 export async function seedDemoIfEmpty(db: DataSource, services: Services, logger: Logger): Promise<DemoSeedResult | null> {
   void services;
@@ -71,13 +191,22 @@ export async function seedDemoIfEmpty(db: DataSource, services: Services, logger
   const result = await db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('par-demo-seed'))`);
     if (!(await isEmpty(tx))) return null;
-    return seedDemoSetup(setupServicesIn(tx));
+    const setup = await seedDemoSetup(setupServicesIn(tx));
+    const activity = await seedDemoActivity(tx, logger);
+    const statuses: { year: number; unit_kind: string; status: CycleStatus }[] = await tx.query('SELECT year, unit_kind, status FROM cycle');
+    const frameworks = setup.frameworks.map((f) => ({
+      ...f, status: statuses.find((c) => c.year === f.year && c.unit_kind === f.unitKind)!.status,
+    }));
+    return { ...setup, frameworks, ...activity };
   });
   if (!result) {
     logger.debug('demo seed skipped: the database is not empty');
     return null;
   }
   const ms = Date.now() - started;
-  logger.info('demo province seeded', { units: result.units, questions: result.questions, frameworks: result.frameworks.length, ms });
+  logger.info('demo province seeded', {
+    units: result.units, questions: result.questions, frameworks: result.frameworks.length,
+    kiosks: result.kiosks, expertSubmissions: result.expertSubmissions, ratings: result.ratings, ms,
+  });
   return { ...result, ms };
 }

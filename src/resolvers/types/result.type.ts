@@ -1,11 +1,17 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { roundHalfUp2, toDecimal } from '../../scoring';
-import type { BandRow, DomainResultRow, ResultRow } from '../../results/ranking.service';
+import type { BandRow, DomainResultRow, RankingPage, ResultRow } from '../../results/ranking.service';
 import { rankChange } from '../../scoring';
 import { BandType } from './cycle.type';
 import { PageInfo } from './page-info.type';
+import type { UnitType } from './unit.type';
 
-@ObjectType('DomainResult', { description: "A unit's index in one domain, ranked among the cycle's units." })
+/*
+ * The types of results and rankings are read on the hot path of the
+ * portals: their plain fields use graphql-js's default resolver
+ * (simpleResolvers), no per-field middleware.
+ */
+
+@ObjectType('DomainResult', { simpleResolvers: true, description: "A unit's index in one domain, ranked among the cycle's units." })
 export class DomainResultType {
   @Field() code: string;
   @Field() name: string;
@@ -15,7 +21,7 @@ export class DomainResultType {
   @Field(() => Int) rank: number;
 }
 
-@ObjectType('IndexResult', { description: "A unit's index for a year: stored, recomputed as data arrive, frozen on publication." })
+@ObjectType('IndexResult', { simpleResolvers: true, description: "A unit's index for a year: stored, recomputed as data arrive, frozen on publication." })
 export class IndexResultType {
   cycleId: number;
   unitId: number;
@@ -33,9 +39,13 @@ export class IndexResultType {
   @Field() surveyInsufficient: boolean;
   @Field() provisional: boolean;
   @Field() published: boolean;
+  /** Read with the result (rankings): the field resolvers of unit, band and domains then use these, not the loaders. */
+  unit?: UnitType;
+  band?: BandType | null;
+  domains?: DomainResultType[];
 }
 
-@ObjectType('RankingEdge')
+@ObjectType('RankingEdge', { simpleResolvers: true })
 export class RankingEdgeType {
   @Field() cursor: string;
   @Field(() => Int) rank: number;
@@ -43,13 +53,13 @@ export class RankingEdgeType {
   @Field(() => IndexResultType) node: IndexResultType;
 }
 
-@ObjectType('BandCount')
+@ObjectType('BandCount', { simpleResolvers: true })
 export class BandCountType {
   @Field(() => BandType) band: BandType;
   @Field(() => Int) count: number;
 }
 
-@ObjectType('RankingSummary')
+@ObjectType('RankingSummary', { simpleResolvers: true })
 export class RankingSummaryType {
   @Field(() => Int) count: number;
   @Field(() => Float, { nullable: true, description: 'Average of the rounded indices, rounded half-up.' }) average: number | null;
@@ -58,7 +68,7 @@ export class RankingSummaryType {
   @Field(() => [BandCountType]) bands: BandCountType[];
 }
 
-@ObjectType('RankingConnection')
+@ObjectType('RankingConnection', { simpleResolvers: true })
 export class RankingConnectionType {
   @Field(() => [RankingEdgeType]) edges: RankingEdgeType[];
   @Field(() => PageInfo) pageInfo: PageInfo;
@@ -66,15 +76,14 @@ export class RankingConnectionType {
   @Field(() => RankingSummaryType) summary: RankingSummaryType;
 }
 
-/** Stored numeric strings become Floats only here, at the edge. */
+/** Stored numeric strings become Floats only here, at the edge; the reads round them half-up to two decimals. */
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
-const points = (v: string): number => roundHalfUp2(toDecimal(v)).toNumber();
 
 export function toIndexResultType(r: ResultRow): IndexResultType {
   return {
     cycleId: r.cycle_id, unitId: r.unit_id, bandCode: r.band_code, year: r.year,
     score: Number(r.score), expertScore: num(r.expert_score), surveyScore: num(r.survey_score),
-    earnedPoints: points(r.earned_points), maxPoints: points(r.max_points),
+    earnedPoints: Number(r.earned_points), maxPoints: Number(r.max_points),
     rank: r.rank, previousRank: r.previous_rank, rankChange: rankChange(r.previous_rank, r.rank),
     responses: r.responses, surveyInsufficient: r.survey_insufficient, provisional: r.provisional, published: r.published,
   };
@@ -83,10 +92,28 @@ export function toIndexResultType(r: ResultRow): IndexResultType {
 export function toDomainResultType(d: DomainResultRow): DomainResultType {
   return {
     code: d.code, name: d.name, score: d.score === null ? 0 : Number(d.score),
-    earnedPoints: points(d.earned_points), maxPoints: points(d.max_points), rank: d.rank ?? 0,
+    earnedPoints: Number(d.earned_points), maxPoints: Number(d.max_points), rank: d.rank ?? 0,
   };
 }
 
 export function toBandType(b: BandRow): BandType {
   return { code: b.code, label: b.label, minScore: Number(b.min_score) };
+}
+
+/**
+ * A rankings page as the connection. Its results were read already shaped
+ * (RankedResult is an IndexResultType with its unit, band and domains), so
+ * nothing is copied per row; the count and summary are there when they were read.
+ */
+export function toRankingConnectionType(page: RankingPage): RankingConnectionType {
+  const edges = page.edges as RankingEdgeType[];
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount: page.totalCount ?? 0,
+    summary: page.summary ?? { count: 0, average: null, highest: null, lowest: null, bands: [] },
+  };
 }

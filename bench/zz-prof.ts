@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { startService } from '../src/bootstrap';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { loadNationalYear } from './national-year';
+const admin = process.env.DATABASE_URL!;
+(async () => {
+  const name = `par_prof_${randomBytes(4).toString('hex')}`;
+  const a = new Client({ connectionString: admin }); await a.connect(); await a.query(`CREATE DATABASE ${name}`); await a.end();
+  const u = new URL(admin); u.pathname = `/${name}`;
+  const logger = createLogger('error');
+  const svc = await startService({ ...loadConfig({}), port: 0, databaseUrl: u.toString(), seedDemo: false, adminToken: undefined, poolSize: 10, logLevel: 'error',
+    anonymousRatePerSec: 1e6, anonymousBurst: 1e6, recomputeIntervalMs: 60000, cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0 }, logger);
+  const c = new Client({ connectionString: u.toString() }); await c.connect(); await loadNationalYear(c, { year: 2024, communes: 12000 }); await c.end();
+  const body = JSON.stringify({ query: `query Portal($year: Int!, $first: Int!) {
+  rankings(year: $year, unitKind: COMMUNE, first: $first) {
+    edges { rank score node { unit { code name } domains { code score } } }
+  }
+}`, variables: { year: 2024, first: 20 }, operationName: 'Portal' });
+  const r = await fetch(svc.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  console.log((await r.text()).slice(0, 400));
+  if (process.env.NODB) { const rs = (svc as any).services.rankings; const orig = rs.rankings.bind(rs); let memo: any; rs.rankings = async (...a: any[]) => (memo ??= await orig(...a)); }
+  const secs = Number(process.env.SECS ?? 8);
+  const until = Date.now() + secs * 1000; let n = 0;
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const url = new URL(svc.url);
+  const one = () => new Promise<void>((res) => { const q = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (rs) => { rs.resume(); rs.on('end', () => { n++; res(); }); }); q.end(body); });
+  await Promise.all(Array.from({ length: 16 }, async () => { while (Date.now() < until) await one(); }));
+  console.log('rate', n / secs);
+  agent.destroy();
+  await svc.stop();
+  const b = new Client({ connectionString: admin }); await b.connect(); await b.query(`DROP DATABASE ${name} WITH (FORCE)`); await b.end();
+  process.exit(0);
+})();
