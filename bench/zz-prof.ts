@@ -22,15 +22,8 @@ const admin = process.env.DATABASE_URL!;
   const r = await fetch(svc.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   console.log((await r.text()).slice(0, 400));
   if (process.env.NODB) { const rs = (svc as any).services.rankings; const orig = rs.rankings.bind(rs); let memo: any; rs.rankings = async (...a: any[]) => (memo ??= await orig(...a)); }
-  const secs = Number(process.env.SECS ?? 8);
-  const until = Date.now() + secs * 1000; let n = 0;
-  const http = await import('node:http');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const url = new URL(svc.url);
-  const one = () => new Promise<void>((res) => { const q = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (rs) => { rs.resume(); rs.on('end', () => { n++; res(); }); }); q.end(body); });
-  await Promise.all(Array.from({ length: 16 }, async () => { while (Date.now() < until) await one(); }));
-  console.log('rate', n / secs);
-  agent.destroy();
+  const { execFileSync } = await import('node:child_process');
+  console.log(execFileSync('node', ['/tmp/loadgen.js', svc.url, process.env.SECS ?? '8']).toString());
   await svc.stop();
   const b = new Client({ connectionString: admin }); await b.connect(); await b.query(`DROP DATABASE ${name} WITH (FORCE)`); await b.end();
   process.exit(0);

@@ -118,6 +118,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // Compact JSON: Apollo's default pretty-prints every answer, which costs time and bytes.
     stringifyResult: (value) => JSON.stringify(value),
     includeStacktraceInErrorResponses: false,
+    // Introspection stays available whatever NODE_ENV says (Apollo turns it off under production by default).
+    introspection: true,
     // main.ts owns the ordered shutdown; Apollo must not race it on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     plugins: [

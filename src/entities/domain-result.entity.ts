@@ -1,7 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Criterion } from './criterion.entity';
-import { Cycle } from './cycle.entity';
-import { Unit } from './unit.entity';
+import { IndexResult } from './index-result.entity';
 
 /** A unit's index for one domain of a cycle, with its rank among the cycle's units. */
 @Entity({ name: 'domain_result' })
@@ -10,16 +9,20 @@ export class DomainResult {
   @PrimaryColumn('int', { name: 'cycle_id' })
   cycleId: number;
 
-  @ManyToOne(() => Cycle, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'cycle_id', foreignKeyConstraintName: 'fk_domain_result_cycle' })
-  cycle?: Cycle;
-
   @PrimaryColumn('int', { name: 'unit_id' })
   unitId: number;
 
-  @ManyToOne(() => Unit, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'unit_id', foreignKeyConstraintName: 'fk_domain_result_unit' })
-  unit?: Unit;
+  /**
+   * The unit's result of the cycle: one foreign key where a cycle and a unit
+   * key would be two checks per row (a recomputation inserts tens of
+   * thousands). Deleting a unit or a cycle cascades through index_result.
+   */
+  @ManyToOne(() => IndexResult, { onDelete: 'CASCADE' })
+  @JoinColumn([
+    { name: 'cycle_id', referencedColumnName: 'cycleId', foreignKeyConstraintName: 'fk_domain_result_index_result' },
+    { name: 'unit_id', referencedColumnName: 'unitId', foreignKeyConstraintName: 'fk_domain_result_index_result' },
+  ])
+  result?: IndexResult;
 
   @PrimaryColumn('int', { name: 'domain_id' })
   domainId: number;

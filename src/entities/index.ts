@@ -8,6 +8,7 @@ import { ExpertScore } from './expert-score.entity';
 import { IndexResult } from './index-result.entity';
 import { Kiosk } from './kiosk.entity';
 import { Question } from './question.entity';
+import { ResultState } from './result-state.entity';
 import { ScoreAdjustment } from './score-adjustment.entity';
 import { SurveyAnswer } from './survey-answer.entity';
 import { SurveyElementTally } from './survey-element-tally.entity';
@@ -20,13 +21,13 @@ import { Unit } from './unit.entity';
 
 export {
   ApiToken, Band, Criterion, CriterionQuestion, Cycle, DomainResult, ExpertScore, IndexResult, Kiosk,
-  Question, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
+  Question, ResultState, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
 };
 
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
 
 export const entities = [
   ApiToken, Band, Criterion, CriterionQuestion, Cycle, DomainResult, ExpertScore, IndexResult, Kiosk,
-  Question, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
+  Question, ResultState, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
 ];

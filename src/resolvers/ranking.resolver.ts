@@ -73,11 +73,17 @@ export function rankingWants(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'frag
     }
   };
   for (const node of info.fieldNodes) visit(node.selectionSet, '', 0, new Set());
+  const under = (prefix: string) => [...paths].filter((p) => p.startsWith(prefix) && !p.includes('.', prefix.length)).map((p) => p.slice(prefix.length));
   const wants: RankingWants = {
     totalCount: paths.has('totalCount'),
     summary: paths.has('summary'),
     hasPreviousPage: paths.has('pageInfo.hasPreviousPage'),
-    domains: paths.has('edges.node.domains'),
+    node: {
+      fields: under('edges.node.'),
+      unit: paths.has('edges.node.unit') ? under('edges.node.unit.') : null,
+      band: paths.has('edges.node.band'),
+      domains: paths.has('edges.node.domains') ? under('edges.node.domains.') : null,
+    },
     summaryDomains: paths.has('summary.highest.domains') || paths.has('summary.lowest.domains'),
   };
   if (info.fieldNodes.length === 1) wantsByNode.set(info.fieldNodes[0], wants);

@@ -44,15 +44,23 @@ export interface RankedResult {
   unit: RankedUnit; band: RankedBand | null; domains?: RankedDomain[];
 }
 
+/**
+ * Which fields of a result to read: its own figures, its unit's, its
+ * band, its domain results' (null: not read). Ids and codes the field
+ * resolvers need (cycle, unit, band code, the unit's id and parent) are
+ * always read.
+ */
+export interface ResultSelection { fields: readonly string[]; unit: readonly string[] | null; band: boolean; domains: readonly string[] | null }
+
 /** What the caller will read of a page; what it does not is not computed. Omitted: everything. */
 export interface RankingWants {
   totalCount?: boolean; summary?: boolean; hasPreviousPage?: boolean;
-  /** Domain results of the edges' results. */
-  domains?: boolean;
+  /** Of the edges' results; omitted: every field. */
+  node?: ResultSelection;
   /** Domain results of the summary's highest and lowest. */
   summaryDomains?: boolean;
 }
-const EVERYTHING: Required<RankingWants> = { totalCount: true, summary: true, hasPreviousPage: true, domains: true, summaryDomains: true };
+const EVERYTHING: RankingWants = { totalCount: true, summary: true, hasPreviousPage: true, summaryDomains: true };
 
 export interface RankingSummary {
   count: number; average: number | null; highest: RankedResult | null; lowest: RankedResult | null;
@@ -71,29 +79,46 @@ const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.
   round(ir.earned_points, 2) AS earned_points, round(ir.max_points, 2) AS max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
   ir.provisional, ir.published`;
 
+/** The SQL of each field of a result (`ir`, its unit `u`, band `b`, domain result `dr` of domain `d`; $1 is the year). */
+const RESULT_FIELDS: Record<string, string> = {
+  year: '$1::int', score: 'ir.score', expertScore: 'ir.expert_score', surveyScore: 'ir.survey_score',
+  // Published half-up to two decimals: PostgreSQL's round(numeric) rounds half away from zero (never negative here).
+  earnedPoints: 'round(ir.earned_points, 2)', maxPoints: 'round(ir.max_points, 2)',
+  rank: 'ir.rank', previousRank: 'ir.previous_rank', rankChange: 'ir.previous_rank - ir.rank', responses: 'ir.responses',
+  surveyInsufficient: 'ir.survey_insufficient', provisional: 'ir.provisional', published: 'ir.published',
+};
+const UNIT_FIELDS: Record<string, string> = { code: 'u.code', name: 'u.name', kind: 'u.kind' };
+const DOMAIN_FIELDS: Record<string, string> = {
+  code: 'd.code', name: 'd.name', score: 'coalesce(dr.score, 0)',
+  earnedPoints: 'round(dr.earned_points, 2)', maxPoints: 'round(dr.max_points, 2)', rank: 'coalesce(dr.rank, 0)',
+};
+export const ALL_RESULT_FIELDS: ResultSelection = {
+  fields: Object.keys(RESULT_FIELDS), unit: Object.keys(UNIT_FIELDS), band: true, domains: Object.keys(DOMAIN_FIELDS),
+};
+
+/** `'key', expression` pairs of the fields named, in a fixed order. */
+function pairs(all: Record<string, string>, wanted: readonly string[]): string[] {
+  return Object.keys(all).filter((k) => wanted.includes(k)).map((k) => `'${k}', ${all[k]}`);
+}
+
 /**
  * A result row of `ir` (index_result; $1 is the year) as the JSON of a
- * RankedResult: unit and band joined, domains from one correlated
- * subquery when asked for. Figures are published half-up to two decimals
- * (PostgreSQL's round(numeric) rounds half away from zero; they are never negative).
+ * RankedResult with the fields selected: unit and band joined (RESULT_JOINS),
+ * domain results from one correlated subquery.
  */
-function resultJson(domains: boolean): string {
-  return `json_build_object(
-    'cycleId', ir.cycle_id, 'unitId', ir.unit_id, 'bandCode', ir.band_code, 'year', $1::int,
-    'score', ir.score, 'expertScore', ir.expert_score, 'surveyScore', ir.survey_score,
-    'earnedPoints', round(ir.earned_points, 2), 'maxPoints', round(ir.max_points, 2),
-    'rank', ir.rank, 'previousRank', ir.previous_rank, 'rankChange', ir.previous_rank - ir.rank, 'responses', ir.responses,
-    'surveyInsufficient', ir.survey_insufficient, 'provisional', ir.provisional, 'published', ir.published,
-    'unit', json_build_object('id', u.id::text, 'code', u.code, 'name', u.name, 'kind', u.kind, 'parentId', u.parent_id),
-    'band', CASE WHEN b.code IS NULL THEN NULL ELSE json_build_object('code', b.code, 'label', b.label, 'minScore', b.min_score) END
-    ${domains ? `, 'domains', (
-      SELECT coalesce(json_agg(json_build_object('code', d.code, 'name', d.name, 'score', coalesce(dr.score, 0),
-               'earnedPoints', round(dr.earned_points, 2), 'maxPoints', round(dr.max_points, 2), 'rank', coalesce(dr.rank, 0))
-             ORDER BY d.position), '[]'::json)
+function resultJson(sel: ResultSelection): string {
+  const parts = [`'cycleId', ir.cycle_id, 'unitId', ir.unit_id, 'bandCode', ir.band_code`, ...pairs(RESULT_FIELDS, sel.fields)];
+  if (sel.unit) parts.push(`'unit', json_build_object(${[`'id', u.id::text, 'parentId', u.parent_id`, ...pairs(UNIT_FIELDS, sel.unit)].join(', ')})`);
+  if (sel.band) parts.push(`'band', CASE WHEN b.code IS NULL THEN NULL ELSE json_build_object('code', b.code, 'label', b.label, 'minScore', b.min_score) END`);
+  if (sel.domains) {
+    parts.push(`'domains', (
+      SELECT coalesce(json_agg(json_build_object(${pairs(DOMAIN_FIELDS, sel.domains).join(', ') || `'code', d.code`}) ORDER BY d.position), '[]'::json)
         FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id
-       WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)` : ''})`;
+       WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)`);
+  }
+  return `json_build_object(${parts.join(',\n      ')})`;
 }
-const RESULT_JOINS = `JOIN unit u ON u.id = ir.unit_id LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code`;
+const RESULT_JOINS = `LEFT JOIN unit u ON u.id = ir.unit_id LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code`;
 
 /** The filtered set of a ranking: which rows, in which order, with which score and rank. */
 interface Scope { domainId: number | null; parentId: number | null; bandCode: string | null }
@@ -225,7 +250,9 @@ export class RankingService {
   ): Promise<Pick<RankingPage, 'edges' | 'hasNextPage' | 'hasPreviousPage'>> {
     const params: unknown[] = [year, unitKind, seesProvisional, first + 1];
     const previous = !!wants.hasPreviousPage && after !== null;
-    const variant = `page:${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}:${after !== null}:${previous}:${!!wants.domains}`;
+    const node = wants.node ?? ALL_RESULT_FIELDS;
+    const variant = `page:${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}:${after !== null}:${previous}:`
+      + `${node.fields.join()}:${node.unit?.join() ?? '-'}:${node.band}:${node.domains?.join() ?? '-'}`;
     const s = scopeSql(scope, params, true);
     if (after !== null) params.push(after);
     const statement = memo(variant, () => {
@@ -243,7 +270,7 @@ export class RankingService {
         p AS (SELECT * FROM f ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY f.edge_position LIMIT $4)
         SELECT ${before} AS previous, (
           SELECT json_agg(json_build_object('p', ir.edge_position, 'r', ir.edge_rank, 's', coalesce(ir.edge_score, 0),
-                   'n', ${resultJson(!!wants.domains)}) ORDER BY ir.edge_position)
+                   'n', ${resultJson(node)}) ORDER BY ir.edge_position)
             FROM p ir ${RESULT_JOINS}) AS edges`;
     });
     const { rows } = await this.pool.query({ ...statement, values: params });
@@ -282,7 +309,7 @@ export class RankingService {
       SELECT agg.n, agg.average::float8 AS average,
              (SELECT coalesce(json_object_agg(band_code, n), '{}'::json)
                 FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL GROUP BY 1) x) AS bands,
-             (SELECT json_agg(${resultJson(withDomains)} ORDER BY ir.unit_id = ends.lowest)
+             (SELECT json_agg(${resultJson(withDomains ? ALL_RESULT_FIELDS : { ...ALL_RESULT_FIELDS, domains: null })} ORDER BY ir.unit_id = ends.lowest)
                 FROM index_result ir ${RESULT_JOINS}
                WHERE ir.cycle_id = (SELECT id FROM c) AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
         FROM agg, ends`);
@@ -341,10 +368,13 @@ export class RankingService {
 
 /** Statements by shape of query, each a named (prepared) statement: built and planned once per connection. */
 const statements = new Map<string, { name: string; text: string }>();
-function memo(variant: string, build: () => string): { name: string; text: string } {
+const MAX_STATEMENTS = 200;
+function memo(variant: string, build: () => string): { name?: string; text: string } {
   let statement = statements.get(variant);
   if (!statement) {
     const text = build();
+    // Beyond the limit (as many selections as documents), an unnamed statement: nothing more kept per connection.
+    if (statements.size >= MAX_STATEMENTS) return { text };
     statement = { name: `rankings_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text };
     statements.set(variant, statement);
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../config/logger';
 import { CriterionSource, CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
 import {
-  computeUnitResult, rankItems,
+  computeUnitResult, listingOrder, rankItems,
   type Adjustment, type FrameworkSpec, type PanelScore, type SurveyTally, type UnitOutcome,
 } from '../scoring';
 import { type Framework, type FrameworkService, leavesOf } from '../services/framework.service';
@@ -98,6 +98,9 @@ async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSour
 export class ResultsService {
   /** Per cycle: the tail of its queue of runs, and a queued recomputation not yet started. */
   private readonly slots = new Map<number, { tail: Promise<unknown>; queued?: Promise<RecomputeStats> }>();
+  /** Per cycle, the rows this process last wrote and committed, with their version token. */
+  private readonly written = new Map<number, { version: string; units: Map<number, string>; domains: Map<string, string> }>();
+
   constructor(
     private readonly db: DataSource,
     private readonly frameworks: FrameworkService,
@@ -147,12 +150,13 @@ export class ResultsService {
     const read = performance.now();
     const rows = this.compute(framework, inputs);
     const computed = performance.now();
-    const written = await this.db.transaction(async (tx) => {
+    const stored = await this.db.transaction(async (tx) => {
       const [locked]: { status: CycleStatus }[] = await tx.query('SELECT status FROM cycle WHERE id = $1 FOR SHARE', [cycleId]);
-      if (!locked || locked.status === CycleStatus.PUBLISHED) return false;
-      await this.write(tx, framework, rows, false);
-      return true;
+      if (!locked || locked.status === CycleStatus.PUBLISHED) return null;
+      return this.write(tx, framework, rows, false);
     });
+    if (stored) this.remember(stored);
+    const written = stored !== null;
     const ms = performance.now() - started;
     this.logger.debug('results recomputed', { cycleId, units: rows.units.length, ms: Math.round(ms) });
     const phases = { readMs: read - started, computeMs: computed - read, writeMs: started + ms - computed };
@@ -244,8 +248,14 @@ export class ResultsService {
     }
     const empty = { panelScores: [], adjustments: [], surveyTallies: [] };
     const units = inputs.units.map((u) => ({ unit: u, outcome: computeUnitResult(spec, perUnit.get(u.id) ?? empty) }));
+    // The same units are ranked 10 times or more: settle the order of ties (Vietnamese names) once.
+    const listing = listingOrder(inputs.units.map((u) => ({ key: String(u.id), name: u.name, code: u.code })));
+    const rankable = (u: (typeof units)[number], score: UnitOutcome['score'] | null) => {
+      const key = String(u.unit.id);
+      return { key, name: u.unit.name, code: u.unit.code, score, listing: listing.get(key)!, u };
+    };
 
-    const overall = rankItems(units.map((u) => ({ key: String(u.unit.id), name: u.unit.name, code: u.unit.code, score: u.outcome.score, u })));
+    const overall = rankItems(units.map((u) => rankable(u, u.outcome.score)));
     const byParent = new Map<number, typeof overall[number]['item'][]>();
     for (const { item } of overall) {
       if (item.u.unit.parent_id === null) continue;
@@ -258,9 +268,7 @@ export class ResultsService {
       rankItems(list).forEach(({ item, rank }, i) => parentPlace.set(item.u.unit.id, { rank, position: i + 1 }));
     }
     const domains = framework.domains.map((d, di) => {
-      const ranked = rankItems(units.map((u) => ({
-        key: String(u.unit.id), name: u.unit.name, code: u.unit.code, score: u.outcome.domains[di].score, u,
-      })));
+      const ranked = rankItems(units.map((u) => rankable(u, u.outcome.domains[di].score)));
       return { id: d.id, ranked };
     });
     return {
@@ -277,88 +285,100 @@ export class ResultsService {
     };
   }
 
-  /** Every result of the cycle in a few array statements: upserts keyed by (cycle, unit[, domain]). */
-  private async write(tx: EntityManager, framework: Framework, computed: ComputedCycle, published: boolean): Promise<void> {
+  /**
+   * Every result of the cycle in a few array statements: upserts keyed by
+   * (cycle, unit[, domain]). Only rows whose figures changed are sent: the
+   * rows this process last wrote for the cycle are remembered with the
+   * version token stored beside them (result_state), and trusted only while
+   * the stored token is still that one (no other writer since, no rollback).
+   * Otherwise every row is sent. Returns what to remember once committed.
+   */
+  private async write(tx: EntityManager, framework: Framework, computed: ComputedCycle, published: boolean): Promise<WrittenRows> {
     const cycleId = framework.cycle.id;
-    const u = computed.units;
-    const fixed = (d: { toFixed(n: number): string } | null) => (d === null ? null : d.toFixed(2));
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', ['index_result', cycleId]);
-    await tx.query(
-      `INSERT INTO index_result (cycle_id, unit_id, score, expert_score, survey_score, earned_points, max_points, rank,
-                                 parent_rank, previous_rank, band_code, responses, survey_insufficient, provisional,
-                                 position, parent_position, published, computed_at)
-       SELECT $1, t.*, $17::boolean, now()
-         FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::int[],
-                     $9::int[], $10::int[], $11::varchar[], $12::int[], $13::boolean[], $14::boolean[], $15::int[], $16::int[]) AS t
-       ON CONFLICT (cycle_id, unit_id) DO UPDATE SET
-         score = excluded.score, expert_score = excluded.expert_score, survey_score = excluded.survey_score,
-         earned_points = excluded.earned_points, max_points = excluded.max_points, rank = excluded.rank,
-         parent_rank = excluded.parent_rank, previous_rank = excluded.previous_rank, band_code = excluded.band_code,
-         responses = excluded.responses, survey_insufficient = excluded.survey_insufficient,
-         provisional = excluded.provisional, position = excluded.position, parent_position = excluded.parent_position,
-         published = excluded.published, computed_at = excluded.computed_at
-       -- A row whose figures did not change is left alone: most recomputations move a few units.
-       WHERE (index_result.score, index_result.expert_score, index_result.survey_score, index_result.earned_points,
-              index_result.max_points, index_result.rank, index_result.parent_rank, index_result.previous_rank,
-              index_result.band_code, index_result.responses, index_result.survey_insufficient, index_result.provisional,
-              index_result.position, index_result.parent_position, index_result.published)
-             IS DISTINCT FROM
-             (excluded.score, excluded.expert_score, excluded.survey_score, excluded.earned_points,
-              excluded.max_points, excluded.rank, excluded.parent_rank, excluded.previous_rank,
-              excluded.band_code, excluded.responses, excluded.survey_insufficient, excluded.provisional,
-              excluded.position, excluded.parent_position, excluded.published)`,
-      [
-        cycleId,
-        u.map((r) => r.unit.id),
-        u.map((r) => r.outcome.score.toFixed(2)),
-        u.map((r) => fixed(r.outcome.expertScore)),
-        u.map((r) => fixed(r.outcome.surveyScore)),
-        u.map((r) => r.outcome.earned.toString()),
-        u.map((r) => r.outcome.max.toString()),
-        u.map((r) => r.rank),
-        u.map((r) => r.parent?.rank ?? null),
-        u.map((r) => r.previousRank),
-        u.map((r) => r.outcome.band?.code ?? null),
-        u.map((r) => r.responses),
-        u.map((r) => r.outcome.surveyInsufficient),
-        u.map((r) => r.outcome.provisional),
-        u.map((r) => r.position),
-        u.map((r) => r.parent?.position ?? null),
-        published,
-      ],
-    );
-    const unitIds = u.map((r) => r.unit.id);
-    await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id NOT IN (SELECT unnest($2::int[]))', [cycleId, unitIds]);
+    const [state]: { version: string }[] = await tx.query('SELECT version::text FROM result_state WHERE cycle_id = $1', [cycleId]);
+    const known = this.written.get(cycleId);
+    const trusted = known !== undefined && state !== undefined && known.version === state.version;
 
-    const d = computed.domains.flatMap((dom, di) => dom.rows.map((row) => ({ domainId: dom.id, di, ...row })));
-    await tx.query(
-      `INSERT INTO domain_result (cycle_id, unit_id, domain_id, score, earned_points, max_points, rank, position)
-       SELECT $1, t.unit_id, t.domain_id, t.score, t.earned_points, t.max_points, t.rank, t.position
-         FROM unnest($2::int[], $3::int[], $4::numeric[], $5::numeric[], $6::numeric[], $7::int[], $8::int[])
-              AS t(unit_id, domain_id, score, earned_points, max_points, rank, position)
-       ON CONFLICT (cycle_id, unit_id, domain_id) DO UPDATE SET
-         score = excluded.score, earned_points = excluded.earned_points, max_points = excluded.max_points,
-         rank = excluded.rank, position = excluded.position
-       WHERE (domain_result.score, domain_result.earned_points, domain_result.max_points, domain_result.rank, domain_result.position)
-             IS DISTINCT FROM (excluded.score, excluded.earned_points, excluded.max_points, excluded.rank, excluded.position)`,
-      [
-        cycleId,
-        d.map((r) => r.unitId),
-        d.map((r) => r.domainId),
-        d.map((r) => fixed(r.domain[r.di].score)),
-        d.map((r) => r.domain[r.di].earned.toString()),
-        d.map((r) => r.domain[r.di].max.toString()),
-        d.map((r) => r.rank),
-        d.map((r) => r.position),
-      ],
+    const fixed = (d: { toFixed(n: number): string } | null) => (d === null ? null : d.toFixed(2));
+    const unitRows = computed.units.map((r) => [
+      r.unit.id, r.outcome.score.toFixed(2), fixed(r.outcome.expertScore), fixed(r.outcome.surveyScore),
+      r.outcome.earned.toString(), r.outcome.max.toString(), r.rank, r.parent?.rank ?? null, r.previousRank,
+      r.outcome.band?.code ?? null, r.responses, r.outcome.surveyInsufficient, r.outcome.provisional,
+      r.position, r.parent?.position ?? null, published,
+    ] as const);
+    const domainRows = computed.domains.flatMap((dom, di) => dom.rows.map((row) => [
+      row.unitId, dom.id, fixed(row.domain[di].score), row.domain[di].earned.toString(), row.domain[di].max.toString(),
+      row.rank, row.position,
+    ] as const));
+    const units = new Map(unitRows.map((row) => [row[0], row.join('|')]));
+    const domains = new Map(domainRows.map((row) => [`${row[0]}:${row[1]}`, row.join('|')]));
+    const changedUnits = trusted ? unitRows.filter((row) => known.units.get(row[0]) !== units.get(row[0])) : unitRows;
+    const changedDomains = trusted ? domainRows.filter((row) => {
+      const key = `${row[0]}:${row[1]}`;
+      return known.domains.get(key) !== domains.get(key);
+    }) : domainRows;
+    const column = <T extends readonly unknown[], I extends number>(rows: T[], i: I) => rows.map((row) => row[i]);
+
+    if (changedUnits.length > 0) {
+      await tx.query(
+        `INSERT INTO index_result (cycle_id, unit_id, score, expert_score, survey_score, earned_points, max_points, rank,
+                                   parent_rank, previous_rank, band_code, responses, survey_insufficient, provisional,
+                                   position, parent_position, published, computed_at)
+         SELECT $1, t.*, now()
+           FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::int[],
+                       $9::int[], $10::int[], $11::varchar[], $12::int[], $13::boolean[], $14::boolean[], $15::int[], $16::int[],
+                       $17::boolean[]) AS t
+         ON CONFLICT (cycle_id, unit_id) DO UPDATE SET
+           score = excluded.score, expert_score = excluded.expert_score, survey_score = excluded.survey_score,
+           earned_points = excluded.earned_points, max_points = excluded.max_points, rank = excluded.rank,
+           parent_rank = excluded.parent_rank, previous_rank = excluded.previous_rank, band_code = excluded.band_code,
+           responses = excluded.responses, survey_insufficient = excluded.survey_insufficient,
+           provisional = excluded.provisional, position = excluded.position, parent_position = excluded.parent_position,
+           published = excluded.published, computed_at = excluded.computed_at`,
+        [cycleId, ...Array.from({ length: 16 }, (_, i) => column(changedUnits, i))],
+      );
+    }
+    if (changedDomains.length > 0) {
+      await tx.query(
+        `INSERT INTO domain_result (cycle_id, unit_id, domain_id, score, earned_points, max_points, rank, position)
+         SELECT $1, t.*
+           FROM unnest($2::int[], $3::int[], $4::numeric[], $5::numeric[], $6::numeric[], $7::int[], $8::int[]) AS t
+         ON CONFLICT (cycle_id, unit_id, domain_id) DO UPDATE SET
+           score = excluded.score, earned_points = excluded.earned_points, max_points = excluded.max_points,
+           rank = excluded.rank, position = excluded.position`,
+        [cycleId, ...Array.from({ length: 7 }, (_, i) => column(changedDomains, i))],
+      );
+    }
+    // Units gone from the kind, domains gone from the framework: only when the sets may have changed.
+    const sameSets = trusted && known.units.size === units.size && [...units.keys()].every((id) => known.units.has(id))
+      && known.domains.size === domains.size && [...domains.keys()].every((k) => known.domains.has(k));
+    if (!sameSets) {
+      const unitIds = unitRows.map((row) => row[0]);
+      await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id NOT IN (SELECT unnest($2::int[]))', [cycleId, unitIds]);
+      await tx.query(
+        `DELETE FROM domain_result WHERE cycle_id = $1
+            AND (unit_id NOT IN (SELECT unnest($2::int[])) OR domain_id NOT IN (SELECT unnest($3::int[])))`,
+        [cycleId, unitIds, computed.domains.map((x) => x.id)],
+      );
+    }
+    const [next]: { version: string }[] = await tx.query(
+      `INSERT INTO result_state (cycle_id, version, written_at) VALUES ($1, gen_random_uuid(), now())
+       ON CONFLICT (cycle_id) DO UPDATE SET version = excluded.version, written_at = excluded.written_at
+       RETURNING version::text`,
+      [cycleId],
     );
-    await tx.query(
-      `DELETE FROM domain_result WHERE cycle_id = $1
-          AND (unit_id NOT IN (SELECT unnest($2::int[])) OR domain_id NOT IN (SELECT unnest($3::int[])))`,
-      [cycleId, unitIds, computed.domains.map((x) => x.id)],
-    );
+    return { cycleId, version: next.version, units, domains };
+  }
+
+  /** After commit only: a rolled-back write must never be trusted. */
+  private remember(rows: WrittenRows): void {
+    this.written.set(rows.cycleId, { version: rows.version, units: rows.units, domains: rows.domains });
   }
 }
+
+/** The rows of a cycle as written, keyed by unit (and domain), each as one comparable string. */
+interface WrittenRows { cycleId: number; version: string; units: Map<number, string>; domains: Map<string, string> }
 
 interface ComputedCycle {
   units: {

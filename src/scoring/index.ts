@@ -29,5 +29,5 @@ export { ROUNDS_LATEST_FIRST } from './panel';
 export { DEFAULT_BANDS, classify } from './bands';
 export { FRAMEWORK_DEFAULTS, computeUnitResult, prepareFramework } from './index-method';
 export type { PreparedFramework } from './index-method';
-export { compareVietnamese, rankChange, rankItems, summarize } from './ranking';
+export { compareVietnamese, listingOrder, rankChange, rankItems, summarize } from './ranking';
 export { MAX_POINT_DECIMALS, describeInvalidAdjustment, describeInvalidPoints } from './validation';

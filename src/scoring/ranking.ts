@@ -45,20 +45,33 @@ function compareScores(a: number | null, b: number | null): number {
  * input's).
  */
 export function rankItems<T extends Rankable>(items: readonly T[]): { item: T; rank: number }[] {
+  const listed = items.every((item) => item.listing !== undefined);
   const ordered = items
     .map((item) => ({ item, rounded: hundredths(item.score) }))
     .sort(
       (a, b) =>
         compareScores(a.rounded, b.rounded) ||
-        compareVietnamese(a.item.name, b.item.name) ||
-        ordinal(a.item.code, b.item.code) ||
-        ordinal(a.item.key, b.item.key),
+        (listed ? a.item.listing! - b.item.listing! : compareListing(a.item, b.item)),
     );
   let rank = 0;
   return ordered.map((entry, index) => {
     if (index === 0 || entry.rounded !== ordered[index - 1].rounded) rank = index + 1;
     return { item: entry.item, rank };
   });
+}
+
+/** How ties are listed: by name in Vietnamese order, then code, then key. */
+function compareListing(a: Omit<Rankable, 'score'>, b: Omit<Rankable, 'score'>): number {
+  return compareVietnamese(a.name, b.name) || ordinal(a.code, b.code) || ordinal(a.key, b.key);
+}
+
+/**
+ * Each item's place in the listing order of ties, for `Rankable.listing`:
+ * sort once, then rank the same units many times comparing integers.
+ */
+export function listingOrder(items: readonly Omit<Rankable, 'score'>[]): Map<string, number> {
+  const sorted = [...items].sort(compareListing);
+  return new Map(sorted.map((item, i) => [item.key, i]));
 }
 
 /**

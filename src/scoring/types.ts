@@ -147,6 +147,12 @@ export interface Rankable {
   name: string;
   code: string;
   score: Decimal | null;
+  /**
+   * Optional: the item's place in the listing order of ties (Vietnamese name,
+   * then code, then key), computed once by `listingOrder` when one set of
+   * units is ranked many times (overall, per domain, per district).
+   */
+  listing?: number;
 }
 
 export interface RankingSummaryOutcome {

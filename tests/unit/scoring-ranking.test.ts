@@ -4,6 +4,7 @@ import {
   type BandSpec,
   classify,
   compareVietnamese,
+  listingOrder,
   DEFAULT_BANDS,
   type Rankable,
   rankChange,
@@ -229,5 +230,24 @@ describe('summarize', () => {
   it('ignores a band code the framework does not have', () => {
     const out = summarize([{ key: 'a', score: new ScoringDecimal(50), bandCode: 'OTHER' }], DEFAULT_BANDS);
     expect(out.bands.reduce((n, b) => n + b.count, 0)).toBe(0);
+  });
+});
+
+describe('listingOrder', () => {
+  test('ranking with precomputed listing places gives exactly the order and ranks of the collator path', () => {
+    // Same rounded scores for three units: ties listed Ân Thi, Ba Vì, Đông Hà (Vietnamese order), then by score.
+    const items = [
+      { key: '1', name: 'Đông Hà', code: 'DH', score: new Decimal('90.004') },
+      { key: '2', name: 'Ba Vì', code: 'BV', score: new Decimal('89.995') },
+      { key: '3', name: 'Ân Thi', code: 'AT', score: new Decimal('90') },
+      { key: '4', name: 'An Phú', code: 'AP', score: new Decimal('95.5') },
+      { key: '5', name: 'Eakar', code: 'EK', score: null },
+    ];
+    const listing = listingOrder(items);
+    expect([...listing.entries()].sort((a, b) => a[1] - b[1]).map(([k]) => k)).toEqual(['4', '3', '2', '1', '5']);
+    const plain = rankItems(items).map(({ item, rank }) => [item.key, rank]);
+    const listed = rankItems(items.map((i) => ({ ...i, listing: listing.get(i.key)! }))).map(({ item, rank }) => [item.key, rank]);
+    expect(listed).toEqual(plain);
+    expect(plain).toEqual([['4', 1], ['3', 2], ['2', 2], ['1', 2], ['5', 5]]);
   });
 });

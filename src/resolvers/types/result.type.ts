@@ -107,6 +107,11 @@ export function toBandType(b: BandRow): BandType {
  */
 export function toRankingConnectionType(page: RankingPage): RankingConnectionType {
   const edges = page.edges as RankingEdgeType[];
+  // As instances, type-graphql hands them to the field resolvers (@Root) without copying them.
+  for (const e of edges) Object.setPrototypeOf(e.node, IndexResultType.prototype);
+  const s = page.summary;
+  if (s?.highest) Object.setPrototypeOf(s.highest, IndexResultType.prototype);
+  if (s?.lowest) Object.setPrototypeOf(s.lowest, IndexResultType.prototype);
   return {
     edges,
     pageInfo: {
