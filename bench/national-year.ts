@@ -45,16 +45,14 @@ export async function loadNationalYear(db: Queryable, opts: { year?: number; com
     await db.query(
       `INSERT INTO band (cycle_id, code, label, min_score, position) VALUES
        ($1, 'A', 'Tốt', 80, 0), ($1, 'B', 'Khá', 65, 1), ($1, 'C', 'Trung bình', 50, 2), ($1, 'D', 'Yếu', 0, 3)`, [cycleId]);
-    // Domain indices first (deterministic pseudo-random), the overall index is their weighted sum.
-    await db.query(
-      `INSERT INTO domain_result (cycle_id, unit_id, domain_id, score, earned_points, max_points, rank, position)
-       SELECT cycle_id, unit_id, domain_id, score, round(score * max_points / 100, 2), max_points,
-              rank() OVER (PARTITION BY domain_id ORDER BY score DESC),
-              row_number() OVER (PARTITION BY domain_id ORDER BY score DESC, code)
-         FROM (SELECT $1::int AS cycle_id, u.id AS unit_id, d.id AS domain_id, d.max_points, u.code,
-                      round((40 + ((u.id * 7919 + d.position * 104729) % 6000) / 100.0)::numeric, 2) AS score
-                 FROM unit u CROSS JOIN criterion d
-                WHERE u.kind = 'COMMUNE' AND u.code LIKE $2 || 'C%' AND d.cycle_id = $1) s`, [cycleId, p]);
+    // Domain indices (deterministic pseudo-random); the overall index is their weighted sum. Index results first:
+    // domain results reference them.
+    const domainRows = `
+      SELECT cycle_id, unit_id, domain_id, score, round(score * max_points / 100, 2) AS earned_points, max_points, code
+        FROM (SELECT $1::int AS cycle_id, u.id AS unit_id, d.id AS domain_id, d.max_points, u.code,
+                     round((40 + ((u.id * 7919 + d.position * 104729) % 6000) / 100.0)::numeric, 2) AS score
+                FROM unit u CROSS JOIN criterion d
+               WHERE u.kind = 'COMMUNE' AND u.code LIKE $2 || 'C%' AND d.cycle_id = $1) s`;
     await db.query(
       `INSERT INTO index_result (cycle_id, unit_id, score, expert_score, survey_score, earned_points, max_points, rank, parent_rank,
                                  position, parent_position, band_code, responses, survey_insufficient, provisional, published)
@@ -64,8 +62,14 @@ export async function loadNationalYear(db: Queryable, opts: { year?: number; com
               CASE WHEN score >= 80 THEN 'A' WHEN score >= 65 THEN 'B' WHEN score >= 50 THEN 'C' ELSE 'D' END,
               40, false, false, true
          FROM (SELECT dr.unit_id, u.parent_id, u.code, round(sum(dr.earned_points), 2) AS score
-                 FROM domain_result dr JOIN unit u ON u.id = dr.unit_id
-                WHERE dr.cycle_id = $1 GROUP BY dr.unit_id, u.parent_id, u.code) s`, [cycleId]);
+                 FROM (${domainRows}) dr JOIN unit u ON u.id = dr.unit_id
+                GROUP BY dr.unit_id, u.parent_id, u.code) s`, [cycleId, p]);
+    await db.query(
+      `INSERT INTO domain_result (cycle_id, unit_id, domain_id, score, earned_points, max_points, rank, position)
+       SELECT cycle_id, unit_id, domain_id, score, earned_points, max_points,
+              rank() OVER (PARTITION BY domain_id ORDER BY score DESC),
+              row_number() OVER (PARTITION BY domain_id ORDER BY score DESC, code)
+         FROM (${domainRows}) s`, [cycleId, p]);
     await db.query('COMMIT');
     await db.query('ANALYZE unit'); await db.query('ANALYZE index_result'); await db.query('ANALYZE domain_result');
     return { year, cycleId, communes, districts, domains };

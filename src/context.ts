@@ -18,17 +18,34 @@ export interface Loaders {
   results: ResultLoaders;
 }
 
-export function createLoaders(services: Services): Loaders {
-  return {
-    unitById: new DataLoader(async (ids) => {
-      const units = await services.units.findByIds(ids);
+/** The loaders of one request, each made on first use: most requests need one or none. */
+class RequestLoaders implements Loaders {
+  private unitLoader?: Loaders['unitById'];
+  private childrenLoader?: Loaders['childrenByParentId'];
+  private resultLoaders?: ResultLoaders;
+
+  constructor(private readonly services: Services) {}
+
+  get unitById(): Loaders['unitById'] {
+    return this.unitLoader ??= new DataLoader(async (ids) => {
+      const units = await this.services.units.findByIds(ids);
       const byId = new Map(units.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
-    childrenByParentId: new DataLoader(async (ids) => {
-      const children = await services.units.childrenOf(ids);
+    });
+  }
+
+  get childrenByParentId(): Loaders['childrenByParentId'] {
+    return this.childrenLoader ??= new DataLoader(async (ids) => {
+      const children = await this.services.units.childrenOf(ids);
       return ids.map((id) => children.filter((c) => c.parentId === id));
-    }),
-    results: createResultLoaders(services.rankings),
-  };
+    });
+  }
+
+  get results(): ResultLoaders {
+    return this.resultLoaders ??= createResultLoaders(this.services.rankings);
+  }
+}
+
+export function createLoaders(services: Services): Loaders {
+  return new RequestLoaders(services);
 }

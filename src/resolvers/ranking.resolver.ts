@@ -1,16 +1,11 @@
 import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import type { RankingService, RankingWants } from '../results/ranking.service';
 import { RankingsArgs } from './inputs/results.inputs';
-import { toUnitType } from './mappers';
-import { BandType } from './types/cycle.type';
-import {
-  DomainResultType, IndexResultType, RankingConnectionType, toBandType, toDomainResultType, toRankingConnectionType,
-} from './types/result.type';
-import { UnitType } from './types/unit.type';
+import { RankingConnectionType, toRankingConnectionType } from './types/result.type';
 
-@Resolver(() => IndexResultType)
+@Resolver()
 export class RankingResolver {
   constructor(private readonly rankingService: RankingService) {}
 
@@ -21,27 +16,6 @@ export class RankingResolver {
   })
   async rankings(@Args({ validate: false }) args: RankingsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RankingConnectionType> {
     return toRankingConnectionType(await this.rankingService.rankings(args, ctx.principal, rankingWants(info)));
-  }
-
-  // unit, band and domains come with the result when a ranking read it; otherwise from the per-request loaders.
-  @FieldResolver(() => UnitType)
-  unit(@Root() result: IndexResultType, @Ctx() ctx: Context): UnitType | Promise<UnitType> {
-    return result.unit ?? ctx.loaders.unitById.load(result.unitId).then((u) => toUnitType(u!));
-  }
-
-  @FieldResolver(() => BandType, { nullable: true })
-  band(@Root() result: IndexResultType, @Ctx() ctx: Context): BandType | null | Promise<BandType | null> {
-    if (result.band !== undefined) return result.band;
-    return ctx.loaders.results.bands.load(result.cycleId).then((bands) => {
-      const band = bands.find((b) => b.code === result.bandCode);
-      return band ? toBandType(band) : null;
-    });
-  }
-
-  @FieldResolver(() => [DomainResultType])
-  domains(@Root() result: IndexResultType, @Ctx() ctx: Context): DomainResultType[] | Promise<DomainResultType[]> {
-    return result.domains ?? ctx.loaders.results.domains.load({ cycleId: result.cycleId, unitId: result.unitId })
-      .then((rows) => rows.map(toDomainResultType));
   }
 }
 

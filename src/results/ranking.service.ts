@@ -41,7 +41,8 @@ export interface RankedResult {
   score: number; expertScore: number | null; surveyScore: number | null; earnedPoints: number; maxPoints: number;
   rank: number; previousRank: number | null; rankChange: number | null; responses: number;
   surveyInsufficient: boolean; provisional: boolean; published: boolean;
-  unit: RankedUnit; band: RankedBand | null; domains?: RankedDomain[];
+  /** Absent when not selected. */
+  unit?: RankedUnit; band?: RankedBand | null; domains?: RankedDomain[];
 }
 
 /**
@@ -267,16 +268,18 @@ export class RankingService {
         f AS (SELECT ir.*, ${s.score} AS edge_score, ${s.rank} AS edge_rank, ${s.position} AS edge_position
                 FROM ${s.from} ${inner.length ? `WHERE ${inner.join(' AND ')}` : ''}
                 ${s.windowed ? '' : `ORDER BY ${s.position} LIMIT $4`}),
-        p AS (SELECT * FROM f ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY f.edge_position LIMIT $4)
-        SELECT ${before} AS previous, (
+        p AS (SELECT f.*, row_number() OVER (ORDER BY f.edge_position) AS rn
+                FROM f ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY f.edge_position LIMIT $4)
+        -- The row after the page only says there is a next page: it is not shaped.
+        SELECT ${before} AS previous, e.edges, e.n FROM (
           SELECT json_agg(json_build_object('p', ir.edge_position, 'r', ir.edge_rank, 's', coalesce(ir.edge_score, 0),
-                   'n', ${resultJson(node)}) ORDER BY ir.edge_position)
-            FROM p ir ${RESULT_JOINS}) AS edges`;
+                   'n', ${resultJson(node)}) ORDER BY ir.edge_position) FILTER (WHERE ir.rn < $4) AS edges, count(*)::int AS n
+            FROM p ir ${RESULT_JOINS}) e`;
     });
     const { rows } = await this.pool.query({ ...statement, values: params });
-    const all = (rows[0]?.edges ?? []) as { p: number; r: number; s: number; n: RankedResult }[];
-    const edges = all.slice(0, first).map((e) => ({ cursor: encodeCursor([e.p]), rank: Number(e.r), score: e.s, node: e.n }));
-    return { edges, hasNextPage: all.length > first, hasPreviousPage: rows[0]?.previous === true };
+    const page = (rows[0]?.edges ?? []) as { p: number; r: number; s: number; n: RankedResult }[];
+    const edges = page.map((e) => ({ cursor: encodeCursor([e.p]), rank: Number(e.r), score: e.s, node: e.n }));
+    return { edges, hasNextPage: (rows[0]?.n ?? 0) > first, hasPreviousPage: rows[0]?.previous === true };
   }
 
   /**

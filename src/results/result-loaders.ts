@@ -17,21 +17,28 @@ export function createResultLoaders(rankings: RankingService): ResultLoaders {
       return keys.map((k) => byKey.get(`${k.unitId}:${k.year}`) ?? null);
     }, { cacheKeyFn: (k) => `${k.unitId}:${k.year}` }),
     byUnit: new DataLoader(async (ids) => {
-      const rows = await rankings.resultsByUnits(ids);
-      return ids.map((id) => rows.filter((r) => r.unit_id === id));
+      const grouped = groupBy(await rankings.resultsByUnits(ids), (r) => r.unit_id);
+      return ids.map((id) => grouped.get(id) ?? []);
     }),
     domains: new DataLoader(async (keys) => {
-      const rows = await rankings.domainResults(keys);
-      const grouped = new Map<string, DomainResultRow[]>();
-      for (const r of rows) {
-        const key = `${r.cycle_id}:${r.unit_id}`;
-        grouped.set(key, [...(grouped.get(key) ?? []), r]);
-      }
+      const grouped = groupBy(await rankings.domainResults(keys), (r) => `${r.cycle_id}:${r.unit_id}`);
       return keys.map((k) => grouped.get(`${k.cycleId}:${k.unitId}`) ?? []);
     }, { cacheKeyFn: (k) => `${k.cycleId}:${k.unitId}` }),
     bands: new DataLoader(async (ids) => {
-      const rows = await rankings.bandsOf(ids);
-      return ids.map((id) => rows.filter((b) => b.cycle_id === id));
+      const grouped = groupBy(await rankings.bandsOf(ids), (b) => b.cycle_id);
+      return ids.map((id) => grouped.get(id) ?? []);
     }),
   };
+}
+
+/** Rows by key, in their order. */
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const grouped = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = grouped.get(k);
+    if (list) list.push(row);
+    else grouped.set(k, [row]);
+  }
+  return grouped;
 }

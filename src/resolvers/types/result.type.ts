@@ -1,9 +1,11 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import type { BandRow, DomainResultRow, RankingPage, ResultRow } from '../../results/ranking.service';
+import type { BandRow, DomainResultRow, RankedResult, RankingPage, ResultRow } from '../../results/ranking.service';
 import { rankChange } from '../../scoring';
 import { BandType } from './cycle.type';
 import { PageInfo } from './page-info.type';
-import type { UnitType } from './unit.type';
+import type { Context } from '../../context';
+import { toUnitType } from '../mappers';
+import { UnitType } from './unit.type';
 
 /*
  * The types of results and rankings are read on the hot path of the
@@ -39,10 +41,31 @@ export class IndexResultType {
   @Field() surveyInsufficient: boolean;
   @Field() provisional: boolean;
   @Field() published: boolean;
-  /** Read with the result (rankings): the field resolvers of unit, band and domains then use these, not the loaders. */
-  unit?: UnitType;
-  band?: BandType | null;
-  domains?: DomainResultType[];
+  /*
+   * Either read with the result (a ranking reads them in its one statement)
+   * or, for results read alone, a method that graphql-js's default resolver
+   * calls with the request's context: a batch through its DataLoaders. No
+   * per-field resolver wrapper on the hot path.
+   */
+  @Field(() => UnitType) unit: UnitType | ReadLater<UnitType>;
+  @Field(() => BandType, { nullable: true }) band: BandType | null | ReadLater<BandType | null>;
+  @Field(() => [DomainResultType]) domains: DomainResultType[] | ReadLater<DomainResultType[]>;
+}
+
+/** A field value read when the field is selected: graphql-js calls it as a method of the result with (args, context). */
+type ReadLater<T> = (this: IndexResultType, args: unknown, ctx: Context) => Promise<T>;
+
+function unitOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<UnitType> {
+  return ctx.loaders.unitById.load(this.unitId).then((u) => toUnitType(u!));
+}
+function bandOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<BandType | null> {
+  return ctx.loaders.results.bands.load(this.cycleId).then((bands) => {
+    const band = bands.find((b) => b.code === this.bandCode);
+    return band ? toBandType(band) : null;
+  });
+}
+function domainsOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<DomainResultType[]> {
+  return ctx.loaders.results.domains.load({ cycleId: this.cycleId, unitId: this.unitId }).then((rows) => rows.map(toDomainResultType));
 }
 
 @ObjectType('RankingEdge', { simpleResolvers: true })
@@ -86,6 +109,7 @@ export function toIndexResultType(r: ResultRow): IndexResultType {
     earnedPoints: Number(r.earned_points), maxPoints: Number(r.max_points),
     rank: r.rank, previousRank: r.previous_rank, rankChange: rankChange(r.previous_rank, r.rank),
     responses: r.responses, surveyInsufficient: r.survey_insufficient, provisional: r.provisional, published: r.published,
+    unit: unitOf, band: bandOf, domains: domainsOf,
   };
 }
 
@@ -101,17 +125,22 @@ export function toBandType(b: BandRow): BandType {
 }
 
 /**
- * A rankings page as the connection. Its results were read already shaped
- * (RankedResult is an IndexResultType with its unit, band and domains), so
- * nothing is copied per row; the count and summary are there when they were read.
+ * A result a ranking read already shaped (RankedResult has the fields of
+ * IndexResultType): used as it is, nothing copied; a unit, band or domain
+ * results it did not read (not selected) are read later through the loaders.
  */
+function fromRanked(r: RankedResult): IndexResultType {
+  const result = r as unknown as Omit<IndexResultType, 'unit' | 'band' | 'domains'> & Partial<IndexResultType>;
+  result.unit ??= unitOf;
+  if (result.band === undefined) result.band = bandOf;
+  result.domains ??= domainsOf;
+  return result as IndexResultType;
+}
+
+/** A rankings page as the connection; the count and summary are there when they were read. */
 export function toRankingConnectionType(page: RankingPage): RankingConnectionType {
-  const edges = page.edges as RankingEdgeType[];
-  // As instances, type-graphql hands them to the field resolvers (@Root) without copying them.
-  for (const e of edges) Object.setPrototypeOf(e.node, IndexResultType.prototype);
+  const edges: RankingEdgeType[] = page.edges.map((e) => ({ cursor: e.cursor, rank: e.rank, score: e.score, node: fromRanked(e.node) }));
   const s = page.summary;
-  if (s?.highest) Object.setPrototypeOf(s.highest, IndexResultType.prototype);
-  if (s?.lowest) Object.setPrototypeOf(s.lowest, IndexResultType.prototype);
   return {
     edges,
     pageInfo: {
@@ -119,6 +148,8 @@ export function toRankingConnectionType(page: RankingPage): RankingConnectionTyp
       startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
     totalCount: page.totalCount ?? 0,
-    summary: page.summary ?? { count: 0, average: null, highest: null, lowest: null, bands: [] },
+    summary: s
+      ? { count: s.count, average: s.average, highest: s.highest && fromRanked(s.highest), lowest: s.lowest && fromRanked(s.lowest), bands: s.bands }
+      : { count: 0, average: null, highest: null, lowest: null, bands: [] },
   };
 }
