@@ -21,6 +21,7 @@ import type { Services } from './services';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
+    | 'headersTimeoutMs' | 'requestTimeoutMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes'>;
   health: DatabaseHealth;
   logger: Logger;
@@ -227,7 +228,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
   }
 
-  const server = http.createServer((req, res) => {
+  // Slow clients cannot hold connections: headers and whole requests are bounded, checked every second.
+  const server = http.createServer({
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  }, (req, res) => {
     inFlight++;
     res.on('close', () => {
       inFlight--;
@@ -274,8 +280,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       + `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
   server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10000;
-  server.requestTimeout = 30000;
 
   return {
     server,

@@ -22,6 +22,9 @@ export interface Config {
   dbHealthIntervalMs: number;
   /** Grace period for in-flight requests on shutdown, in ms. */
   shutdownGraceMs: number;
+  /** How long a client may take to send its request headers, and its whole request, in ms. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -94,6 +97,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters long');
   }
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10000, 1000, 600000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30000, 1000, 3600000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(`HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
@@ -106,6 +114,8 @@ export function loadConfig(env: Env = process.env): Config {
     connectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
     dbHealthIntervalMs: integer(env, 'DB_HEALTH_INTERVAL_MS', 1000, 100, 60000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    headersTimeoutMs,
+    requestTimeoutMs,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
