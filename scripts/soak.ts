@@ -36,7 +36,7 @@ import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 
 function parseArgs(argv: string[]) {
   const opts = {
-    seconds: 60, kiosks: 200, units: 20, crashAt: NaN, killAt: NaN, pgDownSeconds: 3, drainSeconds: 10,
+    seconds: 60, kiosks: 200, units: 20, crashAt: NaN, killAt: NaN, termAt: NaN, pgDownSeconds: 3, drainSeconds: 10,
     timeoutMs: 10_000, dist: false, keep: false, thinkMs: 0,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -52,6 +52,7 @@ function parseArgs(argv: string[]) {
       case '--units': opts.units = Math.max(1, Math.floor(num())); break;
       case '--crash-at': opts.crashAt = num(); break;
       case '--kill-at': opts.killAt = num(); break;
+      case '--term-at': opts.termAt = num(); break;
       case '--pg-down-seconds': opts.pgDownSeconds = num(); break;
       case '--drain-seconds': opts.drainSeconds = num(); break;
       case '--timeout-ms': opts.timeoutMs = num(); break;
@@ -59,10 +60,10 @@ function parseArgs(argv: string[]) {
       case '--dist': opts.dist = true; break;
       case '--keep': opts.keep = true; break;
       case '-h': case '--help':
-        process.stdout.write(`usage: npm run soak -- [--seconds 60] [--kiosks 200] [--units 20] [--crash-at S] [--kill-at S]
+        process.stdout.write(`usage: npm run soak -- [--seconds 60] [--kiosks 200] [--units 20] [--crash-at S] [--kill-at S] [--term-at S]
   [--pg-down-seconds 3] [--drain-seconds 10] [--timeout-ms 10000] [--think-ms 0] [--dist] [--keep]
-  --crash-at / --kill-at: seconds into the run of the PostgreSQL crash and of the service SIGKILL
-                          (defaults: 20% and 40% of --seconds)
+  --crash-at / --kill-at / --term-at: seconds into the run of the PostgreSQL crash, of the service
+                          SIGKILL, and of a SIGTERM in the middle of the storm (defaults: 20%, 40%, 60% of --seconds)
   --dist: run dist/src/main.js (npm run build first) instead of src/main.ts through ts-node
   --keep: keep the temp dir (database, service logs)\n`);
         process.exit(0);
@@ -72,6 +73,7 @@ function parseArgs(argv: string[]) {
   }
   if (Number.isNaN(opts.crashAt)) opts.crashAt = Math.round(opts.seconds * 0.2);
   if (Number.isNaN(opts.killAt)) opts.killAt = Math.round(opts.seconds * 0.4);
+  if (Number.isNaN(opts.termAt)) opts.termAt = Math.round(opts.seconds * 0.6);
   return opts;
 }
 
@@ -321,7 +323,7 @@ async function kioskLoop(token: string): Promise<void> {
 interface RssSample { t: number; generation: number; pid: number; mib: number | null; acked: number }
 
 async function main(): Promise<void> {
-  log(`soak: ${opts.kiosks} kiosks for ${opts.seconds} s; PostgreSQL crash at ${opts.crashAt} s (down ${opts.pgDownSeconds} s), service SIGKILL at ${opts.killAt} s; work dir ${workDir}`);
+  log(`soak: ${opts.kiosks} kiosks for ${opts.seconds} s; PostgreSQL crash at ${opts.crashAt} s (down ${opts.pgDownSeconds} s), service SIGKILL at ${opts.killAt} s, SIGTERM at ${opts.termAt} s; work dir ${workDir}`);
   await startPostgres(await freePort());
   log(`PostgreSQL on port ${pgPort}`);
   servicePort = await freePort();
@@ -331,6 +333,7 @@ async function main(): Promise<void> {
   log(`set up ${opts.units} units, the questionnaire and framework, ${kiosks.length} kiosks`);
 
   const samples: RssSample[] = [];
+  let midRunTermExit: number | null = null;
   const sample = () => samples.push({ t: Math.round(elapsed() - runStart), generation: serviceGeneration, pid: service!.pid!, mib: rssMiB(service!.pid), acked: stats.acked.size });
   const runStart = elapsed();
   const rssStart = rssMiB(service!.pid);
@@ -362,6 +365,15 @@ async function main(): Promise<void> {
       await killService('SIGKILL');
       await startService();
       log(`service #${serviceGeneration} (pid ${service!.pid}) ready again, RSS ${rssMiB(service!.pid)} MiB`);
+    }
+    if (opts.termAt < opts.seconds) {
+      await at(opts.termAt);
+      log(`TERM: SIGTERM to the service (pid ${service!.pid}) in the middle of the storm`);
+      await killService('SIGTERM');
+      midRunTermExit = service!.exitCode;
+      log(`the service drained and exited with code ${midRunTermExit}`);
+      await startService();
+      log(`service #${serviceGeneration} (pid ${service!.pid}) ready again`);
     }
   })();
 
@@ -414,12 +426,12 @@ async function main(): Promise<void> {
   const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : 0);
   const explained = stored === stats.acked.size + storedUnacked;
   const ok = check.missing === 0 && check.storedTwice === 0 && check.wrongResponseId === 0 && doubled === 0 && doubledAny === 0
-    && explained && withoutAnswers === 0 && stats.refused === 0 && !stats.errors.has('responseId changed between acknowledgements');
+    && explained && withoutAnswers === 0 && (opts.termAt >= opts.seconds || midRunTermExit === 0) && stats.refused === 0 && !stats.errors.has('responseId changed between acknowledgements');
 
   const rows: [string, string | number][] = [
     ['kiosks', opts.kiosks],
     ['duration (s)', `${sendSeconds.toFixed(1)} sending + drain`],
-    ['faults', `PostgreSQL crash at ${opts.crashAt} s (down ${opts.pgDownSeconds} s), service SIGKILL at ${opts.killAt} s`],
+    ['faults', `PostgreSQL crash at ${opts.crashAt} s (down ${opts.pgDownSeconds} s), service SIGKILL at ${opts.killAt} s, SIGTERM at ${opts.termAt} s`],
     ['requests sent', `${stats.requests} (${(requestsAtStop / sendSeconds).toFixed(0)} /s while sending)`],
     ['acknowledged', `${stats.acked.size} (${(stats.acked.size / sendSeconds).toFixed(0)} /s); ACCEPTED answers ${stats.accepted}, DUPLICATE answers ${stats.duplicate}`],
     ['stored (count of survey_response)', stored],
@@ -436,6 +448,7 @@ async function main(): Promise<void> {
     ['ack latency ms p50 / p95 / p99 / max', `${pct(50)} / ${pct(95)} / ${pct(99)} / ${lat[lat.length - 1] ?? 0}`],
     ['errors seen (retried)', JSON.stringify(Object.fromEntries(stats.errors))],
     ['service RSS MiB at start / end', `${rssStart} / ${rssEnd} (service #${serviceGeneration} at the end)`],
+    ['service exit code on SIGTERM mid-storm', String(midRunTermExit)],
     ['service exit code on SIGTERM', String(exitCode)],
   ];
   process.stdout.write('\n=== soak results ===\n');
