@@ -1,14 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { startService, type RunningService } from '../src/bootstrap';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
-import { EmbeddedPostgres } from '../src/db/embedded-postgres';
+import { withScratchDatabase } from '../src/db/scratch-database';
 
 /**
  * Kiosk ingestion benchmark (`npm run bench:ingest`; not a test).
@@ -94,166 +92,143 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number, number]> {
 
 async function main(): Promise<void> {
   const logger = createLogger('warn');
-  let embedded: EmbeddedPostgres | undefined;
-  let tmp: string | undefined;
-  let serverUrl: string;
-  if (process.env.DATABASE_URL) {
-    const u = new URL(process.env.DATABASE_URL);
-    u.pathname = '/postgres';
-    serverUrl = u.toString();
-  } else {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'par-bench-'));
-    embedded = new EmbeddedPostgres({ dataDir: tmp, logger, port: 58432 });
-    await embedded.start();
-    serverUrl = embedded.adminUrl;
-  }
-  const dbName = `par_bench_${process.pid}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(serverUrl);
-  dbUrl.pathname = `/${dbName}`;
-
-  let service: RunningService | undefined;
-  let pool: Pool | undefined;
   let failed = false;
-  try {
-    service = await startService({
-      ...loadConfig({}), port: 0, databaseUrl: dbUrl.toString(), adminToken: ADMIN, seedDemo: false,
-      poolSize: POOL, logLevel: 'warn',
-      // The benchmark floods on purpose: limits far above what it sends.
-      kioskRatePerSecond: 1_000_000, kioskRateBurst: 10_000_000,
-    }, logger);
-    const url = new URL(service.url);
-    console.log(`service at ${service.url}; ${CONCURRENCY} concurrent kiosks, ${ANSWERS} answers per response, pool ${POOL}, ${os.cpus().length} CPUs`);
+  await withScratchDatabase('par_bench', async ({ url: dbUrl }) => {
+    let service: RunningService | undefined;
+    let pool: Pool | undefined;
+    try {
+      service = await startService({
+        ...loadConfig({}), port: 0, databaseUrl: dbUrl, adminToken: ADMIN, seedDemo: false,
+        poolSize: POOL, logLevel: 'warn',
+        // The benchmark floods on purpose: limits far above what it sends.
+        kioskRatePerSecond: 1_000_000, kioskRateBurst: 10_000_000,
+      }, logger);
+      const url = new URL(service.url);
+      console.log(`service at ${service.url}; ${CONCURRENCY} concurrent kiosks, ${ANSWERS} answers per response, pool ${POOL}, ${os.cpus().length} CPUs`);
 
-    // Setup through the API: units, a questionnaire, one kiosk per simulated kiosk.
-    const units = 20;
-    for (let u = 0; u < units; u++) {
-      await gql(url, ADMIN, `mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }`, {
-        input: { code: `U${u}`, name: `Sở ${u}`, kind: 'DEPARTMENT' },
+      // Setup through the API: units, a questionnaire, one kiosk per simulated kiosk.
+      const units = 20;
+      for (let u = 0; u < units; u++) {
+        await gql(url, ADMIN, `mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }`, {
+          input: { code: `U${u}`, name: `Sở ${u}`, kind: 'DEPARTMENT' },
+        });
+      }
+      await gql(url, ADMIN, `mutation($q: [QuestionInput!]!) { defineQuestionnaire(year: ${YEAR}, questions: $q) { code } }`, {
+        q: Array.from({ length: Math.max(ANSWERS, 5) }, (_, i) => ({
+          code: `Q${i + 1}`, text: `Câu hỏi ${i + 1}`, element: ['ACCESS', 'PROCEDURE', 'CIVIL_SERVANT', 'RESULT', 'FEEDBACK'][i % 5], scaleMax: 5,
+        })),
       });
-    }
-    await gql(url, ADMIN, `mutation($q: [QuestionInput!]!) { defineQuestionnaire(year: ${YEAR}, questions: $q) { code } }`, {
-      q: Array.from({ length: Math.max(ANSWERS, 5) }, (_, i) => ({
-        code: `Q${i + 1}`, text: `Câu hỏi ${i + 1}`, element: ['ACCESS', 'PROCEDURE', 'CIVIL_SERVANT', 'RESULT', 'FEEDBACK'][i % 5], scaleMax: 5,
-      })),
-    });
-    const kiosks: { id: number; token: string; unitId: number }[] = [];
-    for (let k = 0; k < CONCURRENCY * 2; k++) {
-      const d = await gql(url, ADMIN, `mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token kiosk { id } } }`, {
-        input: { unitCode: `U${k % units}`, label: `Kiosk ${k}` },
-      });
-      kiosks.push({ id: Number(d.registerKiosk.kiosk.id), token: d.registerKiosk.token, unitId: 0 });
-    }
-    const httpKiosks = kiosks.slice(0, CONCURRENCY);
-    const pgKiosks = kiosks.slice(CONCURRENCY);
-    const unitOf: { id: number; unit_id: number }[] = (await service.db.query('SELECT id, unit_id FROM kiosk')) as never;
-    for (const k of kiosks) k.unitId = unitOf.find((r) => r.id === k.id)!.unit_id;
-    const qids: { id: number; code: string }[] = await service.db.query('SELECT id, code FROM question WHERE year = $1', [YEAR]);
-    const qid = new Map(qids.map((q) => [q.code, q.id]));
-
-    // Warm-up (JIT, caches, connections), not counted.
-    await Promise.all(httpKiosks.map((k) => post(url, k.token, { query: SUBMIT, variables: { input: makeResponse() } })));
-
-    let accepted = httpKiosks.length; // the warm-up
-    let otherStatuses = 0;
-
-    // 1. Single submissions.
-    const [, singleSeconds, singleCpu] = await timed(() => Promise.all(httpKiosks.map(async (k) => {
-      for (let i = 0; i < SINGLES; i++) {
-        const r = await post(url, k.token, { query: SUBMIT, variables: { input: makeResponse() } });
-        if (r.data?.submitSurveyResponse?.status === 'ACCEPTED') accepted++;
-        else { otherStatuses++; if (otherStatuses < 3) console.error(JSON.stringify(r)); }
+      const kiosks: { id: number; token: string; unitId: number }[] = [];
+      for (let k = 0; k < CONCURRENCY * 2; k++) {
+        const d = await gql(url, ADMIN, `mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token kiosk { id } } }`, {
+          input: { unitCode: `U${k % units}`, label: `Kiosk ${k}` },
+        });
+        kiosks.push({ id: Number(d.registerKiosk.kiosk.id), token: d.registerKiosk.token, unitId: 0 });
       }
-    })));
-    const singles = CONCURRENCY * SINGLES;
-    const singleRate = singles / singleSeconds;
+      const httpKiosks = kiosks.slice(0, CONCURRENCY);
+      const pgKiosks = kiosks.slice(CONCURRENCY);
+      const unitOf: { id: number; unit_id: number }[] = (await service.db.query('SELECT id, unit_id FROM kiosk')) as never;
+      for (const k of kiosks) k.unitId = unitOf.find((r) => r.id === k.id)!.unit_id;
+      const qids: { id: number; code: string }[] = await service.db.query('SELECT id, code FROM question WHERE year = $1', [YEAR]);
+      const qid = new Map(qids.map((q) => [q.code, q.id]));
 
-    // 2. Batches of 100.
-    const [, batchSeconds, batchCpu] = await timed(() => Promise.all(httpKiosks.map(async (k) => {
-      for (let b = 0; b < BATCHES; b++) {
-        const inputs = Array.from({ length: BATCH_SIZE }, makeResponse);
-        const r = await post(url, k.token, { query: SUBMIT_MANY, variables: { inputs } });
-        for (const s of r.data?.submitSurveyResponses ?? []) {
-          if (s.status === 'ACCEPTED') accepted++; else otherStatuses++;
+      // Warm-up (JIT, caches, connections), not counted.
+      await Promise.all(httpKiosks.map((k) => post(url, k.token, { query: SUBMIT, variables: { input: makeResponse() } })));
+
+      let accepted = httpKiosks.length; // the warm-up
+      let otherStatuses = 0;
+
+      // 1. Single submissions.
+      const [, singleSeconds, singleCpu] = await timed(() => Promise.all(httpKiosks.map(async (k) => {
+        for (let i = 0; i < SINGLES; i++) {
+          const r = await post(url, k.token, { query: SUBMIT, variables: { input: makeResponse() } });
+          if (r.data?.submitSurveyResponse?.status === 'ACCEPTED') accepted++;
+          else { otherStatuses++; if (otherStatuses < 3) console.error(JSON.stringify(r)); }
         }
-        if (!r.data) { otherStatuses += BATCH_SIZE; console.error(JSON.stringify(r.errors)); }
-      }
-    })));
-    const batched = CONCURRENCY * BATCHES * BATCH_SIZE;
-    const batchRate = batched / batchSeconds;
+      })));
+      const singles = CONCURRENCY * SINGLES;
+      const singleRate = singles / singleSeconds;
 
-    // 3. Baseline: the same rows straight through pg, one transaction per response, same concurrency and pool size.
-    pool = new Pool({ connectionString: dbUrl.toString(), max: POOL });
-    const [, baseSeconds, baseCpu] = await timed(() => Promise.all(pgKiosks.map(async (k) => {
-      for (let i = 0; i < SINGLES; i++) {
-        const r = makeResponse();
-        const at = new Date(r.submittedAt);
-        const client = await pool!.connect();
-        try {
-          await client.query('BEGIN');
-          const { rows } = await client.query(
-            // tallied = true: the baseline stores the rows and nothing else (the service's roll-ups are extra work it does not do).
-            `INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, procedure_code, comment, late, tallied)
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, false, true) RETURNING id`,
-            [k.id, k.unitId, r.clientId, YEAR, at, r.procedureCode],
-          );
-          const values: unknown[] = [];
-          const tuples = r.answers.map((a, j) => {
-            values.push(rows[0].id, qid.get(a.questionCode), a.value);
-            return `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3})`;
-          });
-          await client.query(`INSERT INTO survey_answer (response_id, question_id, value) VALUES ${tuples.join(', ')}`, values);
-          await client.query('COMMIT');
-        } finally {
-          client.release();
+      // 2. Batches of 100.
+      const [, batchSeconds, batchCpu] = await timed(() => Promise.all(httpKiosks.map(async (k) => {
+        for (let b = 0; b < BATCHES; b++) {
+          const inputs = Array.from({ length: BATCH_SIZE }, makeResponse);
+          const r = await post(url, k.token, { query: SUBMIT_MANY, variables: { inputs } });
+          for (const s of r.data?.submitSurveyResponses ?? []) {
+            if (s.status === 'ACCEPTED') accepted++; else otherStatuses++;
+          }
+          if (!r.data) { otherStatuses += BATCH_SIZE; console.error(JSON.stringify(r.errors)); }
         }
-      }
-    })));
-    const baseRate = singles / baseSeconds;
+      })));
+      const batched = CONCURRENCY * BATCHES * BATCH_SIZE;
+      const batchRate = batched / batchSeconds;
 
-    // Exactly what was accepted is stored, and the roll-ups agree once the background roll-up has caught up.
-    const rollUpStart = performance.now();
-    const rolledUpAtEnd = await service.services.tallies.rollUp();
-    const rollUpMs = performance.now() - rollUpStart;
-    const [counts] = await service.db.query(
-      `SELECT (SELECT count(*) FROM survey_response WHERE kiosk_id = ANY($1))::int AS stored,
-              (SELECT sum(responses) FROM survey_response_tally WHERE kiosk_id = ANY($1))::int AS tallied,
-              (SELECT count(*) FROM survey_answer a JOIN survey_response r ON r.id = a.response_id WHERE r.kiosk_id = ANY($1))::int AS answers,
-              (SELECT sum(answers) FROM survey_tally WHERE kiosk_id = ANY($1))::int AS tallied_answers`,
-      [httpKiosks.map((k) => k.id)],
-    );
-    const [explain] = await service.db.query(
-      `EXPLAIN (FORMAT JSON) ${service.services.satisfaction.buildQuery({ year: YEAR, unitId: null, kinds: null, includeLate: false, groupBy: 'MONTH' as never }).sql}`,
-      [YEAR, false],
-    );
-    const plan = JSON.stringify(explain);
+      // 3. Baseline: the same rows straight through pg, one transaction per response, same concurrency and pool size.
+      pool = new Pool({ connectionString: dbUrl, max: POOL });
+      const [, baseSeconds, baseCpu] = await timed(() => Promise.all(pgKiosks.map(async (k) => {
+        for (let i = 0; i < SINGLES; i++) {
+          const r = makeResponse();
+          const at = new Date(r.submittedAt);
+          const client = await pool!.connect();
+          try {
+            await client.query('BEGIN');
+            const { rows } = await client.query(
+              // tallied = true: the baseline stores the rows and nothing else (the service's roll-ups are extra work it does not do).
+              `INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, procedure_code, comment, late, tallied)
+               VALUES ($1, $2, $3, $4, $5, $6, NULL, false, true) RETURNING id`,
+              [k.id, k.unitId, r.clientId, YEAR, at, r.procedureCode],
+            );
+            const values: unknown[] = [];
+            const tuples = r.answers.map((a, j) => {
+              values.push(rows[0].id, qid.get(a.questionCode), a.value);
+              return `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3})`;
+            });
+            await client.query(`INSERT INTO survey_answer (response_id, question_id, value) VALUES ${tuples.join(', ')}`, values);
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+        }
+      })));
+      const baseRate = singles / baseSeconds;
 
-    const f = (x: number) => x.toFixed(0).padStart(8);
-    console.log('');
-    console.log(`single submissions over HTTP : ${f(singleRate)} responses/s  (${singles} in ${singleSeconds.toFixed(2)} s; Node at ${(singleCpu * 100).toFixed(0)}% of a core)`);
-    console.log(`batches of ${BATCH_SIZE} over HTTP      : ${f(batchRate)} responses/s  (${batched} in ${batchSeconds.toFixed(2)} s; Node at ${(batchCpu * 100).toFixed(0)}% of a core)`);
-    console.log(`baseline, pg, 1 tx/response : ${f(baseRate)} responses/s  (${singles} in ${baseSeconds.toFixed(2)} s; Node at ${(baseCpu * 100).toFixed(0)}% of a core)`);
-    console.log('');
-    console.log(`single / baseline  = ${(singleRate / baseRate).toFixed(2)}  (target ≥ 0.33, aim 0.5)`);
-    console.log(`batches / single   = ${(batchRate / singleRate).toFixed(2)}  (target ≥ 5)`);
-    console.log(`accepted ${accepted}, stored ${counts.stored}, other statuses ${otherStatuses}; response tally ${counts.tallied} (the baseline's rows are not rolled up), answers ${counts.answers} = tallied ${counts.tallied_answers}`);
-    console.log(`background roll-up backlog at the end: ${rolledUpAtEnd} responses, caught up in ${rollUpMs.toFixed(0)} ms`);
-    console.log(`satisfaction (MONTH, province) plan reads survey_tally: ${plan.includes('survey_tally')}, survey_answer: ${plan.includes('survey_answer')}`);
-    const exact = counts.stored === accepted && otherStatuses === 0 && counts.tallied === accepted && counts.answers === counts.tallied_answers;
-    console.log(exact ? 'OK: the stored count equals the accepted count exactly' : 'MISMATCH between accepted and stored');
-    if (!exact) failed = true;
-  } finally {
-    await pool?.end();
-    agent.destroy();
-    await service?.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await embedded?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  }
+      // Exactly what was accepted is stored, and the roll-ups agree once the background roll-up has caught up.
+      const rollUpStart = performance.now();
+      const rolledUpAtEnd = await service.services.tallies.rollUp();
+      const rollUpMs = performance.now() - rollUpStart;
+      const [counts] = await service.db.query(
+        `SELECT (SELECT count(*) FROM survey_response WHERE kiosk_id = ANY($1))::int AS stored,
+                (SELECT sum(responses) FROM survey_response_tally WHERE kiosk_id = ANY($1))::int AS tallied,
+                (SELECT count(*) FROM survey_answer a JOIN survey_response r ON r.id = a.response_id WHERE r.kiosk_id = ANY($1))::int AS answers,
+                (SELECT sum(answers) FROM survey_tally WHERE kiosk_id = ANY($1))::int AS tallied_answers`,
+        [httpKiosks.map((k) => k.id)],
+      );
+      const [explain] = await service.db.query(
+        `EXPLAIN (FORMAT JSON) ${service.services.satisfaction.buildQuery({ year: YEAR, unitId: null, kinds: null, includeLate: false, groupBy: 'MONTH' as never }).sql}`,
+        [YEAR, false],
+      );
+      const plan = JSON.stringify(explain);
+
+      const f = (x: number) => x.toFixed(0).padStart(8);
+      console.log('');
+      console.log(`single submissions over HTTP : ${f(singleRate)} responses/s  (${singles} in ${singleSeconds.toFixed(2)} s; Node at ${(singleCpu * 100).toFixed(0)}% of a core)`);
+      console.log(`batches of ${BATCH_SIZE} over HTTP      : ${f(batchRate)} responses/s  (${batched} in ${batchSeconds.toFixed(2)} s; Node at ${(batchCpu * 100).toFixed(0)}% of a core)`);
+      console.log(`baseline, pg, 1 tx/response : ${f(baseRate)} responses/s  (${singles} in ${baseSeconds.toFixed(2)} s; Node at ${(baseCpu * 100).toFixed(0)}% of a core)`);
+      console.log('');
+      console.log(`single / baseline  = ${(singleRate / baseRate).toFixed(2)}  (target ≥ 0.33, aim 0.5)`);
+      console.log(`batches / single   = ${(batchRate / singleRate).toFixed(2)}  (target ≥ 5)`);
+      console.log(`accepted ${accepted}, stored ${counts.stored}, other statuses ${otherStatuses}; response tally ${counts.tallied} (the baseline's rows are not rolled up), answers ${counts.answers} = tallied ${counts.tallied_answers}`);
+      console.log(`background roll-up backlog at the end: ${rolledUpAtEnd} responses, caught up in ${rollUpMs.toFixed(0)} ms`);
+      console.log(`satisfaction (MONTH, province) plan reads survey_tally: ${plan.includes('survey_tally')}, survey_answer: ${plan.includes('survey_answer')}`);
+      const exact = counts.stored === accepted && otherStatuses === 0 && counts.tallied === accepted && counts.answers === counts.tallied_answers;
+      console.log(exact ? 'OK: the stored count equals the accepted count exactly' : 'MISMATCH between accepted and stored');
+      if (!exact) failed = true;
+    } finally {
+      await pool?.end();
+      agent.destroy();
+      await service?.stop();
+    }
+  }, { port: 58432 });
   process.exit(failed ? 1 : 0);
 }
 

@@ -11,14 +11,9 @@
  * DATABASE_URL set: a fresh database is made on that server and dropped at
  * the end. Unset: an embedded PostgreSQL runs in a temporary directory.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { createLogger } from '../src/config/logger';
 import { createDataSource } from '../src/db/data-source';
-import { EmbeddedPostgres } from '../src/db/embedded-postgres';
+import { withScratchDatabase } from '../src/db/scratch-database';
 import { CriterionSource, UnitKind } from '../src/entities/enums';
 import { createServices } from '../src/services';
 
@@ -29,36 +24,6 @@ const YEAR = 2024;
 const RUNS = Number(process.env.BENCH_RUNS ?? 4);
 
 const logger = createLogger('warn');
-
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  if (process.env.DATABASE_URL) {
-    const admin = new URL(process.env.DATABASE_URL);
-    const name = `par_bench_${randomBytes(4).toString('hex')}`;
-    const run = async (sql: string) => {
-      const c = new Client({ connectionString: admin.toString() });
-      await c.connect();
-      try { await c.query(sql); } finally { await c.end(); }
-    };
-    await run(`CREATE DATABASE ${name}`);
-    const url = new URL(admin.toString());
-    url.pathname = `/${name}`;
-    try {
-      return await fn(url.toString());
-    } finally {
-      if (process.env.BENCH_KEEP_DB) console.log(`kept database ${name}`);
-      else await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-  }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-bench-pg-'));
-  const pg = new EmbeddedPostgres({ dataDir, logger, port: 56432 });
-  await pg.start();
-  try {
-    return await fn(pg.url);
-  } finally {
-    await pg.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -72,7 +37,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await withDatabase(async (url) => {
+  await withScratchDatabase('par_bench', async ({ url }) => {
     const db = createDataSource({ url, poolSize: 8, statementTimeoutMs: 600000 });
     await db.initialize();
     await db.runMigrations();
@@ -173,7 +138,7 @@ async function main(): Promise<void> {
     console.log(`plain SQL aggregation: ${aggregations.map((x) => `${x.toFixed(0)} ms`).join(', ')} (median ${a.toFixed(0)} ms)`);
     console.log(`ratio recomputation / aggregation: ${(r / a).toFixed(2)} (target ≤ 3); first run, writing every row: ${(cold / a).toFixed(2)}`);
     await db.destroy();
-  });
+  }, { keep: !!process.env.BENCH_KEEP_DB });
 }
 
 main().catch((e) => {
