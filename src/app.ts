@@ -11,6 +11,7 @@ import { AppError, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
 import type { DatabaseHealth } from './db/database-health';
 import { applyCors, SECURITY_HEADERS } from './http/headers';
+import { jitGateway } from './http/jit-executor';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
@@ -109,7 +110,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const schema = await createSchema(services);
   const responseCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // Execution compiled by graphql-jit (src/http/jit-executor.ts) instead of graphql-js's interpreter;
+    // Apollo takes a custom executor only through `gateway`, which replaces the `schema` option.
+    gateway: jitGateway(schema),
     formatError: withTokenLimitCode(formatError, config.queryLimits),
     // The parser stops after this many tokens: a huge document is refused before it is built.
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
