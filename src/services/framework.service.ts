@@ -7,16 +7,8 @@ import { Cycle } from '../entities/cycle.entity';
 import { CriterionSource, CycleStatus, PanelAggregation, UnitKind } from '../entities/enums';
 import { Question } from '../entities/question.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
+import { DEFAULT_BANDS } from '../scoring';
 import { requireCode, requireInt, requirePoints, requireText, requireYear } from '../util/validate';
-
-/** The default classification bands of DOMAIN.md, highest first. */
-export const DEFAULT_BANDS = [
-  { code: 'EXCELLENT', label: 'Xuất sắc', minScore: 90 },
-  { code: 'GOOD', label: 'Tốt', minScore: 80 },
-  { code: 'FAIR', label: 'Khá', minScore: 70 },
-  { code: 'AVERAGE', label: 'Trung bình', minScore: 50 },
-  { code: 'WEAK', label: 'Yếu', minScore: 0 },
-];
 
 /** How deep a framework tree may go below its domains. */
 export const MAX_CRITERION_DEPTH = 8;
@@ -61,7 +53,10 @@ export class FrameworkService {
     const minResponses = data.minResponses == null ? 30 : requireInt('input.minResponses', data.minResponses, 1, 1_000_000);
     const maxBonus = data.maxBonus == null ? new Decimal(0) : requirePoints('input.maxBonus', data.maxBonus, 0, 100);
     const maxPenalty = data.maxPenalty == null ? new Decimal(0) : requirePoints('input.maxPenalty', data.maxPenalty, 0, 100);
-    const bands = this.validateBands(data.bands ?? DEFAULT_BANDS, data.bands == null);
+    const bands = data.bands == null
+      // The method's defaults (DOMAIN.md), stored like given ones.
+      ? DEFAULT_BANDS.map((b) => ({ code: b.code, label: b.label, minScore: new Decimal(b.minScore).toFixed(2) }))
+      : this.validateBands(data.bands);
 
     return this.db.transaction(async (tx) => {
       const questions = await tx.getRepository(Question).find({ where: { year } });
@@ -89,8 +84,7 @@ export class FrameworkService {
     });
   }
 
-  private validateBands(bands: { code: string; label: string; minScore: number }[], isDefault: boolean) {
-    if (isDefault) return bands.map((b) => ({ code: b.code, label: b.label, minScore: new Decimal(b.minScore).toFixed(2) }));
+  private validateBands(bands: { code: string; label: string; minScore: number }[]) {
     if (bands.length < 1 || bands.length > 20) throw invalid('input.bands', 'input.bands must hold 1 to 20 bands');
     const seen = new Set<string>();
     let previous: Decimal | null = null;
