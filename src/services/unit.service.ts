@@ -63,9 +63,8 @@ export class UnitService {
   async childrenOf(parentIds: readonly number[]): Promise<Unit[]> {
     return this.db.getRepository(Unit).createQueryBuilder('u')
       .where('u.parent_id = ANY(:ids)', { ids: parentIds })
-      .orderBy('u.name', 'ASC', undefined).addOrderBy('u.code', 'ASC')
-      .getMany()
-      .then((units) => units.sort(vietnameseUnitOrder));
+      .orderBy('u.name COLLATE "vietnamese"', 'ASC').addOrderBy('u.code', 'ASC')
+      .getMany();
   }
 
   /** A page of units in Vietnamese name order, then code; the cursor is the last (name, code). */
@@ -102,9 +101,4 @@ export class UnitService {
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-const collator = new Intl.Collator('vi');
-export function vietnameseUnitOrder(a: { name: string; code: string }, b: { name: string; code: string }): number {
-  return collator.compare(a.name, b.name) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 }
