@@ -10,14 +10,21 @@ const CONTRACT_CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN'
 /** Errors of the database driver that mean "PostgreSQL is not reachable now". */
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300']);
 
-/** A statement cut off by statement_timeout or the client's query timeout: retryable, but the database is up. */
-export function isStatementTimeout(error: unknown): boolean {
-  let e = error as { code?: string; message?: string; driverError?: unknown; cause?: unknown } | undefined;
+interface DriverError { code?: string; message?: string; driverError?: unknown; cause?: unknown }
+
+/** Whether the error, or one it wraps (TypeORM's driverError, a cause), is one `test` recognises. */
+function inCauseChain(error: unknown, test: (e: DriverError) => boolean): boolean {
+  let e = error as DriverError | undefined;
   for (let depth = 0; e && depth < 5; depth++) {
-    if (e.code === '57014' || /Query read timeout/i.test(e.message ?? '')) return true;
-    e = (e.driverError ?? e.cause) as typeof e;
+    if (test(e)) return true;
+    e = (e.driverError ?? e.cause) as DriverError | undefined;
   }
   return false;
+}
+
+/** A statement cut off by statement_timeout or the client's query timeout: retryable, but the database is up. */
+export function isStatementTimeout(error: unknown): boolean {
+  return inCauseChain(error, (e) => e.code === '57014' || /Query read timeout/i.test(e.message ?? ''));
 }
 
 /**
@@ -26,23 +33,13 @@ export function isStatementTimeout(error: unknown): boolean {
  * always the caller's input (e.g. "\u0000" in a search string or a code).
  */
 export function isUnstorableText(error: unknown): boolean {
-  let e = error as { code?: string; driverError?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e.code === '22021' || e.code === '22P05') return true;
-    e = (e.driverError ?? e.cause) as typeof e;
-  }
-  return false;
+  return inCauseChain(error, (e) => e.code === '22021' || e.code === '22P05');
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let e = error as { code?: string; message?: string; cause?: unknown; driverError?: unknown } | undefined;
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e.code && unavailableCodes.has(e.code)) return true;
-    const m = e.message ?? '';
-    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(m)) return true;
-    e = (e.driverError ?? e.cause) as typeof e;
-  }
-  return false;
+  return inCauseChain(error, (e) => (e.code !== undefined && unavailableCodes.has(e.code))
+    || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i
+      .test(e.message ?? ''));
 }
 
 function firstConstraint(errors: ValidationError[], prefix: string): { field: string; message: string } | undefined {
