@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { entities } from '../entities';
 
@@ -37,6 +38,14 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       idleTimeoutMillis: 30000,
     },
   });
+}
+
+/**
+ * The driver's pg pool, for what TypeORM's query() cannot send: named
+ * (prepared) statements, rows as arrays.
+ */
+export function pgPool(db: DataSource): Pool {
+  return (db.driver as unknown as { master: Pool }).master;
 }
 
 /** The TypeORM CLI's data source (migration:generate, the drift check): DATABASE_URL is required. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { pgPool } from '../db/data-source';
 import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
@@ -188,7 +189,7 @@ export class RankingService {
 
   /** The driver's pg pool: named (prepared) statements, which TypeORM's query() cannot send. */
   private get pool(): Pool {
-    return (this.db.driver as unknown as { master: Pool }).master;
+    return pgPool(this.db);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { pgPool } from '../db/data-source';
 import type { Logger } from '../config/logger';
 import { CriterionSource, CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
@@ -91,7 +92,7 @@ async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSour
   const runner = manager.queryRunner;
   const target: Pool | PoolClient = runner
     ? ((await runner.connect()) as PoolClient)
-    : (db.driver as unknown as { master: Pool }).master;
+    : pgPool(db);
   return (await target.query({ text, values, rowMode: 'array' })).rows as T[];
 }
 

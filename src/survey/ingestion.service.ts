@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { pgPool } from '../db/data-source';
 import type { Principal } from '../auth/principal';
 import { SubmissionStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
@@ -168,7 +169,7 @@ export class SurveyIngestionService {
     let inserted: { id: string; client_id: string }[];
     try {
       // A named statement: parsed and planned once per connection, not once per rating.
-      inserted = (await this.pool().query({ name: 'survey_store_v2', text: STORE_SQL, values: [
+      inserted = (await pgPool(this.db).query({ name: 'survey_store_v2', text: STORE_SQL, values: [
         kiosk.kioskId, kiosk.unitId, unitKind, clientIds, years, times, procedures, comments,
         aIndex, aQuestion, aValue,
       ] })).rows;
@@ -178,7 +179,7 @@ export class SurveyIngestionService {
         for (const y of new Set(years)) this.questionnaires.invalidate(y);
         const rechecked = await Promise.all(responses.map(async (r) => {
           const q = await this.questionnaires.get(r.year);
-          return checkResponse('input', { clientId: r.clientId, submittedAt: r.submittedAt, answers: r.answers.map((a) => ({ questionCode: a.question.code, value: a.value })), procedureCode: r.procedureCode, comment: r.comment }, r.clientId, { at: r.submittedAt, year: r.year, day: r.day }, q);
+          return checkResponse('input', { clientId: r.clientId, submittedAt: r.submittedAt, answers: r.answers.map((a) => ({ questionCode: a.question.code, value: a.value })), procedureCode: r.procedureCode, comment: r.comment }, r.clientId, { at: r.submittedAt, year: r.year }, q);
         }));
         return this.store(kiosk, rechecked, true);
       }
@@ -202,11 +203,6 @@ export class SurveyIngestionService {
       if (first === undefined) throw new Error(`response ${clientId} of kiosk ${kiosk.kioskId} was neither stored nor found`);
       return { clientId, status: SubmissionStatus.DUPLICATE, responseId: first, error: null };
     });
-  }
-
-  /** The driver's pg pool (TypeORM's query() cannot name a prepared statement). */
-  private pool(): Pool {
-    return (this.db.driver as unknown as { master: Pool }).master;
   }
 
   private notify(unitKind: UnitKind, years: number[]): void {
