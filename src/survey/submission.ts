@@ -17,8 +17,6 @@ export interface CheckedResponse {
   clientId: string;
   submittedAt: Date;
   year: number;
-  /** The Asia/Ho_Chi_Minh date, YYYY-MM-DD. */
-  day: string;
   procedureCode: string | null;
   comment: string | null;
   answers: { question: CachedQuestion; value: number }[];
@@ -42,16 +40,16 @@ export function checkClientId(prefix: string, raw: string): string {
 }
 
 /** The Asia/Ho_Chi_Minh year a submittedAt belongs to, after its own checks. */
-export function checkSubmittedAt(prefix: string, raw: Date | string, now: number): { at: Date; year: number; day: string } {
+export function checkSubmittedAt(prefix: string, raw: Date | string, now: number): { at: Date; year: number } {
   const field = `${prefix}.submittedAt`;
   const at = raw instanceof Date ? raw : new Date(raw);
   if (Number.isNaN(at.getTime())) throw refuse(field, `${field} is not a valid date-time`);
   if (at.getTime() > now + MAX_CLOCK_SKEW_MS) {
     throw refuse(field, `${field} ${at.toISOString()} is more than 5 minutes ahead of the server clock (${new Date(now).toISOString()})`);
   }
-  const { year, day } = vietnamDate(at);
+  const { year } = vietnamDate(at);
   if (year < 2000 || year > 2100) throw refuse(field, `${field} falls in ${year}; responses are accepted for years 2000 to 2100`);
-  return { at, year, day };
+  return { at, year };
 }
 
 /**
@@ -64,7 +62,7 @@ export function checkResponse(
   prefix: string,
   data: SurveyResponseData,
   clientId: string,
-  when: { at: Date; year: number; day: string },
+  when: { at: Date; year: number },
   questionnaire: CachedQuestionnaire | null,
 ): CheckedResponse {
   if (!questionnaire) {
@@ -112,5 +110,5 @@ export function checkResponse(
     if (hasControlCharacters(text)) throw refuse(`${prefix}.comment`, `${prefix}.comment contains control characters, which are not allowed`);
     comment = text === '' ? null : text;
   }
-  return { clientId, submittedAt: when.at, year: when.year, day: when.day, procedureCode, comment, answers };
+  return { clientId, submittedAt: when.at, year: when.year, procedureCode, comment, answers };
 }
