@@ -3,16 +3,17 @@ import type { Logger } from '../config/logger';
 import type { UnitKind } from '../entities/enums';
 import type { ResultsService } from './results.service';
 
-interface Watermark { responseId: string; cycles: Map<number, string>; units: string }
+interface Watermark { cycles: Map<number, string>; units: string }
 
 /**
  * Keeps unpublished results current without recomputing per response. Every
- * `intervalMs` it reads a cheap watermark (the highest survey response id,
- * each cycle's updated_at, the units per kind) and recomputes the OPEN and
- * DRAFT cycles it touches, each at most once at a time (ResultsService
- * coalesces). `markDirty` lets ingestion ask for a cycle directly; it is
- * served on the next tick. So a response is reflected within about one
- * interval plus one recomputation.
+ * `intervalMs` it reads a cheap watermark (each cycle's updated_at, the units
+ * per kind) and recomputes the OPEN and DRAFT cycles it touches, and those
+ * marked dirty since the last tick, each at most once at a time
+ * (ResultsService coalesces). Survey responses mark their year and kind dirty
+ * when the background roll-up adds them to the tallies the engine reads
+ * (and when ingestion accepts them), whoever stored them. So a response is
+ * reflected within about one roll-up interval, one tick and one recomputation.
  */
 export class RecomputeScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -50,14 +51,12 @@ export class RecomputeScheduler {
 
   /** One tick now: what the timer does. Exposed for tests and the benchmark. */
   async tick(): Promise<void> {
-    const [row]: { response_id: string | null; cycles: [number, number, UnitKind, string, string][] | null; units: string | null }[] = await this.db.query(`
-      SELECT (SELECT max(id) FROM survey_response)::text AS response_id,
-             (SELECT json_agg(json_build_array(id, year, unit_kind, status, updated_at::text)) FROM cycle) AS cycles,
+    const [row]: { cycles: [number, number, UnitKind, string, string][] | null; units: string | null }[] = await this.db.query(`
+      SELECT (SELECT json_agg(json_build_array(id, year, unit_kind, status, updated_at::text)) FROM cycle) AS cycles,
              (SELECT string_agg(kind || ':' || n || ':' || mx, ',' ORDER BY kind)
                 FROM (SELECT kind::text, count(*) AS n, max(id) AS mx FROM unit GROUP BY kind) s) AS units`);
     const cycles = row.cycles ?? [];
     const now: Watermark = {
-      responseId: row.response_id ?? '0',
       cycles: new Map(cycles.map(([id, , , , updatedAt]) => [id, updatedAt])),
       units: row.units ?? '',
     };
@@ -66,12 +65,6 @@ export class RecomputeScheduler {
     const open = cycles.filter(([, , , status]) => status !== 'PUBLISHED');
     if (!previous || previous.units !== now.units) open.forEach(([id]) => due.add(id));
     for (const [id, , , , updatedAt] of open) if (previous?.cycles.get(id) !== updatedAt) due.add(id);
-    if (previous && previous.responseId !== now.responseId) {
-      const touched: { year: number; kind: UnitKind }[] = await this.db.query(
-        `SELECT DISTINCT r.year, u.kind FROM survey_response r JOIN unit u ON u.id = r.unit_id
-          WHERE r.id > $1 AND r.id <= $2 AND NOT r.late`, [previous.responseId, now.responseId]);
-      touched.forEach((t) => this.dirty.add(`${t.year}:${t.kind}`));
-    }
     for (const [id, year, kind] of open) if (this.dirty.has(`${year}:${kind}`)) due.add(id);
     this.dirty.clear();
     this.last = now;
