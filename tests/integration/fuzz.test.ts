@@ -85,7 +85,7 @@ function judge(a: Answer): { refused: boolean; codes: string[] } {
 
 // ---------------------------------------------------------------------------
 // Rows: every table but TypeORM's own and the derived ones that background
-// jobs write on their own schedule (results by the recompute scheduler, the
+// jobs write on their own schedule (results and their version token by the recompute scheduler, the
 // survey tallies rolled up from stored responses): a refused request must
 // leave every other table as it was.
 
@@ -305,7 +305,7 @@ beforeAll(async () => {
   t = await startTestService({ anonymousRatePerSec: 100000, anonymousBurst: 100000, kioskRatePerSecond: 1_000_000, kioskRateBurst: 10_000_000 });
   const tables = await t.sql<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-        AND table_name NOT IN ('migrations', 'typeorm_metadata', 'index_result', 'domain_result') AND table_name NOT LIKE '%tally%'
+        AND table_name NOT IN ('migrations', 'typeorm_metadata', 'index_result', 'domain_result', 'result_state') AND table_name NOT LIKE '%tally%'
       ORDER BY 1`);
   countSql = tables.map((r) => `SELECT '${r.table_name}' AS name, count(*) AS n FROM "${r.table_name}"`).join(' UNION ALL ');
 
