@@ -54,6 +54,9 @@ export interface RankedResult {
  */
 export interface ResultSelection { fields: readonly string[]; unit: readonly string[] | null; band: boolean; domains: readonly string[] | null }
 
+/** A field as the caller selected it: its response key (alias or name), its name, the fields selected under it. */
+export interface Selected { key: string; name: string; fields?: readonly Selected[] }
+
 /** What the caller will read of a page; what it does not is not computed. Omitted: everything. */
 export interface RankingWants {
   totalCount?: boolean; summary?: boolean; hasPreviousPage?: boolean;
@@ -81,46 +84,94 @@ const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.
   round(ir.earned_points, 2) AS earned_points, round(ir.max_points, 2) AS max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
   ir.provisional, ir.published`;
 
-/** The SQL of each field of a result (`ir`, its unit `u`, band `b`, domain result `dr` of domain `d`; $1 is the year). */
+/*
+ * The SQL of each field of a result as JSON (`ir`, its unit `u`, band `b`,
+ * domain result `dr` of domain `d`; $1 is the year). Floats go out as
+ * float8, which PostgreSQL prints as JavaScript does (shortest round trip):
+ * the JSON text is the one graphql-js would write.
+ */
 const RESULT_FIELDS: Record<string, string> = {
-  year: '$1::int', score: 'ir.score', expertScore: 'ir.expert_score', surveyScore: 'ir.survey_score',
+  year: '$1::int', score: 'ir.score::float8', expertScore: 'ir.expert_score::float8', surveyScore: 'ir.survey_score::float8',
   // Published half-up to two decimals: PostgreSQL's round(numeric) rounds half away from zero (never negative here).
-  earnedPoints: 'round(ir.earned_points, 2)', maxPoints: 'round(ir.max_points, 2)',
+  earnedPoints: 'round(ir.earned_points, 2)::float8', maxPoints: 'round(ir.max_points, 2)::float8',
   rank: 'ir.rank', previousRank: 'ir.previous_rank', rankChange: 'ir.previous_rank - ir.rank', responses: 'ir.responses',
   surveyInsufficient: 'ir.survey_insufficient', provisional: 'ir.provisional', published: 'ir.published',
 };
-const UNIT_FIELDS: Record<string, string> = { code: 'u.code', name: 'u.name', kind: 'u.kind' };
+const UNIT_FIELDS: Record<string, string> = { id: 'u.id::text', code: 'u.code', name: 'u.name', kind: 'u.kind' };
+const BAND_FIELDS: Record<string, string> = { code: 'b.code', label: 'b.label', minScore: 'b.min_score::float8' };
 const DOMAIN_FIELDS: Record<string, string> = {
-  code: 'd.code', name: 'd.name', score: 'coalesce(dr.score, 0)',
-  earnedPoints: 'round(dr.earned_points, 2)', maxPoints: 'round(dr.max_points, 2)', rank: 'coalesce(dr.rank, 0)',
+  code: 'd.code', name: 'd.name', score: 'coalesce(dr.score, 0)::float8',
+  earnedPoints: 'round(dr.earned_points, 2)::float8', maxPoints: 'round(dr.max_points, 2)::float8', rank: 'coalesce(dr.rank, 0)',
 };
 export const ALL_RESULT_FIELDS: ResultSelection = {
   fields: Object.keys(RESULT_FIELDS), unit: Object.keys(UNIT_FIELDS), band: true, domains: Object.keys(DOMAIN_FIELDS),
 };
 
-/** `'key', expression` pairs of the fields named, in a fixed order. */
-function pairs(all: Record<string, string>, wanted: readonly string[]): string[] {
-  return Object.keys(all).filter((k) => wanted.includes(k)).map((k) => `'${k}', ${all[k]}`);
+/**
+ * The fields of each type that {@link RankingService.rankingsJson} writes in
+ * SQL, `__typename` aside; a selection of any other field (a unit's parent,
+ * the summary) is resolved field by field instead.
+ */
+export const RENDERED_FIELDS: Record<string, readonly string[]> = {
+  RankingConnection: ['edges', 'pageInfo', 'totalCount'],
+  RankingEdge: ['cursor', 'rank', 'score', 'node'],
+  PageInfo: ['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor'],
+  IndexResult: [...Object.keys(RESULT_FIELDS), 'unit', 'band', 'domains'],
+  Unit: Object.keys(UNIT_FIELDS),
+  Band: Object.keys(BAND_FIELDS),
+  DomainResult: Object.keys(DOMAIN_FIELDS),
+};
+
+/** A result's selection as fields keyed by their names, for the resolvers' reads. */
+function selectedOf(sel: ResultSelection): Selected[] {
+  const leaves = (names: readonly string[], all: Record<string, string>) => names.filter((n) => n in all).map((name) => ({ key: name, name }));
+  const out: Selected[] = leaves(sel.fields, RESULT_FIELDS);
+  // The unit's id is always read (below), for the resolvers of its other fields.
+  if (sel.unit) out.push({ key: 'unit', name: 'unit', fields: leaves(sel.unit.filter((n) => n !== 'id'), UNIT_FIELDS) });
+  if (sel.band) out.push({ key: 'band', name: 'band', fields: leaves(Object.keys(BAND_FIELDS), BAND_FIELDS) });
+  if (sel.domains) out.push({ key: 'domains', name: 'domains', fields: leaves(sel.domains, DOMAIN_FIELDS) });
+  return out;
+}
+
+/** The SQL of a field from its type's map (a programming error if the planner let an unknown one through). */
+function column(all: Record<string, string>, s: Selected): string {
+  const sql = all[s.name];
+  if (sql === undefined) throw new Error(`No SQL for field ${s.name}`);
+  return sql;
+}
+
+/** json_build_object of the selected fields under their response keys, after the `extra` pairs. */
+function objectSql(type: string, selected: readonly Selected[], sqlOf: (s: Selected) => string, extra: readonly string[] = []): string {
+  const pairs = [...extra, ...selected.map((s) => `'${s.key}', ${s.name === '__typename' ? `'${type}'` : sqlOf(s)}`)];
+  return `json_build_object(${pairs.join(', ')})`;
 }
 
 /**
- * A result row of `ir` (index_result; $1 is the year) as the JSON of a
- * RankedResult with the fields selected: unit and band joined (RESULT_JOINS),
- * domain results from one correlated subquery.
+ * A result row of `ir` (index_result; $1 is the year) as the JSON of the
+ * fields selected: unit and band joined (RESULT_JOINS), domain results
+ * from one correlated subquery. `internal` adds the ids the field
+ * resolvers read (a RankedResult's cycleId, unitId, bandCode, unit id and parentId).
  */
-function resultJson(sel: ResultSelection): string {
-  const parts = [`'cycleId', ir.cycle_id, 'unitId', ir.unit_id, 'bandCode', ir.band_code`, ...pairs(RESULT_FIELDS, sel.fields)];
-  if (sel.unit) parts.push(`'unit', json_build_object(${[`'id', u.id::text, 'parentId', u.parent_id`, ...pairs(UNIT_FIELDS, sel.unit)].join(', ')})`);
-  if (sel.band) parts.push(`'band', CASE WHEN b.code IS NULL THEN NULL ELSE json_build_object('code', b.code, 'label', b.label, 'minScore', b.min_score) END`);
-  if (sel.domains) {
-    parts.push(`'domains', (
-      SELECT coalesce(json_agg(json_build_object(${pairs(DOMAIN_FIELDS, sel.domains).join(', ') || `'code', d.code`}) ORDER BY d.position), '[]'::json)
-        FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id
-       WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)`);
-  }
-  return `json_build_object(${parts.join(',\n      ')})`;
+function resultJson(selected: readonly Selected[], internal: boolean): string {
+  return objectSql('IndexResult', selected, (s) => {
+    switch (s.name) {
+      case 'unit':
+        return objectSql('Unit', s.fields ?? [], (f) => column(UNIT_FIELDS, f), internal ? [`'id', u.id::text`, `'parentId', u.parent_id`] : []);
+      case 'band':
+        return `CASE WHEN b.code IS NULL THEN NULL ELSE ${objectSql('Band', s.fields ?? [], (f) => column(BAND_FIELDS, f))} END`;
+      case 'domains':
+        return `(SELECT coalesce(json_agg(${objectSql('DomainResult', s.fields ?? [], (f) => column(DOMAIN_FIELDS, f))} ORDER BY d.position), '[]'::json)
+          FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id
+         WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)`;
+      default:
+        return column(RESULT_FIELDS, s);
+    }
+  }, internal ? [`'cycleId', ir.cycle_id`, `'unitId', ir.unit_id`, `'bandCode', ir.band_code`] : []);
 }
 const RESULT_JOINS = `LEFT JOIN unit u ON u.id = ir.unit_id LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code`;
+
+/** An edge's opaque cursor (util/cursor's encodeCursor of [position]) computed in SQL: base64url, unpadded. */
+const cursorSql = (position: string) => `rtrim(translate(encode(convert_to('[' || ${position} || ']', 'UTF8'), 'base64'), '+/', '-_'), '=')`;
 
 /** The filtered set of a ranking: which rows, in which order, with which score and rank. */
 interface Scope { domainId: number | null; parentId: number | null; bandCode: string | null }
@@ -173,6 +224,43 @@ export function isVisible(status: CycleStatus, principal: Principal | null): boo
 /** The visible cycle of a statement: $1 year, $2 unit kind, $3 whether the reader sees provisional results. */
 const VISIBLE_CYCLE = `c AS (SELECT id, year FROM cycle WHERE year = $1 AND unit_kind = $2 AND (status = 'PUBLISHED' OR $3::boolean))`;
 
+/** A ranking's checked arguments and resolved scope (RankingService.resolve). */
+interface ResolvedRanking {
+  year: number; unitKind: UnitKind; first: number; after: number | null; seesProvisional: boolean; scope: Scope;
+  cycle: { id: number; status: CycleStatus } | undefined; bands: RankedBand[]; hidden: boolean;
+}
+
+/** Every field of a result, for a summary's highest and lowest. */
+const WHOLE_RESULT = selectedOf(ALL_RESULT_FIELDS);
+const WHOLE_RESULT_BUT_DOMAINS = selectedOf({ ...ALL_RESULT_FIELDS, domains: null });
+
+/** The connection fields the resolvers read of a page (RankingPage), per (cached) wants. */
+const pageSelections = new WeakMap<RankingWants, Selected[]>();
+function pageSelection(wants: RankingWants): Selected[] {
+  let selected = pageSelections.get(wants);
+  if (!selected) {
+    const leaf = (name: string): Selected => ({ key: name, name });
+    selected = [
+      { key: 'edges', name: 'edges', fields: [leaf('cursor'), leaf('rank'), leaf('score'), { key: 'node', name: 'node', fields: selectedOf(wants.node ?? ALL_RESULT_FIELDS) }] },
+      { key: 'pageInfo', name: 'pageInfo', fields: [leaf('hasNextPage'), ...(wants.hasPreviousPage ? [leaf('hasPreviousPage')] : [])] },
+    ];
+    pageSelections.set(wants, selected);
+  }
+  return selected;
+}
+
+/** A selection as text, for the statement cache (selections are kept per document, so per object). */
+const selectionKeys = new WeakMap<readonly Selected[], string>();
+function selectionKey(selected: readonly Selected[]): string {
+  let key = selectionKeys.get(selected);
+  if (key === undefined) {
+    const text = (list: readonly Selected[]): string => list.map((s) => `${s.key}:${s.name}${s.fields ? `{${text(s.fields)}}` : ''}`).join(',');
+    key = text(selected);
+    selectionKeys.set(selected, key);
+  }
+  return key;
+}
+
 /** How many published summaries are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;
 
@@ -205,82 +293,133 @@ export class RankingService {
    * cycles) only when read.
    */
   async rankings(filter: RankingFilter, principal: Principal | null, wants: RankingWants = EVERYTHING): Promise<RankingPage> {
-    const first = requireInt('first', filter.first, 1, 100);
-    const year = requireYear('year', filter.year);
-    const afterPosition = filter.after == null ? null : Number(decodeCursor(filter.after, 'after', 1)[0]);
-    if (afterPosition !== null && !Number.isInteger(afterPosition)) throw new AppError(ErrorCode.INVALID_INPUT, 'after is not a cursor returned by this query', 'after');
-    const seesProvisional = canSeeProvisional(principal);
-
-    // Filters are checked against the framework (and the summary needs its bands) before anything is read.
-    let cycle: { id: number; status: CycleStatus } | undefined;
-    let bands: RankedBand[] = [];
-    const scope: Scope = { domainId: null, parentId: null, bandCode: filter.bandCode ?? null };
-    if (filter.domainCode != null || filter.parentCode != null || filter.bandCode != null || wants.summary) {
-      [cycle] = await this.db.query('SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2', [year, filter.unitKind]);
-      if (cycle) bands = (await this.bandsOf([cycle.id])).map((b) => ({ code: b.code, label: b.label, minScore: Number(b.min_score) }));
-      if (filter.domainCode != null) {
-        if (!cycle) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
-        const [domain]: { id: number }[] = await this.db.query(
-          'SELECT id FROM criterion WHERE cycle_id = $1 AND code = $2 AND depth = 0', [cycle.id, filter.domainCode.normalize('NFC').trim()]);
-        if (!domain) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
-        scope.domainId = domain.id;
-      }
-      if (filter.parentCode != null) scope.parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
-      if (filter.bandCode != null && cycle && !bands.some((b) => b.code === filter.bandCode)) {
-        throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode "${filter.bandCode}" is not a band of the ${year} ${filter.unitKind} framework; its bands are ${bands.map((b) => b.code).join(', ')}`, 'bandCode');
-      }
-      if (!cycle || !isVisible(cycle.status, principal)) {
-        return {
-          edges: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0,
-          summary: { count: 0, average: null, highest: null, lowest: null, bands: bands.map((band) => ({ band, count: 0 })) },
-        };
-      }
+    const q = await this.resolve(filter, principal, !!wants.summary);
+    if (q.hidden) {
+      return {
+        edges: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0,
+        summary: { count: 0, average: null, highest: null, lowest: null, bands: q.bands.map((band) => ({ band, count: 0 })) },
+      };
     }
-
-    const [page, aggregate] = await Promise.all([
-      this.page(year, filter.unitKind, seesProvisional, scope, first, afterPosition, wants),
-      wants.summary || wants.totalCount
-        ? this.aggregate(year, filter.unitKind, seesProvisional, scope, bands, cycle, !!wants.summary, !!wants.summaryDomains)
-        : null,
+    const [text, aggregate] = await Promise.all([
+      this.page(q, pageSelection(wants), true, null),
+      wants.summary || wants.totalCount ? this.aggregate(q, !!wants.summary, !!wants.summaryDomains) : null,
     ]);
-    return { ...page, totalCount: aggregate?.totalCount ?? null, summary: aggregate?.summary ?? null };
+    const page = JSON.parse(text) as { edges: RankingPage['edges']; pageInfo: { hasNextPage: boolean; hasPreviousPage?: boolean } };
+    return {
+      edges: page.edges, hasNextPage: page.pageInfo.hasNextPage, hasPreviousPage: page.pageInfo.hasPreviousPage ?? false,
+      totalCount: aggregate?.totalCount ?? null, summary: aggregate?.summary ?? null,
+    };
   }
 
-  /** One statement: the page's rows shaped as JSON, whether there is a next page and (when asked) a previous one. */
-  private async page(
-    year: number, unitKind: UnitKind, seesProvisional: boolean, scope: Scope, first: number, after: number | null, wants: RankingWants,
-  ): Promise<Pick<RankingPage, 'edges' | 'hasNextPage' | 'hasPreviousPage'>> {
-    const params: unknown[] = [year, unitKind, seesProvisional, first + 1];
-    const previous = !!wants.hasPreviousPage && after !== null;
-    const node = wants.node ?? ALL_RESULT_FIELDS;
-    const variant = `page:${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}:${after !== null}:${previous}:`
-      + `${node.fields.join()}:${node.unit?.join() ?? '-'}:${node.band}:${node.domains?.join() ?? '-'}`;
-    const s = scopeSql(scope, params, true);
-    if (after !== null) params.push(after);
+  /**
+   * A ranking (as {@link rankings}) as the JSON text of a RankingConnection
+   * with the fields `selected` (of RENDERED_FIELDS) under their response
+   * keys, in their order, written by PostgreSQL as graphql-js would write
+   * them: the portal's page goes out without a field resolved in Node.
+   * The count, when selected, is read first (kept in memory for published cycles).
+   */
+  async rankingsJson(filter: RankingFilter, principal: Principal | null, selected: readonly Selected[]): Promise<string> {
+    const q = await this.resolve(filter, principal, false);
+    const totalCount = selected.some((s) => s.name === 'totalCount') ? (await this.aggregate(q, false, false)).totalCount : null;
+    return this.page(q, selected, false, totalCount);
+  }
+
+  /**
+   * The arguments of a ranking checked and its scope resolved, before
+   * anything is read: filters against the framework (and the summary's
+   * bands). `hidden`: the cycle was looked up and does not exist or the
+   * reader may not see it (the page statement finds nothing then too).
+   */
+  private async resolve(filter: RankingFilter, principal: Principal | null, withBands: boolean): Promise<ResolvedRanking> {
+    const first = requireInt('first', filter.first, 1, 100);
+    const year = requireYear('year', filter.year);
+    const after = filter.after == null ? null : Number(decodeCursor(filter.after, 'after', 1)[0]);
+    if (after !== null && !Number.isInteger(after)) throw new AppError(ErrorCode.INVALID_INPUT, 'after is not a cursor returned by this query', 'after');
+    const q: ResolvedRanking = {
+      year, unitKind: filter.unitKind, first, after, seesProvisional: canSeeProvisional(principal),
+      scope: { domainId: null, parentId: null, bandCode: filter.bandCode ?? null }, cycle: undefined, bands: [], hidden: false,
+    };
+    if (filter.domainCode == null && filter.parentCode == null && filter.bandCode == null && !withBands) return q;
+    const [cycle]: { id: number; status: CycleStatus }[] = await this.db.query('SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2', [year, filter.unitKind]);
+    q.cycle = cycle;
+    if (cycle) q.bands = (await this.bandsOf([cycle.id])).map((b) => ({ code: b.code, label: b.label, minScore: Number(b.min_score) }));
+    if (filter.domainCode != null) {
+      if (!cycle) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
+      const [domain]: { id: number }[] = await this.db.query(
+        'SELECT id FROM criterion WHERE cycle_id = $1 AND code = $2 AND depth = 0', [cycle.id, filter.domainCode.normalize('NFC').trim()]);
+      if (!domain) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
+      q.scope.domainId = domain.id;
+    }
+    if (filter.parentCode != null) q.scope.parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
+    if (filter.bandCode != null && cycle && !q.bands.some((b) => b.code === filter.bandCode)) {
+      throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode "${filter.bandCode}" is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
+    }
+    q.hidden = !cycle || !isVisible(cycle.status, principal);
+    return q;
+  }
+
+  /**
+   * One statement: the JSON text of a connection's `selected` fields (edges,
+   * pageInfo, totalCount, given as a parameter), the page's rows shaped
+   * by PostgreSQL. `internal`: with the ids the field resolvers read.
+   */
+  private async page(q: ResolvedRanking, selected: readonly Selected[], internal: boolean, totalCount: number | null): Promise<string> {
+    const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.first + 1];
+    const s = scopeSql(q.scope, params, true);
+    const afterParam = q.after === null ? null : `$${params.push(q.after)}`;
+    const totalParam = totalCount === null ? null : `$${params.push(totalCount)}`;
+    const variant = `page:${q.scope.domainId !== null}:${q.scope.parentId !== null}:${q.scope.bandCode !== null}:${afterParam}:${totalParam}:${internal}:${selectionKey(selected)}`;
     const statement = memo(variant, () => {
-      const afterParam = `$${params.length}`;
       // The window rank (domain within a parent) is taken over the whole parent: band and keyset filters go outside it.
-      const inner = s.windowed || after === null ? s.where : [...s.where, `${s.position} > ${afterParam}`];
-      const outer = [...(s.outerBand ? [s.outerBand] : []), ...(s.windowed && after !== null ? [`f.edge_position > ${afterParam}`] : [])];
-      const before = previous
-        ? `EXISTS (SELECT 1 FROM ${s.from} WHERE ${[...s.where, ...(s.outerBand ? [s.outerBand.replace('f.', 'ir.')] : []), `${s.position} <= ${afterParam}`].join(' AND ')})`
-        : 'false';
+      const inner = s.windowed || afterParam === null ? s.where : [...s.where, `${s.position} > ${afterParam}`];
+      const outer = [...(s.outerBand ? [s.outerBand] : []), ...(s.windowed && afterParam !== null ? [`f.edge_position > ${afterParam}`] : [])];
+      const before = afterParam === null
+        ? 'false'
+        : `EXISTS (SELECT 1 FROM ${s.from} WHERE ${[...s.where, ...(s.outerBand ? [s.outerBand.replace('f.', 'ir.')] : []), `${s.position} <= ${afterParam}`].join(' AND ')})`;
+      // Each selection of edges (aliases may select several) is one aggregate over the page's rows.
+      const edges: string[] = [];
+      const connection = objectSql('RankingConnection', selected, (f) => {
+        switch (f.name) {
+          case 'edges':
+            edges.push(objectSql('RankingEdge', f.fields ?? [], (e) => {
+              switch (e.name) {
+                case 'cursor': return cursorSql('ir.edge_position');
+                case 'rank': return 'ir.edge_rank';
+                case 'score': return 'coalesce(ir.edge_score, 0)::float8';
+                case 'node': return resultJson(e.fields ?? [], internal);
+                default: throw new Error(`No SQL for field ${e.name}`);
+              }
+            }));
+            return `coalesce(e.edges${edges.length - 1}, '[]'::json)`;
+          case 'pageInfo':
+            return objectSql('PageInfo', f.fields ?? [], (i) => column({
+              hasNextPage: 'e.n >= $4', hasPreviousPage: before,
+              startCursor: cursorSql('e.first_position'), endCursor: cursorSql('e.last_position'),
+            }, i));
+          case 'totalCount':
+            if (totalParam === null) throw new Error('totalCount selected without its count');
+            return `${totalParam}::int`;
+          default:
+            throw new Error(`No SQL for field ${f.name}`);
+        }
+      });
+      // The row after the page (rn = $4) only says there is a next page: it is not shaped.
       return `WITH ${VISIBLE_CYCLE},
         f AS (SELECT ir.*, ${s.score} AS edge_score, ${s.rank} AS edge_rank, ${s.position} AS edge_position
                 FROM ${s.from} ${inner.length ? `WHERE ${inner.join(' AND ')}` : ''}
                 ${s.windowed ? '' : `ORDER BY ${s.position} LIMIT $4`}),
         p AS (SELECT f.*, row_number() OVER (ORDER BY f.edge_position) AS rn
                 FROM f ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY f.edge_position LIMIT $4)
-        -- The row after the page only says there is a next page: it is not shaped.
-        SELECT ${before} AS previous, e.edges, e.n FROM (
-          SELECT json_agg(json_build_object('p', ir.edge_position, 'r', ir.edge_rank, 's', coalesce(ir.edge_score, 0),
-                   'n', ${resultJson(node)}) ORDER BY ir.edge_position) FILTER (WHERE ir.rn < $4) AS edges, count(*)::int AS n
+        SELECT ${connection}::text AS body FROM (
+          SELECT ${edges.map((edge, i) => `json_agg(${edge} ORDER BY ir.edge_position) FILTER (WHERE ir.rn < $4) AS edges${i}, `).join('')}
+                 count(*)::int AS n,
+                 min(ir.edge_position) FILTER (WHERE ir.rn < $4) AS first_position,
+                 max(ir.edge_position) FILTER (WHERE ir.rn < $4) AS last_position
             FROM p ir ${RESULT_JOINS}) e`;
     });
-    const { rows } = await this.pool.query({ ...statement, values: params });
-    const page = (rows[0]?.edges ?? []) as { p: number; r: number; s: number; n: RankedResult }[];
-    const edges = page.map((e) => ({ cursor: encodeCursor([e.p]), rank: Number(e.r), score: e.s, node: e.n }));
-    return { edges, hasNextPage: (rows[0]?.n ?? 0) > first, hasPreviousPage: rows[0]?.previous === true };
+    // rowMode array: the text column as it came, nothing else built per row.
+    const { rows } = await this.pool.query({ ...statement, values: params, rowMode: 'array' });
+    return rows[0][0] as string;
   }
 
   /**
@@ -288,15 +427,13 @@ export class RankingService {
    * counts, highest and lowest of the filtered set, aggregated in
    * PostgreSQL. Kept in memory for published cycles, whose results never change.
    */
-  private async aggregate(
-    year: number, unitKind: UnitKind, seesProvisional: boolean, scope: Scope, bands: RankedBand[],
-    cycle: { id: number; status: CycleStatus } | undefined, withSummary: boolean, withDomains: boolean,
-  ): Promise<{ totalCount: number; summary: RankingSummary | null }> {
+  private async aggregate(q: ResolvedRanking, withSummary: boolean, withDomains: boolean): Promise<{ totalCount: number; summary: RankingSummary | null }> {
+    const { scope, cycle } = q;
     const key = cycle?.status === CycleStatus.PUBLISHED ? `${cycle.id}:${scope.domainId}:${scope.parentId}:${scope.bandCode}` : null;
     const kept = key === null ? undefined : this.publishedSummaries.get(key);
     if (kept && (kept.domains || !withDomains)) return kept;
 
-    const params: unknown[] = [year, unitKind, seesProvisional];
+    const params: unknown[] = [q.year, q.unitKind, q.seesProvisional];
     const s = scopeSql(scope, params, false);
     const w = s.where.length ? `WHERE ${s.where.join(' AND ')}` : '';
     const variant = `${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}`;
@@ -313,7 +450,7 @@ export class RankingService {
       SELECT agg.n, agg.average::float8 AS average,
              (SELECT coalesce(json_object_agg(band_code, n), '{}'::json)
                 FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL GROUP BY 1) x) AS bands,
-             (SELECT json_agg(${resultJson(withDomains ? ALL_RESULT_FIELDS : { ...ALL_RESULT_FIELDS, domains: null })} ORDER BY ir.unit_id = ends.lowest)
+             (SELECT json_agg(${resultJson(withDomains ? WHOLE_RESULT : WHOLE_RESULT_BUT_DOMAINS, true)} ORDER BY ir.unit_id = ends.lowest)
                 FROM index_result ir ${RESULT_JOINS}
                WHERE ir.cycle_id = (SELECT id FROM c) AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
         FROM agg, ends`);
@@ -326,7 +463,7 @@ export class RankingService {
         count: r.n, average: r.average,
         // Highest first; one unit alone is both.
         highest: ends[0] ?? null, lowest: ends[ends.length - 1] ?? null,
-        bands: bands.map((band) => ({ band, count: r.bands[band.code] ?? 0 })),
+        bands: q.bands.map((band) => ({ band, count: r.bands[band.code] ?? 0 })),
       },
       domains: withDomains,
     };
