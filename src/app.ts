@@ -12,8 +12,9 @@ import { createErrorFormatter } from './errors/format-error';
 import type { DatabaseHealth } from './db/database-health';
 import { applyCors, SECURITY_HEADERS } from './http/headers';
 import { jitGateway } from './http/jit-executor';
+import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { TokenBuckets } from './http/token-bucket';
-import { createSchema } from './schema';
+import { createSchema, renderers } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
@@ -23,7 +24,7 @@ import type { Services } from './services';
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
     | 'headersTimeoutMs' | 'requestTimeoutMs'
-    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes'>;
+    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries'>;
   health: DatabaseHealth;
   logger: Logger;
   services: Services;
@@ -112,15 +113,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const apollo = new ApolloServer<Context>({
     // Execution compiled by graphql-jit (src/http/jit-executor.ts) instead of graphql-js's interpreter;
     // Apollo takes a custom executor only through `gateway`, which replaces the `schema` option.
-    gateway: jitGateway(schema),
+    gateway: jitGateway(schema, config.sqlRenderedQueries
+      ? new RenderedQueries(schema, renderers(services), (e) => logger.error('a rendered query failed; resolved instead', { error: String((e as Error)?.stack ?? e) }))
+      : undefined),
     formatError: withTokenLimitCode(formatError, config.queryLimits),
     // The parser stops after this many tokens: a huge document is refused before it is built.
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     // Bearer tokens only, no cookies: no ambient credentials for a cross-site request to ride on,
     // and GET must work without custom headers (CDNs, persisted queries, the GraphQL-over-HTTP audit).
     csrfPrevention: false,
-    // Compact JSON: Apollo's default pretty-prints every answer, which costs time and bytes.
-    stringifyResult: (value) => JSON.stringify(value),
+    // Compact JSON (Apollo's default pretty-prints every answer, which costs time and bytes), rendered data as it is.
+    stringifyResult,
     includeStacktraceInErrorResponses: false,
     // Introspection stays available whatever NODE_ENV says (Apollo turns it off under production by default).
     introspection: true,

@@ -9,10 +9,12 @@ import { SatisfactionResolver } from './resolvers/satisfaction.resolver';
 import { SurveyResolver } from './resolvers/survey.resolver';
 import { ExpertScoreResolver } from './resolvers/expert-score.resolver';
 import { QuestionnaireResolver } from './resolvers/questionnaire.resolver';
-import { RankingResolver } from './resolvers/ranking.resolver';
+import { RankingResolver, renderedRankings } from './resolvers/ranking.resolver';
 import { ResultsResolver } from './resolvers/results.resolver';
 import { TokenResolver } from './resolvers/token.resolver';
 import { UnitResolver } from './resolvers/unit.resolver';
+import type { Renderers } from './http/rendered-queries';
+import { RENDERED_FIELDS } from './results/ranking.service';
 import type { Services } from './services';
 
 /**
@@ -49,4 +51,12 @@ export async function createSchema(services: Services): Promise<GraphQLSchema> {
       },
     },
   });
+}
+
+/**
+ * The root fields PostgreSQL answers whole, as JSON text, when nothing
+ * else is selected (src/http/rendered-queries.ts), next to their resolvers.
+ */
+export function renderers(s: Services): Renderers {
+  return { roots: { rankings: renderedRankings(s.rankings) }, fields: RENDERED_FIELDS };
 }

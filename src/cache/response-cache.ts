@@ -13,6 +13,8 @@ export interface CachedResponse {
   bytes: number;
 }
 
+const PROVISIONAL = /"provisional"\s*:\s*true/;
+
 /**
  * An in-memory LRU of whole HTTP answers, in front of GraphQL: a hit costs
  * one Map lookup, no parsing, no validation, no execution. What may be
@@ -57,8 +59,8 @@ export class ResponseCache {
     const cc = headers['cache-control'];
     const m = cc && /^(?:public|private), max-age=(\d+)$/.exec(cc);
     if (!m || m[1] === '0') return;
-    // Belt and braces: provisional figures are never stored.
-    if (body.includes('"provisional":true') || body.includes('"errors"')) return;
+    // Belt and braces: provisional figures are never stored (JSON written by PostgreSQL spaces its colons).
+    if (PROVISIONAL.test(body) || body.includes('"errors"')) return;
     const bytes = body.length * 2 + key.length * 2 + 200;
     if (bytes > this.maxBytes / 4) return;
     this.delete(key);

@@ -63,6 +63,8 @@ export interface Config {
   /** Entries and bytes the in-memory response cache holds at most. */
   responseCacheMaxEntries: number;
   responseCacheMaxBytes: number;
+  /** Whether queries PostgreSQL can write whole (the portal's rankings) are answered as its JSON (src/http/rendered-queries.ts). */
+  sqlRenderedQueries: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -143,5 +145,6 @@ export function loadConfig(env: Env = process.env): Config {
     cacheMaxAgeSeconds: integer(env, 'CACHE_MAX_AGE_SECONDS', 60, 0, 86400),
     responseCacheMaxEntries: integer(env, 'RESPONSE_CACHE_MAX_ENTRIES', 2000, 0, 1_000_000),
     responseCacheMaxBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
+    sqlRenderedQueries: boolean(env, 'SQL_RENDERED_QUERIES', true),
   };
 }

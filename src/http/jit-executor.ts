@@ -4,6 +4,8 @@ import {
   typeFromAST, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Context } from '../context';
+import type { RenderedQueries } from './rendered-queries';
 
 // @apollo/server's types, without depending on its internal gateway-interface package directly.
 type GatewayInterface = ApolloServerOptionsWithGateway<object>['gateway'];
@@ -15,7 +17,7 @@ const MAX_COMPILED = 500;
 const MAX_SEEN = 5000;
 
 /** Counters of this process's executors, for tests and diagnostics. */
-export const jitStats = { compiles: 0, compiledRuns: 0, interpretedRuns: 0 };
+export const executionStats = { renderedRuns: 0, compiles: 0, compiledRuns: 0, interpretedRuns: 0 };
 
 /**
  * graphql-js's GraphQLError for one of graphql-jit's: Apollo's error formatting
@@ -45,7 +47,8 @@ function jitFits(schema: GraphQLSchema, operation: OperationDefinitionNode | und
 }
 
 /**
- * An executor that runs each operation as JavaScript compiled by graphql-jit
+ * An executor that answers the queries `rendered` writes in SQL as they
+ * come (src/http/rendered-queries.ts), and runs each other operation as JavaScript compiled by graphql-jit
  * (cached per document and operation) instead of walking the document with
  * graphql-js on every request: the portal's ranking page resolves ~460 fields,
  * and interpreting them was most of the service's time in Node.
@@ -55,7 +58,7 @@ function jitFits(schema: GraphQLSchema, operation: OperationDefinitionNode | und
  * parses, validates and runs every plugin hook around it (limits, kiosk scope,
  * cache policy, APQ); only execution changes.
  */
-export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
+export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): GatewayExecutor {
   // graphql-js's default resolver calls a function-valued property as a method (IndexResult's unit, band and
   // domains read later through DataLoaders do this); jit's inlined property reads do not. Object-valued fields
   // without a resolver get graphql-js's default resolver explicitly, which changes nothing for graphql-js.
@@ -68,7 +71,14 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
   const compiled = new Map<string, CompiledQuery | ExecutionResult>();
   const seen = new Set<string>();
   return async (rc) => {
-    const interpret = () => (jitStats.interpretedRuns++, execute({
+    if (rendered && rc.operation) {
+      const data = await rendered.run(rc.document, rc.operation, rc.request.variables, rc.context as Context);
+      if (data) {
+        executionStats.renderedRuns++;
+        return { data: data as unknown as Record<string, unknown> };
+      }
+    }
+    const interpret = () => (executionStats.interpretedRuns++, execute({
       schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName,
     }));
     if (!jitFits(schema, rc.operation)) return interpret();
@@ -86,13 +96,13 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
       }
       seen.delete(key);
       query = compileQuery(schema, rc.document, rc.operationName ?? undefined);
-      jitStats.compiles++;
+      executionStats.compiles++;
       if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     }
     compiled.set(key, query);
     const variables = rc.request.variables ?? {};
     if (!isCompiledQuery(query)) return interpret(); // something jit cannot compile: graphql-js runs it as before
-    jitStats.compiledRuns++;
+    executionStats.compiledRuns++;
     const result = await query.query(undefined, rc.context, variables);
     if (!result.errors?.length) return result;
     if (result.data === undefined) {
@@ -106,10 +116,10 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
 }
 
 /** The `gateway` option that makes Apollo Server use {@link jitExecutor} on a fixed schema. */
-export function jitGateway(schema: GraphQLSchema): GatewayInterface {
+export function jitGateway(schema: GraphQLSchema, rendered?: RenderedQueries): GatewayInterface {
   return {
     async load() {
-      return { executor: jitExecutor(schema) };
+      return { executor: jitExecutor(schema, rendered) };
     },
     onSchemaLoadOrUpdate(callback) {
       callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });

@@ -1,7 +1,8 @@
 import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { Args, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
-import type { RankingService, RankingWants } from '../results/ranking.service';
+import type { RenderedRoot } from '../http/rendered-queries';
+import type { RankingFilter, RankingService, RankingWants } from '../results/ranking.service';
 import { RankingsArgs } from './inputs/results.inputs';
 import { RankingConnectionType, toRankingConnectionType } from './types/result.type';
 
@@ -17,6 +18,14 @@ export class RankingResolver {
   async rankings(@Args({ validate: false }) args: RankingsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RankingConnectionType> {
     return toRankingConnectionType(await this.rankingService.rankings(args, ctx.principal, rankingWants(info)));
   }
+}
+
+/**
+ * `rankings` written whole by PostgreSQL when only RENDERED_FIELDS are
+ * selected: the same arguments, checked by the same service, the same answer.
+ */
+export function renderedRankings(rankingService: RankingService): RenderedRoot {
+  return (args, ctx, selected) => rankingService.rankingsJson(args as unknown as RankingFilter, ctx.principal, selected);
 }
 
 /** Per field node of a (cached, parsed) document: what its selection reads. */

@@ -1,4 +1,4 @@
-import { jitStats } from '../../src/http/jit-executor';
+import { executionStats } from '../../src/http/jit-executor';
 import { startTestService, type TestService } from '../support/test-service';
 import { buildProvince, type Tokens } from './results-fixture';
 
@@ -23,7 +23,7 @@ const thrice = async (query: string, variables: Record<string, unknown>, token: 
 };
 
 test('a ranking page with units, bands, domains and parents: same answer interpreted and compiled', async () => {
-  const before = { ...jitStats };
+  const before = { ...executionStats };
   const [first, second, third] = await thrice(`query($year: Int!, $first: Int!) { rankings(year: $year, unitKind: DEPARTMENT, first: $first) {
     totalCount summary { count average bands { band { code } count } highest { unit { code } } }
     edges { cursor rank score node { score rank previousRank rankChange provisional band { code label } unit { code name parent { code } }
@@ -33,9 +33,9 @@ test('a ranking page with units, bands, domains and parents: same answer interpr
   expect(second).toEqual(first);
   expect(third).toEqual(first);
   // Interpreted first, compiled once on the second run, reused on the third.
-  expect(jitStats.compiles - before.compiles).toBe(1);
-  expect(jitStats.compiledRuns - before.compiledRuns).toBe(2);
-  expect(jitStats.interpretedRuns - before.interpretedRuns).toBe(1);
+  expect(executionStats.compiles - before.compiles).toBe(1);
+  expect(executionStats.compiledRuns - before.compiledRuns).toBe(2);
+  expect(executionStats.interpretedRuns - before.interpretedRuns).toBe(1);
 });
 
 test("a unit's history through lazily loaded fields: same answer interpreted and compiled", async () => {

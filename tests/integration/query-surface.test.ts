@@ -274,17 +274,20 @@ describe('caching', () => {
 describe('errors and timeouts', () => {
   test('an unexpected failure answers INTERNAL_SERVER_ERROR without SQL, stack or paths', async () => {
     const rankings = t.service.services.rankings;
-    const original = rankings.rankings;
-    rankings.rankings = async () => {
+    const original = { rankings: rankings.rankings, rankingsJson: rankings.rankingsJson };
+    const failure = async () => {
       const e = new Error('relation "index_result" does not exist: SELECT * FROM index_result at /work/main/src/results/ranking.service.ts:42');
       throw Object.assign(e, { query: 'SELECT secret FROM index_result', code: '42P01' });
     };
+    // Both ways of answering a ranking fail (the rendered one first, then the resolvers).
+    rankings.rankings = failure;
+    rankings.rankingsJson = failure;
     try {
       const r = await post({ query: `{ rankings(year: ${year.year}, unitKind: COMMUNE, first: 1) { totalCount } }` }, { authorization: `Bearer ${analyst}` });
       expect(r.json.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
       expect(r.text).not.toMatch(/SELECT|index_result|\/work\/|\.ts:|stack|at /i);
     } finally {
-      rankings.rankings = original;
+      Object.assign(rankings, original);
     }
   });
 

@@ -7,8 +7,9 @@ let t: TestService;
 let tokens: Tokens;
 
 beforeAll(async () => {
-  // No background ticks after the first: nothing else talks to the database while statements are counted.
-  t = await startTestService({ recomputeIntervalMs: 60000 });
+  // No background ticks after the first (recompute, survey roll-up, health probe): nothing else talks to the
+  // database while statements are counted.
+  t = await startTestService({ recomputeIntervalMs: 60000, tallyIntervalMs: 60000, dbHealthIntervalMs: 60000 });
   tokens = await buildProvince(t);
 }, 120000);
 afterAll(async () => { await t?.stop(); });

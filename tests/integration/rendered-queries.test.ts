@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { Client } from 'pg';
+import { loadNationalYear, type NationalYear } from '../../bench/national-year';
+import { startService, type RunningService } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { executionStats } from '../../src/http/jit-executor';
+import { renderStats } from '../../src/http/rendered-queries';
+import { encodeCursor } from '../../src/util/cursor';
+import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
+import { buildProvince, type Tokens } from './results-fixture';
+
+/**
+ * Rankings answered with the JSON PostgreSQL writes (src/http/rendered-queries.ts)
+ * must be the answers of the resolvers, whatever is selected, aliased,
+ * fragmented, filtered or refused. Two services share one database: one
+ * renders what it can, the other (SQL_RENDERED_QUERIES=false) resolves
+ * every field; every answer is compared as JSON, key order included.
+ */
+const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60) * 3;
+
+let t: TestService;
+let resolving: RunningService;
+let tokens: Tokens;
+let national: NationalYear;
+let district: string;
+
+beforeAll(async () => {
+  // No response cache (every request runs), no background ticks after the first (statements are counted).
+  const quiet = {
+    anonymousRatePerSec: 100000, anonymousBurst: 100000, cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0,
+    recomputeIntervalMs: 60000, tallyIntervalMs: 60000, dbHealthIntervalMs: 60000,
+  };
+  t = await startTestService(quiet);
+  tokens = await buildProvince(t);
+  const client = new Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  try {
+    national = await loadNationalYear(client, { year: 2024, communes: 60, districts: 4 });
+  } finally {
+    await client.end();
+  }
+  district = (await t.sql(`SELECT code FROM unit WHERE kind = 'DISTRICT' ORDER BY code LIMIT 1`))[0].code;
+  resolving = await startService({
+    ...loadConfig({}), ...quiet, port: 0, databaseUrl: t.databaseUrl, adminToken: ADMIN_TOKEN, seedDemo: false, poolSize: 3,
+    sqlRenderedQueries: false,
+  }, createLogger('error'));
+  // The data stay as built: background recomputation and roll-ups stop (their first ticks would run among counted statements).
+  for (const services of [t.service.services, resolving.services]) {
+    await services.recompute.stop();
+    await services.tallies.stop();
+  }
+}, 120000);
+afterAll(async () => {
+  await resolving?.stop();
+  await t?.stop();
+});
+
+interface Answer { status: number; text: string; json: any; rendered: boolean }
+
+async function ask(url: string, query: string, variables: Record<string, unknown>, token: string | null): Promise<Answer> {
+  const before = executionStats.renderedRuns;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text), rendered: executionStats.renderedRuns > before };
+}
+
+/** The same request to both services: the rendering one's answer, checked equal to the resolving one's. */
+async function both(query: string, variables: Record<string, unknown> = {}, token: string | null = null): Promise<Answer> {
+  const rendered = await ask(t.url, query, variables, token);
+  const resolved = await ask(resolving.url, query, variables, token);
+  expect(resolved.rendered).toBe(false);
+  expect({ status: rendered.status, body: JSON.stringify(rendered.json) }).toEqual({ status: resolved.status, body: JSON.stringify(resolved.json) });
+  return rendered;
+}
+
+const PORTAL = `query Portal($year: Int!, $first: Int!) {
+  rankings(year: $year, unitKind: COMMUNE, first: $first) { edges { rank score node { unit { code name } domains { code score } } } }
+}`;
+
+test("the portal's page is one statement, the stored figures in ranking order, and the resolvers' answer", async () => {
+  const spy = jest.spyOn(Client.prototype, 'query');
+  let answer: Answer;
+  try {
+    answer = await ask(t.url, PORTAL, { year: 2024, first: 5 }, null);
+    expect(spy.mock.calls.length).toBe(1);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(answer.rendered).toBe(true);
+  const stored = await t.sql(`
+    SELECT ir.rank, ir.score::text AS score, u.code, u.name,
+           (SELECT array_agg(d.code || '=' || dr.score::text ORDER BY d.position)
+              FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id) AS domains
+      FROM index_result ir JOIN unit u ON u.id = ir.unit_id WHERE ir.cycle_id = $1 ORDER BY ir.position LIMIT 5`, [national.cycleId]);
+  expect(answer.json.data.rankings.edges.map((e: any) => ({
+    rank: e.rank, score: e.score, code: e.node.unit.code, name: e.node.unit.name,
+    domains: e.node.domains.map((d: any) => `${d.code}=${d.score}`),
+  }))).toEqual(stored.map((r) => ({
+    rank: r.rank, score: Number(r.score), code: r.code, name: r.name,
+    domains: r.domains.map((d: string) => d.replace(/=(.*)$/, (_, v: string) => `=${Number(v)}`)),
+  })));
+  expect(answer.json.data.rankings.edges[0].node.domains.map((d: any) => d.code)).toEqual(national.domains);
+  await both(PORTAL, { year: 2024, first: 5 });
+});
+
+test('aliases, fragments, __typename and a repeated leaf come out in the order asked, as the resolvers write them', async () => {
+  const query = `query($after: String) {
+    __typename
+    top: rankings(year: 2023, unitKind: DEPARTMENT, first: 2, after: $after) {
+      n: totalCount ...Page
+      list: edges { __typename position: rank rank node { ... on IndexResult { year change: rankChange previousRank } band { code minScore } unit { kind id } } }
+    }
+    rankings(year: 2024, unitKind: COMMUNE, first: 3, domainCode: "LV3") { edges { score cursor node { score unit { code } } } }
+  }
+  fragment Page on RankingConnection { pageInfo { endCursor hasNextPage hasPreviousPage startCursor __typename } totalCount }`;
+  const first = await both(query, {}, tokens.analyst);
+  expect(first.rendered).toBe(true);
+  const top = first.json.data.top;
+  expect(Object.keys(first.json.data)).toEqual(['__typename', 'top', 'rankings']);
+  expect(Object.keys(top)).toEqual(['n', 'pageInfo', 'totalCount', 'list']);
+  expect(Object.keys(top.list[0])).toEqual(['__typename', 'position', 'rank', 'node']);
+  expect(top).toMatchObject({ n: 5, totalCount: 5, pageInfo: { hasNextPage: true, hasPreviousPage: false, __typename: 'PageInfo' } });
+  // By domain: the edge's score is the domain's index, the node's the overall one.
+  const byDomain = first.json.data.rankings.edges;
+  expect(byDomain[0].score).toBeGreaterThanOrEqual(byDomain[1].score);
+  expect(byDomain.some((e: any) => e.score !== e.node.score)).toBe(true);
+  // The next page from the cursor, rendered too.
+  const next = await both(query, { after: top.pageInfo.endCursor }, tokens.analyst);
+  expect(next.rendered).toBe(true);
+  expect(next.json.data.top.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+  const reference = await t.ok(`{ rankings(year: 2023, unitKind: DEPARTMENT, first: 3) { edges { node { unit { id } } } } }`, {}, tokens.analyst);
+  expect(next.json.data.top.list[0].node.unit.id).toBe(reference.rankings.edges[2].node.unit.id);
+});
+
+test('what is not rendered (summary, a parent, a directive) is resolved, and answers the same', async () => {
+  for (const selection of [
+    'summary { count average highest { unit { code } } } edges { rank }',
+    'edges { node { unit { code parent { code } } } }',
+    'edges { rank node { score @include(if: true) } }',
+  ]) {
+    const answer = await both(`{ rankings(year: 2024, unitKind: COMMUNE, first: 2, parentCode: "${district}") { ${selection} } }`, {}, null);
+    expect(answer.rendered).toBe(false);
+    expect(answer.json.errors).toBeUndefined();
+  }
+});
+
+test('refused arguments and unseen years answer as the resolvers do', async () => {
+  const query = `query($year: Int!, $kind: UnitKind!, $first: Int!, $domain: String, $band: String, $after: String) {
+    rankings(year: $year, unitKind: $kind, first: $first, domainCode: $domain, bandCode: $band, after: $after) { totalCount edges { rank } } }`;
+  const cases: [Record<string, unknown>, string | null, string | null][] = [
+    [{ year: 2024, kind: 'COMMUNE', first: 0 }, 'BAD_USER_INPUT', 'first'],
+    [{ year: 2024, kind: 'COMMUNE', first: 5, domain: 'NOPE' }, 'NOT_FOUND', 'domainCode'],
+    [{ year: 2024, kind: 'COMMUNE', first: 5, band: 'Z' }, 'NOT_FOUND', 'bandCode'],
+    [{ year: 2024, kind: 'COMMUNE', first: 5, after: 'not-a-cursor' }, 'BAD_USER_INPUT', 'after'],
+    [{ year: 2024, kind: 'COMMUNE', first: 5, after: encodeCursor(['x']) }, 'BAD_USER_INPUT', 'after'],
+    [{ year: 2024, kind: 'COMMUNE', first: 'five' }, 'BAD_USER_INPUT', null],
+  ];
+  for (const [variables, code, field] of cases) {
+    const answer = await both(query, variables, null);
+    expect(answer.rendered).toBe(false);
+    expect(answer.json.errors[0].extensions).toMatchObject({ code, ...(field ? { field } : {}) });
+  }
+  // The open year reads as empty to anonymous readers (rendered), and in full to an analyst.
+  const hidden = await both(query, { year: 2023, kind: 'DEPARTMENT', first: 5 }, null);
+  expect(hidden.rendered).toBe(true);
+  expect(hidden.json.data.rankings).toEqual({ totalCount: 0, edges: [] });
+  const shown = await both(query, { year: 2023, kind: 'DEPARTMENT', first: 5 }, tokens.analyst);
+  expect(shown.json.data.rankings.totalCount).toBe(5);
+  const ranks = shown.json.data.rankings.edges.map((e: any) => e.rank);
+  expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+  expect(ranks[0]).toBe(1);
+});
+
+test('a rendering that fails unexpectedly is logged and counted, and the resolvers answer', async () => {
+  const rankings = t.service.services.rankings;
+  const original = rankings.rankingsJson;
+  rankings.rankingsJson = async () => { throw new Error('connection reset'); };
+  const failures = renderStats.failures;
+  try {
+    const answer = await both(PORTAL, { year: 2024, first: 3 });
+    expect(answer.rendered).toBe(false);
+    expect(answer.json.data.rankings.edges).toHaveLength(3);
+    expect(renderStats.failures).toBe(failures + 1);
+  } finally {
+    rankings.rankingsJson = original;
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Any selection of the ranking's types, with any arguments, by any caller.
+
+/** Fields of each type: null for a leaf, else its type. */
+const TYPES: Record<string, [string, string | null][]> = {
+  RankingConnection: [['edges', 'RankingEdge'], ['pageInfo', 'PageInfo'], ['totalCount', null], ['__typename', null]],
+  RankingEdge: [['cursor', null], ['rank', null], ['score', null], ['node', 'IndexResult'], ['__typename', null]],
+  PageInfo: [['hasNextPage', null], ['hasPreviousPage', null], ['startCursor', null], ['endCursor', null], ['__typename', null]],
+  IndexResult: [
+    ['year', null], ['score', null], ['expertScore', null], ['surveyScore', null], ['earnedPoints', null], ['maxPoints', null],
+    ['rank', null], ['previousRank', null], ['rankChange', null], ['responses', null], ['surveyInsufficient', null],
+    ['provisional', null], ['published', null], ['unit', 'Unit'], ['band', 'Band'], ['domains', 'DomainResult'], ['__typename', null],
+  ],
+  Unit: [['id', null], ['code', null], ['name', null], ['kind', null], ['__typename', null]],
+  Band: [['code', null], ['label', null], ['minScore', null], ['__typename', null]],
+  DomainResult: [['code', null], ['name', null], ['score', null], ['earnedPoints', null], ['maxPoints', null], ['rank', null], ['__typename', null]],
+};
+/** Fields that are never rendered, picked rarely so that most documents are. */
+const NOT_RENDERED: Record<string, string> = { RankingConnection: 'summary { count average }', Unit: 'parent { code }' };
+
+interface Sel { text: string; fragments: string[] }
+
+/** A selection on `type`; `merging`: sometimes followed by another one on the same type (graphql-js merges fields by key). */
+function selection(type: string, merging = true): fc.Arbitrary<Sel> {
+  const fields: fc.Arbitrary<Sel | null>[] = TYPES[type].map(([name, sub]) => fc.option(fc.tuple(
+    fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('a', 'b') }),
+    sub ? selection(sub) : fc.constant(null),
+  ).map(([alias, inner]): Sel => ({
+    text: `${alias ? `${alias}_${name}: ` : ''}${name}${inner ? ` { ${inner.text} }` : ''}`,
+    fragments: inner?.fragments ?? [],
+  })), { nil: null, freq: 2 }));
+  if (NOT_RENDERED[type]) {
+    const unrendered: Sel = { text: NOT_RENDERED[type], fragments: [] };
+    fields.push(fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant(unrendered) }));
+  }
+  const more = merging
+    ? fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: selection(type, false) })
+    : fc.constant(null);
+  return fc.tuple(fc.tuple(...fields), fc.constantFrom('plain', 'plain', 'inline', 'typed', 'named', 'repeated'), more).map(([picked, wrap, other]) => {
+    const chosen = picked.filter((f): f is Sel => f !== null);
+    if (chosen.length === 0) chosen.push({ text: '__typename', fragments: [] });
+    const body = [...chosen, ...(other ? [other] : [])].map((c) => c.text).join(' ');
+    const fragments = [...chosen, ...(other ? [other] : [])].flatMap((c) => c.fragments);
+    switch (wrap) {
+      case 'inline': return { text: `... { ${body} }`, fragments };
+      case 'typed': return { text: `... on ${type} { ${body} }`, fragments };
+      case 'named': {
+        const name = `F_${type}_${createHash('sha1').update(body).digest('hex').slice(0, 12)}`;
+        return { text: `...${name}`, fragments: [...fragments, `fragment ${name} on ${type} { ${body} }`] };
+      }
+      case 'repeated': return { text: `${body} ${chosen[0].text}`, fragments };
+      default: return { text: body, fragments };
+    }
+  });
+}
+
+test('any selection, arguments and caller: the same answer rendered or resolved', async () => {
+  const cursors = [
+    ...(await t.ok(`{ rankings(year: 2024, unitKind: COMMUNE, first: 7) { edges { cursor } } }`, {}, null)).rankings.edges.map((e: any) => e.cursor),
+    ...(await t.ok(`{ rankings(year: 2023, unitKind: DEPARTMENT, first: 2) { edges { cursor } } }`, {}, tokens.analyst)).rankings.edges.map((e: any) => e.cursor),
+    encodeCursor([1.5]), 'garbage', // the last two are refused
+  ];
+  const bands: string[] = (await t.sql('SELECT DISTINCT code FROM band ORDER BY code')).map((b) => b.code);
+  // Mostly arguments that hold (else nothing is rendered), some that do not.
+  const maybe = <T>(valid: readonly T[], ...invalid: T[]) => fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    ...(valid.length ? [{ weight: 3, arbitrary: fc.constantFrom(...valid) }] : []),
+    { weight: 1, arbitrary: fc.constantFrom(...invalid) },
+  );
+  const args = fc.constantFrom<{ year: number; kind: string; domains: string[]; parents: string[] }>(
+    { year: 2024, kind: 'COMMUNE', domains: national.domains, parents: [district] },
+    { year: 2023, kind: 'DEPARTMENT', domains: ['D1', 'D2'], parents: [] },
+    { year: 2022, kind: 'DEPARTMENT', domains: ['D1'], parents: [] },
+    { year: 2031, kind: 'COMMUNE', domains: [], parents: [district] },
+    { year: 2024, kind: 'DISTRICT', domains: [], parents: [] },
+  ).chain((scope) => fc.record({
+    year: fc.constant(scope.year),
+    kind: fc.constant(scope.kind),
+    first: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(1, 2, 3, 20, 100) }, { weight: 1, arbitrary: fc.constant(0) }),
+    domain: maybe(scope.domains, 'NOPE'),
+    parent: scope.parents.length ? maybe(scope.parents, 'NOPE') : fc.constant(undefined),
+    band: maybe(bands, 'Z'),
+    after: maybe(cursors.slice(0, -2), ...cursors.slice(-2)),
+  }));
+  let rendered = 0;
+  let runs = 0;
+  const failures = renderStats.failures;
+  await fc.assert(fc.asyncProperty(
+    selection('RankingConnection'), args, fc.boolean(), fc.constantFrom(null, 'analyst'), fc.boolean(),
+    async (sel, a, twoRoots, caller, rootTypename) => {
+      // A second root field always valid: when two fail, which error graphql-js reports is a race.
+      const query = `query Q($year: Int!, $kind: UnitKind!, $first: Int!, $domain: String, $parent: String, $band: String, $after: String) {
+        ${rootTypename ? '__typename ' : ''}rankings(year: $year, unitKind: $kind, first: $first, domainCode: $domain, parentCode: $parent, bandCode: $band, after: $after) { ${sel.text} }
+        ${twoRoots ? `other: rankings(year: 2024, unitKind: COMMUNE, first: 2, domainCode: "LV2") { ${sel.text} }` : ''} }
+        ${[...new Set(sel.fragments)].join('\n')}`;
+      const answer = await both(query, a, caller === 'analyst' ? tokens.analyst : null);
+      runs++;
+      if (answer.rendered) rendered++;
+      if (answer.rendered) expect(answer.json.errors).toBeUndefined();
+    }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
+  // Most documents are rendered (arguments refused and unrendered fields aside); none failed.
+  expect(rendered).toBeGreaterThan(runs / 4);
+  expect(renderStats.failures).toBe(failures);
+}, 300000);
