@@ -13,6 +13,7 @@ import { startService, type RunningService } from '../src/bootstrap';
 import { loadConfig, type Config } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
 import { EmbeddedPostgres } from '../src/db/embedded-postgres';
+import { executionStats } from '../src/http/jit-executor';
 import { loadNationalYear } from './national-year';
 
 /**
@@ -28,7 +29,8 @@ import { loadNationalYear } from './national-year';
  * (default: the embedded one, in a temporary directory).
  * BENCH_SECONDS (10, per side), BENCH_ROUNDS (3: the sides are measured in
  * turn, SECONDS / ROUNDS at a time, so that other load on the machine falls
- * on each alike), BENCH_CONCURRENCY (16), BENCH_UNITS (12000).
+ * on each alike), BENCH_CONCURRENCY (16), BENCH_UNITS (12000);
+ * SQL_RENDERED_QUERIES=false: the service without rendered queries.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -178,6 +180,8 @@ async function main(): Promise<void> {
     ...loadConfig({}),
     port: 0, databaseUrl: dbUrl, dataDir: path.resolve('.data'), seedDemo: false, adminToken: undefined,
     poolSize: POOL, logLevel: 'error', anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, recomputeIntervalMs: 60000,
+    // SQL_RENDERED_QUERIES=false measures the service with every field resolved in Node.
+    sqlRenderedQueries: loadConfig({ SQL_RENDERED_QUERIES: process.env.SQL_RENDERED_QUERIES }).sqlRenderedQueries,
   };
 
   // Uncached: the response cache off. Started first, it also migrates the database.
@@ -234,6 +238,9 @@ async function main(): Promise<void> {
   sides.forEach((side, i) => {
     process.stdout.write(`${side.name.padEnd(66)} ${rates[i].toFixed(0).padStart(7)} req/s   ${(rates[i] / rates[0]).toFixed(2)} × baseline\n`);
   });
+  // How the service's executions went: rendered whole in SQL, or resolved (compiled or interpreted).
+  process.stdout.write(`\nservice executions: ${executionStats.renderedRuns} rendered in SQL, `
+    + `${executionStats.compiledRuns + executionStats.interpretedRuns} resolved (SQL_RENDERED_QUERIES=${base.sqlRenderedQueries})\n`);
   const uncached = rates[1] / rates[0];
   const cached = rates[2] / rates[0];
   process.stdout.write(`\ntargets: uncached ≥ 0.5 × baseline (${uncached >= 0.5 ? 'met' : 'NOT met'}), cached ≥ 3 × baseline (${cached >= 3 ? 'met' : 'NOT met'})\n`);
