@@ -108,6 +108,11 @@ test("the portal's page is one statement, the stored figures in ranking order, a
   })));
   expect(answer.json.data.rankings.edges[0].node.domains.map((d: any) => d.code)).toEqual(national.domains);
   await both(PORTAL, { year: 2024, first: 5 });
+  // `first` left out: its default, 20.
+  const byDefault = await both(`{ rankings(year: 2024, unitKind: COMMUNE) { edges { rank } pageInfo { hasNextPage } } }`);
+  expect(byDefault.rendered).toBe(true);
+  expect(byDefault.json.data.rankings.edges).toHaveLength(20);
+  expect(byDefault.json.data.rankings.pageInfo.hasNextPage).toBe(true);
 });
 
 test('aliases, fragments, __typename and a repeated leaf come out in the order asked, as the resolvers write them', async () => {
