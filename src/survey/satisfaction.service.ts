@@ -4,7 +4,7 @@ import { CycleStatus, ServiceElement, UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { nfc } from '../util/text';
 import { requireYear } from '../util/validate';
-import type { TallyRoller } from './tally-roller';
+import { addAllStatements, TALLY_TABLES, type TallyRoller } from './tally-roller';
 import { roundTo, wilsonInterval } from './wilson';
 
 export enum SatisfactionGrouping { QUESTION = 'QUESTION', ELEMENT = 'ELEMENT', MONTH = 'MONTH', KIOSK = 'KIOSK', PROCEDURE = 'PROCEDURE' }
@@ -153,50 +153,12 @@ export class SatisfactionService {
       await tx.query('LOCK TABLE survey_response IN SHARE ROW EXCLUSIVE MODE');
       const where = year === undefined ? '' : 'WHERE r.year = $1';
       const params = year === undefined ? [] : [year];
-      for (const table of ['survey_tally', 'survey_response_tally', 'survey_element_tally', 'survey_question_tally', 'survey_question_set_tally']) {
-        await tx.query(`DELETE FROM ${table}${year === undefined ? '' : ' WHERE year = $1'}`, params);
-      }
+      for (const table of TALLY_TABLES) await tx.query(`DELETE FROM ${table}${year === undefined ? '' : ' WHERE year = $1'}`, params);
       await tx.query(`UPDATE survey_response r SET tallied = true ${where}`, params);
-      for (const sql of [REBUILD_TALLY, REBUILD_RESPONSE_TALLY, REBUILD_ELEMENT_TALLY, REBUILD_QUESTION_TALLY, REBUILD_QUESTION_SET_TALLY]) {
-        await tx.query(sql.replace('%WHERE%', where), params);
-      }
+      for (const sql of addAllStatements(where)) await tx.query(sql, params);
     });
   }
 }
-
-const LOCAL_DAY = `(r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date`;
-
-const REBUILD_TALLY = `
-INSERT INTO survey_tally (year, unit_id, kiosk_id, day, procedure_code, late, question_id, answers, n1, n2, n3, n4, n5)
-SELECT r.year, r.unit_id, r.kiosk_id, ${LOCAL_DAY}, coalesce(r.procedure_code, ''), r.late, a.question_id, count(*),
-       count(*) FILTER (WHERE a.value = 1), count(*) FILTER (WHERE a.value = 2), count(*) FILTER (WHERE a.value = 3),
-       count(*) FILTER (WHERE a.value = 4), count(*) FILTER (WHERE a.value = 5)
-  FROM survey_response r JOIN survey_answer a ON a.response_id = r.id %WHERE%
- GROUP BY 1, 2, 3, 4, 5, 6, 7`;
-const REBUILD_RESPONSE_TALLY = `
-INSERT INTO survey_response_tally (year, unit_id, kiosk_id, day, procedure_code, late, responses)
-SELECT r.year, r.unit_id, r.kiosk_id, ${LOCAL_DAY}, coalesce(r.procedure_code, ''), r.late, count(*)
-  FROM survey_response r %WHERE%
- GROUP BY 1, 2, 3, 4, 5, 6`;
-const REBUILD_ELEMENT_TALLY = `
-INSERT INTO survey_element_tally (year, unit_id, kiosk_id, day, procedure_code, late, element, responses)
-SELECT r.year, r.unit_id, r.kiosk_id, ${LOCAL_DAY}, coalesce(r.procedure_code, ''), r.late, q.element, count(DISTINCT r.id)
-  FROM survey_response r JOIN survey_answer a ON a.response_id = r.id JOIN question q ON q.id = a.question_id %WHERE%
- GROUP BY 1, 2, 3, 4, 5, 6, 7`;
-
-const REBUILD_QUESTION_TALLY = `
-INSERT INTO survey_question_tally (year, unit_id, late, question_id, answers, n1, n2, n3, n4, n5)
-SELECT r.year, r.unit_id, r.late, a.question_id, count(*),
-       count(*) FILTER (WHERE a.value = 1), count(*) FILTER (WHERE a.value = 2), count(*) FILTER (WHERE a.value = 3),
-       count(*) FILTER (WHERE a.value = 4), count(*) FILTER (WHERE a.value = 5)
-  FROM survey_response r JOIN survey_answer a ON a.response_id = r.id %WHERE%
- GROUP BY 1, 2, 3, 4`;
-const REBUILD_QUESTION_SET_TALLY = `
-INSERT INTO survey_question_set_tally (year, unit_id, late, question_ids, responses)
-SELECT year, unit_id, late, question_ids, count(*)
-  FROM (SELECT r.year, r.unit_id, r.late, array_agg(a.question_id ORDER BY a.question_id) AS question_ids
-          FROM survey_response r JOIN survey_answer a ON a.response_id = r.id %WHERE% GROUP BY r.id) s
- GROUP BY 1, 2, 3, 4`;
 
 /** Figures of one group: rate, Wilson bounds and mean computed unrounded, then rounded to 4 decimals. */
 export function toStat(key: string, responses: number, answers: number, satisfied: number, valueSum: number): SatisfactionStat {

@@ -15,54 +15,84 @@ import type { UnitKind } from '../entities/enums';
  * Readers that need read-your-writes (satisfaction statistics, the index
  * engine) call `rollUp()` first; a timer keeps the backlog small between them.
  */
+/** A response to add, one row each, as the CTE `batch` gives it (over survey_response `r`). */
+const BATCH_COLUMNS = `r.id, r.year, r.unit_id, r.kiosk_id, (r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day,
+  coalesce(r.procedure_code, '') AS procedure_code, r.late`;
+
+/** Their answers, one row each, with the question's element. */
+const ANSWERS_CTE = `ans AS (
+  SELECT b.id, b.year, b.unit_id, b.kiosk_id, b.day, b.procedure_code, b.late, a.question_id, a.value, q.element
+    FROM batch b JOIN survey_answer a ON a.response_id = b.id JOIN question q ON q.id = a.question_id
+)`;
+
+const COUNTS = `count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = 2), count(*) FILTER (WHERE value = 3),
+         count(*) FILTER (WHERE value = 4), count(*) FILTER (WHERE value = 5)`;
+const ADD_COUNTS = `answers = t.answers + excluded.answers, n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2,
+    n3 = t.n3 + excluded.n3, n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5`;
+
+/** Each roll-up table: the groups of `batch` (responses) or `ans` (answers) it counts, and how counts add up. */
+const TALLIES: { table: string; columns: string; select: string; keys: string; add: string }[] = [{
+  table: 'survey_tally',
+  columns: 'year, unit_id, kiosk_id, day, procedure_code, late, question_id, answers, n1, n2, n3, n4, n5',
+  select: `SELECT year, unit_id, kiosk_id, day, procedure_code, late, question_id, count(*), ${COUNTS} FROM ans GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+  keys: '1, 2, 3, 4, 5, 6, 7', add: ADD_COUNTS,
+}, {
+  table: 'survey_response_tally',
+  columns: 'year, unit_id, kiosk_id, day, procedure_code, late, responses',
+  select: 'SELECT year, unit_id, kiosk_id, day, procedure_code, late, count(*) FROM batch GROUP BY 1, 2, 3, 4, 5, 6',
+  keys: '1, 2, 3, 4, 5, 6', add: 'responses = t.responses + excluded.responses',
+}, {
+  table: 'survey_element_tally',
+  columns: 'year, unit_id, kiosk_id, day, procedure_code, late, element, responses',
+  select: 'SELECT year, unit_id, kiosk_id, day, procedure_code, late, element, count(DISTINCT id) FROM ans GROUP BY 1, 2, 3, 4, 5, 6, 7',
+  keys: '1, 2, 3, 4, 5, 6, 7', add: 'responses = t.responses + excluded.responses',
+}, {
+  table: 'survey_question_tally',
+  columns: 'year, unit_id, late, question_id, answers, n1, n2, n3, n4, n5',
+  select: `SELECT year, unit_id, late, question_id, count(*), ${COUNTS} FROM ans GROUP BY 1, 2, 3, 4`,
+  keys: '1, 2, 3, 4', add: ADD_COUNTS,
+}, {
+  table: 'survey_question_set_tally',
+  columns: 'year, unit_id, late, question_ids, responses',
+  select: `SELECT year, unit_id, late, question_ids, count(*)
+    FROM (SELECT id, year, unit_id, late, array_agg(question_id ORDER BY question_id) AS question_ids FROM ans GROUP BY 1, 2, 3, 4) s
+   GROUP BY 1, 2, 3, 4`,
+  keys: '1, 2, 3, 4', add: 'responses = t.responses + excluded.responses',
+}];
+
+/** The roll-up tables. */
+export const TALLY_TABLES = TALLIES.map((t) => t.table);
+
+/**
+ * The INSERT that adds a table's groups: onto the counts already there
+ * (`adding`; rows in key order, so that concurrent roll-ups lock them in
+ * one order), or into an emptied table.
+ */
+function insertSql(t: (typeof TALLIES)[number], adding: boolean): string {
+  return `INSERT INTO ${t.table} AS t (${t.columns}) ${t.select}`
+    + (adding ? ` ORDER BY ${t.keys} ON CONFLICT ON CONSTRAINT pk_${t.table} DO UPDATE SET ${t.add}` : '');
+}
+
+/** One batch of untallied responses flagged and added to every roll-up, in one statement; per year, kind and lateness, how many. */
 const ROLL_UP_SQL = `
 WITH batch AS (
   UPDATE survey_response r SET tallied = true
    WHERE r.id IN (SELECT id FROM survey_response WHERE NOT tallied ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-  RETURNING r.id, r.year, r.unit_id, r.kiosk_id, (r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day,
-            coalesce(r.procedure_code, '') AS procedure_code, r.late
-), ans AS (
-  SELECT b.id, b.year, b.unit_id, b.kiosk_id, b.day, b.procedure_code, b.late, a.question_id, a.value, q.element
-    FROM batch b JOIN survey_answer a ON a.response_id = b.id JOIN question q ON q.id = a.question_id
-), tally AS (
-  INSERT INTO survey_tally AS t (year, unit_id, kiosk_id, day, procedure_code, late, question_id, answers, n1, n2, n3, n4, n5)
-  SELECT year, unit_id, kiosk_id, day, procedure_code, late, question_id, count(*),
-         count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = 2), count(*) FILTER (WHERE value = 3),
-         count(*) FILTER (WHERE value = 4), count(*) FILTER (WHERE value = 5)
-    FROM ans GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-  ON CONFLICT ON CONSTRAINT pk_survey_tally DO UPDATE SET
-    answers = t.answers + excluded.answers, n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2,
-    n3 = t.n3 + excluded.n3, n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5
-), response_tally AS (
-  INSERT INTO survey_response_tally AS t (year, unit_id, kiosk_id, day, procedure_code, late, responses)
-  SELECT year, unit_id, kiosk_id, day, procedure_code, late, count(*)
-    FROM batch GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-  ON CONFLICT ON CONSTRAINT pk_survey_response_tally DO UPDATE SET responses = t.responses + excluded.responses
-), element_tally AS (
-  INSERT INTO survey_element_tally AS t (year, unit_id, kiosk_id, day, procedure_code, late, element, responses)
-  SELECT year, unit_id, kiosk_id, day, procedure_code, late, element, count(DISTINCT id)
-    FROM ans GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-  ON CONFLICT ON CONSTRAINT pk_survey_element_tally DO UPDATE SET responses = t.responses + excluded.responses
-), question_tally AS (
-  INSERT INTO survey_question_tally AS t (year, unit_id, late, question_id, answers, n1, n2, n3, n4, n5)
-  SELECT year, unit_id, late, question_id, count(*),
-         count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = 2), count(*) FILTER (WHERE value = 3),
-         count(*) FILTER (WHERE value = 4), count(*) FILTER (WHERE value = 5)
-    FROM ans GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-  ON CONFLICT ON CONSTRAINT pk_survey_question_tally DO UPDATE SET
-    answers = t.answers + excluded.answers, n1 = t.n1 + excluded.n1, n2 = t.n2 + excluded.n2,
-    n3 = t.n3 + excluded.n3, n4 = t.n4 + excluded.n4, n5 = t.n5 + excluded.n5
-), set_tally AS (
-  INSERT INTO survey_question_set_tally AS t (year, unit_id, late, question_ids, responses)
-  SELECT year, unit_id, late, question_ids, count(*)
-    FROM (SELECT id, year, unit_id, late, array_agg(question_id ORDER BY question_id) AS question_ids
-            FROM ans GROUP BY 1, 2, 3, 4) s
-   GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-  ON CONFLICT ON CONSTRAINT pk_survey_question_set_tally DO UPDATE SET responses = t.responses + excluded.responses
-)
+  RETURNING ${BATCH_COLUMNS}
+), ${ANSWERS_CTE},
+${TALLIES.map((t, i) => `tally${i} AS (${insertSql(t, true)})`).join(',\n')}
 SELECT b.year, u.kind, b.late, count(*)::int AS responses
   FROM batch b JOIN unit u ON u.id = b.unit_id
  GROUP BY 1, 2, 3`;
+
+/**
+ * The statements that add every stored response `where` selects (over
+ * survey_response `r`) to the roll-ups, one per table, in one pass each:
+ * for a rebuild, which empties the tables and takes the table lock first.
+ */
+export function addAllStatements(where: string): string[] {
+  return TALLIES.map((t) => `WITH batch AS (SELECT ${BATCH_COLUMNS} FROM survey_response r ${where}), ${ANSWERS_CTE} ${insertSql(t, false)}`);
+}
 
 export type RolledUpListener = (year: number, unitKind: UnitKind) => void;
 
