@@ -264,7 +264,10 @@ function selectionKey(selected: readonly Selected[]): string {
   return key;
 }
 
-/** How many published summaries are kept in memory (they never change). */
+/** A cycle's framework as a ranking's filters check it (RankingService.frame). */
+interface CycleFrame { id: number; status: CycleStatus; bands: RankedBand[]; domains: Map<string, number> }
+
+/** How many published summaries (and frameworks) are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;
 
 /**
@@ -273,6 +276,8 @@ const SUMMARY_CACHE_ENTRIES = 500;
  * number of queries whatever the page size.
  */
 export class RankingService {
+  /** Frameworks of published cycles by year and kind, as the filters check them. */
+  private readonly publishedFrames = new Map<string, CycleFrame>();
   /** Summaries of published cycles by cycle and scope: published results never change. */
   private readonly publishedSummaries = new Map<string, { totalCount: number; summary: RankingSummary; domains: boolean }>();
 
@@ -343,15 +348,15 @@ export class RankingService {
       scope: { domainId: null, parentId: null, bandCode: filter.bandCode ?? null }, cycle: undefined, bands: [], hidden: false,
     };
     if (filter.domainCode == null && filter.parentCode == null && filter.bandCode == null && !withBands) return q;
-    const [cycle]: { id: number; status: CycleStatus }[] = await this.db.query('SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2', [year, filter.unitKind]);
+    const frame = await this.frame(year, filter.unitKind);
+    const cycle = frame && { id: frame.id, status: frame.status };
     q.cycle = cycle;
-    if (cycle) q.bands = (await this.bandsOf([cycle.id])).map((b) => ({ code: b.code, label: b.label, minScore: Number(b.min_score) }));
+    q.bands = frame?.bands ?? [];
     if (filter.domainCode != null) {
-      if (!cycle) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
-      const [domain]: { id: number }[] = await this.db.query(
-        'SELECT id FROM criterion WHERE cycle_id = $1 AND code = $2 AND depth = 0', [cycle.id, filter.domainCode.normalize('NFC').trim()]);
-      if (!domain) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
-      q.scope.domainId = domain.id;
+      if (!frame) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
+      const domainId = frame.domains.get(filter.domainCode.normalize('NFC').trim());
+      if (domainId === undefined) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
+      q.scope.domainId = domainId;
     }
     if (filter.parentCode != null) q.scope.parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
     if (filter.bandCode != null && cycle && !q.bands.some((b) => b.code === filter.bandCode)) {
@@ -359,6 +364,31 @@ export class RankingService {
     }
     q.hidden = !cycle || !isVisible(cycle.status, principal);
     return q;
+  }
+
+  /**
+   * A year and kind's cycle as the filters check it: its bands and its
+   * domains' ids by code, in one statement; kept in memory once published
+   * (a published framework never changes). Undefined: none is defined.
+   */
+  private async frame(year: number, unitKind: UnitKind): Promise<CycleFrame | undefined> {
+    const key = `${year}:${unitKind}`;
+    const kept = this.publishedFrames.get(key);
+    if (kept) return kept;
+    const [row]: { id: number; status: CycleStatus; bands: { code: string; label: string; minScore: number }[]; domains: Record<string, number> }[] =
+      await this.db.query(`
+        SELECT c.id, c.status,
+               (SELECT coalesce(json_agg(json_build_object('code', b.code, 'label', b.label, 'minScore', b.min_score) ORDER BY b.position), '[]')
+                  FROM band b WHERE b.cycle_id = c.id) AS bands,
+               (SELECT coalesce(json_object_agg(d.code, d.id), '{}') FROM criterion d WHERE d.cycle_id = c.id AND d.depth = 0) AS domains
+          FROM cycle c WHERE c.year = $1 AND c.unit_kind = $2`, [year, unitKind]);
+    if (!row) return undefined;
+    const frame: CycleFrame = { id: row.id, status: row.status, bands: row.bands, domains: new Map(Object.entries(row.domains)) };
+    if (frame.status === CycleStatus.PUBLISHED) {
+      if (this.publishedFrames.size >= SUMMARY_CACHE_ENTRIES) this.publishedFrames.delete(this.publishedFrames.keys().next().value!);
+      this.publishedFrames.set(key, frame);
+    }
+    return frame;
   }
 
   /**
