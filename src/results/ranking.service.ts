@@ -279,7 +279,7 @@ export class RankingService {
   /** Frameworks of published cycles by year and kind, as the filters check them. */
   private readonly publishedFrames = new Map<string, CycleFrame>();
   /** Summaries of published cycles by cycle and scope: published results never change. */
-  private readonly publishedSummaries = new Map<string, { totalCount: number; summary: RankingSummary; domains: boolean }>();
+  private readonly publishedSummaries = new Map<string, { totalCount: number; summary: RankingSummary | null; domains: boolean }>();
 
   constructor(private readonly db: DataSource, private readonly units: UnitService) {}
 
@@ -301,7 +301,8 @@ export class RankingService {
    * cycles) only when read.
    */
   async rankings(filter: RankingFilter, principal: Principal | null, wants: RankingWants = EVERYTHING): Promise<RankingPage> {
-    const q = await this.resolve(filter, principal, !!wants.summary);
+    // With a count or summary, the framework too: a published cycle's are kept in memory.
+    const q = await this.resolve(filter, principal, !!wants.summary || !!wants.totalCount);
     if (q.hidden) {
       return {
         edges: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0,
@@ -324,21 +325,23 @@ export class RankingService {
    * with the fields `selected` (of RENDERED_FIELDS) under their response
    * keys, in their order, written by PostgreSQL as graphql-js would write
    * them: the portal's page goes out without a field resolved in Node.
-   * The count, when selected, is read first (kept in memory for published cycles).
+   * The count, when selected, is read first (kept in memory for published cycles, like their frameworks).
    */
   async rankingsJson(filter: RankingFilter, principal: Principal | null, selected: readonly Selected[]): Promise<string> {
-    const q = await this.resolve(filter, principal, false);
-    const totalCount = selected.some((s) => s.name === 'totalCount') ? (await this.aggregate(q, false, false)).totalCount : null;
+    const counted = selected.some((s) => s.name === 'totalCount');
+    const q = await this.resolve(filter, principal, counted);
+    const totalCount = counted ? (await this.aggregate(q, false, false)).totalCount : null;
     return this.page(q, selected, false, totalCount);
   }
 
   /**
    * The arguments of a ranking checked and its scope resolved, before
-   * anything is read: filters against the framework (and the summary's
-   * bands). `hidden`: the cycle was looked up and does not exist or the
-   * reader may not see it (the page statement finds nothing then too).
+   * anything is read: filters against the framework, which is also read
+   * `withFramework` (the summary's bands; a published cycle's counts are
+   * kept by cycle). `hidden`: the cycle was looked up and does not exist or
+   * the reader may not see it (the page statement finds nothing then too).
    */
-  private async resolve(filter: RankingFilter, principal: Principal | null, withBands: boolean): Promise<ResolvedRanking> {
+  private async resolve(filter: RankingFilter, principal: Principal | null, withFramework: boolean): Promise<ResolvedRanking> {
     const first = requireInt('first', filter.first, 1, 100);
     const year = requireYear('year', filter.year);
     const after = filter.after == null ? null : Number(decodeCursor(filter.after, 'after', 1)[0]);
@@ -347,7 +350,7 @@ export class RankingService {
       year, unitKind: filter.unitKind, first, after, seesProvisional: canSeeProvisional(principal),
       scope: { domainId: null, parentId: null, bandCode: filter.bandCode ?? null }, cycle: undefined, bands: [], hidden: false,
     };
-    if (filter.domainCode == null && filter.parentCode == null && filter.bandCode == null && !withBands) return q;
+    if (filter.domainCode == null && filter.parentCode == null && filter.bandCode == null && !withFramework) return q;
     const frame = await this.frame(year, filter.unitKind);
     const cycle = frame && { id: frame.id, status: frame.status };
     q.cycle = cycle;
@@ -466,7 +469,7 @@ export class RankingService {
     const { scope, cycle } = q;
     const key = cycle?.status === CycleStatus.PUBLISHED ? `${cycle.id}:${scope.domainId}:${scope.parentId}:${scope.bandCode}` : null;
     const kept = key === null ? undefined : this.publishedSummaries.get(key);
-    if (kept && (kept.domains || !withDomains)) return kept;
+    if (kept && (kept.summary !== null || !withSummary) && (kept.domains || !withDomains)) return kept;
 
     const params: unknown[] = [q.year, q.unitKind, q.seesProvisional];
     const s = scopeSql(scope, params, false);
@@ -475,7 +478,9 @@ export class RankingService {
     if (!withSummary) {
       const statement = memo(`count:${variant}`, () => `WITH ${VISIBLE_CYCLE} SELECT count(*)::int AS n FROM ${s.from} ${w}`);
       const { rows } = await this.pool.query({ ...statement, values: params });
-      return { totalCount: rows[0].n as number, summary: null };
+      const counted = { totalCount: rows[0].n as number, summary: null, domains: false };
+      if (key !== null) this.keep(key, counted);
+      return counted;
     }
     const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${VISIBLE_CYCLE},
       f AS MATERIALIZED (SELECT ir.unit_id, ${s.score} AS score, ${s.position} AS position, ir.band_code FROM ${s.from} ${w}),
@@ -502,11 +507,14 @@ export class RankingService {
       },
       domains: withDomains,
     };
-    if (key !== null) {
-      if (this.publishedSummaries.size >= SUMMARY_CACHE_ENTRIES) this.publishedSummaries.delete(this.publishedSummaries.keys().next().value!);
-      this.publishedSummaries.set(key, result);
-    }
+    if (key !== null) this.keep(key, result);
     return result;
+  }
+
+  /** Keeps a published cycle's count (and summary) for a scope; the oldest entry goes beyond the limit. */
+  private keep(key: string, aggregate: { totalCount: number; summary: RankingSummary | null; domains: boolean }): void {
+    if (this.publishedSummaries.size >= SUMMARY_CACHE_ENTRIES) this.publishedSummaries.delete(this.publishedSummaries.keys().next().value!);
+    this.publishedSummaries.set(key, aggregate);
   }
 
   /** Results by (unit, year), whatever their visibility: the caller filters. */
