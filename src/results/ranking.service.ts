@@ -87,21 +87,22 @@ const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.
 /*
  * The SQL of each field of a result as JSON (`ir`, its unit `u`, band `b`,
  * domain result `dr` of domain `d`; $1 is the year). Floats go out as the
- * stored numerics, to two decimals (72.70: the JSON number graphql-js
- * writes 72.7); a cast to float8 would cost a fifth of the statement.
+ * stored numerics without trailing zeros (72.7 for 72.70, 100 for 100.00),
+ * as graphql-js writes them; a cast to float8 would cost a fifth of the statement.
  */
+const float = (numeric: string) => `trim_scale(${numeric})`;
 const RESULT_FIELDS: Record<string, string> = {
-  year: '$1::int', score: 'ir.score', expertScore: 'ir.expert_score', surveyScore: 'ir.survey_score',
+  year: '$1::int', score: float('ir.score'), expertScore: float('ir.expert_score'), surveyScore: float('ir.survey_score'),
   // Published half-up to two decimals: PostgreSQL's round(numeric) rounds half away from zero (never negative here).
-  earnedPoints: 'round(ir.earned_points, 2)', maxPoints: 'round(ir.max_points, 2)',
+  earnedPoints: float('round(ir.earned_points, 2)'), maxPoints: float('round(ir.max_points, 2)'),
   rank: 'ir.rank', previousRank: 'ir.previous_rank', rankChange: 'ir.previous_rank - ir.rank', responses: 'ir.responses',
   surveyInsufficient: 'ir.survey_insufficient', provisional: 'ir.provisional', published: 'ir.published',
 };
 const UNIT_FIELDS: Record<string, string> = { id: 'u.id::text', code: 'u.code', name: 'u.name', kind: 'u.kind' };
-const BAND_FIELDS: Record<string, string> = { code: 'b.code', label: 'b.label', minScore: 'b.min_score' };
+const BAND_FIELDS: Record<string, string> = { code: 'b.code', label: 'b.label', minScore: float('b.min_score') };
 const DOMAIN_FIELDS: Record<string, string> = {
-  code: 'd.code', name: 'd.name', score: 'coalesce(dr.score, 0)',
-  earnedPoints: 'round(dr.earned_points, 2)', maxPoints: 'round(dr.max_points, 2)', rank: 'coalesce(dr.rank, 0)',
+  code: 'd.code', name: 'd.name', score: float('coalesce(dr.score, 0)'),
+  earnedPoints: float('round(dr.earned_points, 2)'), maxPoints: float('round(dr.max_points, 2)'), rank: 'coalesce(dr.rank, 0)',
 };
 export const ALL_RESULT_FIELDS: ResultSelection = {
   fields: Object.keys(RESULT_FIELDS), unit: Object.keys(UNIT_FIELDS), band: true, domains: Object.keys(DOMAIN_FIELDS),
@@ -422,7 +423,7 @@ export class RankingService {
               switch (e.name) {
                 case 'cursor': return cursorSql('ir.edge_position');
                 case 'rank': return 'ir.edge_rank';
-                case 'score': return 'coalesce(ir.edge_score, 0)';
+                case 'score': return float('coalesce(ir.edge_score, 0)');
                 case 'node': return resultJson(e.fields ?? [], internal, uses);
                 default: throw new Error(`No SQL for field ${e.name}`);
               }

@@ -107,6 +107,13 @@ test("the portal's page is one statement, the stored figures in ranking order, a
     domains: r.domains.map((d: string) => d.replace(/=(.*)$/, (_, v: string) => `=${Number(v)}`)),
   })));
   expect(answer.json.data.rankings.edges[0].node.domains.map((d: any) => d.code)).toEqual(national.domains);
+  // Numbers written as graphql-js writes them: no trailing zeros (72.7, not 72.70).
+  for (const e of answer.json.data.rankings.edges) {
+    for (const score of [e.score, ...e.node.domains.map((d: any) => d.score)]) {
+      expect(answer.text).toMatch(new RegExp(`"score" : ${String(score).replace('.', '\\.')}[,}]`));
+    }
+  }
+  expect(answer.text).not.toMatch(/"score" : \d+\.\d*0[,}]/);
   await both(PORTAL, { year: 2024, first: 5 });
   // `first` left out: its default, 20.
   const byDefault = await both(`{ rankings(year: 2024, unitKind: COMMUNE) { edges { rank } pageInfo { hasNextPage } } }`);
