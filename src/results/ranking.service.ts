@@ -109,12 +109,14 @@ export const ALL_RESULT_FIELDS: ResultSelection = {
 };
 
 /**
- * The fields of each type that {@link RankingService.rankingsJson} writes in
- * SQL, `__typename` aside; a selection of any other field (a unit's parent,
- * the summary) is resolved field by field instead.
+ * The fields of each type that {@link RankingService.rankingsJson} writes
+ * (in SQL, the summary with writeJson), `__typename` aside; a selection of
+ * any other field (a unit's parent, its results) is resolved field by field instead.
  */
 export const RENDERED_FIELDS: Record<string, readonly string[]> = {
-  RankingConnection: ['edges', 'pageInfo', 'totalCount'],
+  RankingConnection: ['edges', 'pageInfo', 'totalCount', 'summary'],
+  RankingSummary: ['count', 'average', 'highest', 'lowest', 'bands'],
+  BandCount: ['band', 'count'],
   RankingEdge: ['cursor', 'rank', 'score', 'node'],
   PageInfo: ['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor'],
   IndexResult: [...Object.keys(RESULT_FIELDS), 'unit', 'band', 'domains'],
@@ -176,6 +178,30 @@ const resultJoins = (band: boolean) => `LEFT JOIN unit u ON u.id = ir.unit_id${b
 
 /** An edge's opaque cursor (util/cursor's encodeCursor of [position]) computed in SQL: base64url, unpadded. */
 const cursorSql = (position: string) => `rtrim(translate(encode(convert_to('[' || ${position} || ']', 'UTF8'), 'base64'), '+/', '-_'), '=')`;
+
+/** The type each object field of a summary holds (for `__typename`). */
+const FIELD_TYPES: Record<string, Record<string, string>> = {
+  RankingSummary: { highest: 'IndexResult', lowest: 'IndexResult', bands: 'BandCount' },
+  BandCount: { band: 'Band' },
+  IndexResult: { unit: 'Unit', band: 'Band', domains: 'DomainResult' },
+};
+
+/**
+ * The JSON of `value` of `type` as the resolvers hold it (a kept summary)
+ * with the fields `selected` under their response keys, as graphql-js
+ * writes it. A field not read (undefined, or a method reading it later)
+ * is a programming error: the caller reads all it renders.
+ */
+function writeJson(value: unknown, type: string, selected: readonly Selected[]): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => writeJson(item, type, selected)).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  return `{${selected.map((s) => {
+    const v = s.name === '__typename' ? type : record[s.name];
+    if (v === undefined || typeof v === 'function') throw new Error(`${type}.${s.name} was not read`);
+    return `"${s.key}":${s.fields ? writeJson(v, FIELD_TYPES[type][s.name], s.fields) : JSON.stringify(v)}`;
+  }).join(',')}}`;
+}
 
 /** The filtered set of a ranking: which rows, in which order, with which score and rank. */
 interface Scope { domainId: number | null; parentId: number | null; bandCode: string | null }
@@ -311,7 +337,7 @@ export class RankingService {
       };
     }
     const [text, aggregate] = await Promise.all([
-      this.page(q, pageSelection(wants), true, null),
+      this.page(q, pageSelection(wants), true, {}),
       wants.summary || wants.totalCount ? this.aggregate(q, !!wants.summary, !!wants.summaryDomains) : null,
     ]);
     const page = JSON.parse(text) as { edges: RankingPage['edges']; pageInfo: { hasNextPage: boolean; hasPreviousPage?: boolean } };
@@ -326,13 +352,20 @@ export class RankingService {
    * with the fields `selected` (of RENDERED_FIELDS) under their response
    * keys, in their order, written by PostgreSQL as graphql-js would write
    * them: the portal's page goes out without a field resolved in Node.
-   * The count, when selected, is read first (kept in memory for published cycles, like their frameworks).
+   * The count and summary, when selected, are read first (kept in memory
+   * for published cycles, like their frameworks) and written into the
+   * statement's JSON as parameters.
    */
   async rankingsJson(filter: RankingFilter, principal: Principal | null, selected: readonly Selected[]): Promise<string> {
-    const counted = selected.some((s) => s.name === 'totalCount');
+    const summaries = selected.filter((s) => s.name === 'summary');
+    const counted = summaries.length > 0 || selected.some((s) => s.name === 'totalCount');
     const q = await this.resolve(filter, principal, counted);
-    const totalCount = counted ? (await this.aggregate(q, false, false)).totalCount : null;
-    return this.page(q, selected, false, totalCount);
+    const withDomains = summaries.some((s) => s.fields?.some((end) => end.fields?.some((f) => f.name === 'domains')));
+    const aggregate = counted ? await this.aggregate(q, summaries.length > 0, withDomains) : null;
+    return this.page(q, selected, false, {
+      totalCount: selected.some((s) => s.name === 'totalCount') ? aggregate!.totalCount : null,
+      summaries: summaries.map((summary) => writeJson(aggregate!.summary, 'RankingSummary', summary.fields ?? [])),
+    });
   }
 
   /**
@@ -397,14 +430,18 @@ export class RankingService {
 
   /**
    * One statement: the JSON text of a connection's `selected` fields (edges,
-   * pageInfo, totalCount, given as a parameter), the page's rows shaped
-   * by PostgreSQL. `internal`: with the ids the field resolvers read.
+   * pageInfo, and the count and summaries given), the page's rows shaped by
+   * PostgreSQL. `internal`: with the ids the field resolvers read.
    */
-  private async page(q: ResolvedRanking, selected: readonly Selected[], internal: boolean, totalCount: number | null): Promise<string> {
+  private async page(
+    q: ResolvedRanking, selected: readonly Selected[], internal: boolean, given: { totalCount?: number | null; summaries?: string[] },
+  ): Promise<string> {
     const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.first + 1];
     const s = scopeSql(q.scope, params, true);
     const afterParam = q.after === null ? null : `$${params.push(q.after)}`;
-    const totalParam = totalCount === null ? null : `$${params.push(totalCount)}`;
+    const totalParam = given.totalCount == null ? null : `$${params.push(given.totalCount)}`;
+    // Each selection of the summary (in selection order), written by writeJson: as it is, json (not jsonb) keeps the text.
+    const summaryParams = (given.summaries ?? []).map((summary) => `$${params.push(summary)}::json`);
     const variant = `page:${q.scope.domainId !== null}:${q.scope.parentId !== null}:${q.scope.bandCode !== null}:${afterParam}:${totalParam}:${internal}:${selectionKey(selected)}`;
     const statement = memo(variant, () => {
       // The window rank (domain within a parent) is taken over the whole parent: band and keyset filters go outside it.
@@ -416,6 +453,7 @@ export class RankingService {
       // Each selection of edges (aliases may select several) is one aggregate over the page's rows.
       const edges: string[] = [];
       const uses = { band: false, cursors: false };
+      let summaries = 0;
       const connection = objectSql('RankingConnection', selected, (f) => {
         switch (f.name) {
           case 'edges':
@@ -438,6 +476,9 @@ export class RankingService {
           case 'totalCount':
             if (totalParam === null) throw new Error('totalCount selected without its count');
             return `${totalParam}::int`;
+          case 'summary':
+            if (summaries >= summaryParams.length) throw new Error('summary selected without it');
+            return summaryParams[summaries++];
           default:
             throw new Error(`No SQL for field ${f.name}`);
         }

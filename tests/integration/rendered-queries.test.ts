@@ -122,8 +122,9 @@ test("the portal's page is one statement, the stored figures in ranking order, a
   expect(byDefault.json.data.rankings.pageInfo.hasNextPage).toBe(true);
 });
 
-test("a published year's domain ranking reads its framework and count once, then the page alone", async () => {
-  const query = `{ rankings(year: 2024, unitKind: COMMUNE, first: 5, domainCode: "LV3", bandCode: "B") { totalCount edges { rank score } } }`;
+test("a published year's domain ranking reads its framework, count and summary once, then the page alone", async () => {
+  const query = `{ rankings(year: 2024, unitKind: COMMUNE, first: 5, domainCode: "LV3", bandCode: "B") { totalCount edges { rank score }
+    summary { count average highest { score unit { code } domains { code score } } lowest { __typename rank } bands { band { code label minScore } count } } } }`;
   const count = async () => {
     const spy = jest.spyOn(Client.prototype, 'query');
     try {
@@ -138,6 +139,13 @@ test("a published year's domain ranking reads its framework and count once, then
   const first = await count();
   expect(await count()).toBe(1);
   expect(first).toBeLessThanOrEqual(3);
+  const answer = await both(query);
+  expect(answer.rendered).toBe(true);
+  const { summary, totalCount } = answer.json.data.rankings;
+  expect(summary.count).toBe(totalCount);
+  expect(summary.bands.map((b: any) => [b.band.code, b.count])).toEqual([['A', 0], ['B', totalCount], ['C', 0], ['D', 0]]);
+  expect(summary.highest.domains).toHaveLength(8);
+  expect(summary.lowest.__typename).toBe('IndexResult');
 });
 
 test('aliases, fragments, __typename and a repeated leaf come out in the order asked, as the resolvers write them', async () => {
@@ -169,9 +177,9 @@ test('aliases, fragments, __typename and a repeated leaf come out in the order a
   expect(next.json.data.top.list[0].node.unit.id).toBe(reference.rankings.edges[2].node.unit.id);
 });
 
-test('what is not rendered (summary, a parent, a directive) is resolved, and answers the same', async () => {
+test('what is not rendered (a parent, a directive) is resolved, and answers the same', async () => {
   for (const selection of [
-    'summary { count average highest { unit { code } } } edges { rank }',
+    'summary { count average highest { unit { code parent { code } } } } edges { rank }',
     'edges { node { unit { code parent { code } } } }',
     'edges { rank node { score @include(if: true) } }',
   ]) {
@@ -228,7 +236,9 @@ test('a rendering that fails unexpectedly is logged and counted, and the resolve
 
 /** Fields of each type: null for a leaf, else its type. */
 const TYPES: Record<string, [string, string | null][]> = {
-  RankingConnection: [['edges', 'RankingEdge'], ['pageInfo', 'PageInfo'], ['totalCount', null], ['__typename', null]],
+  RankingConnection: [['edges', 'RankingEdge'], ['pageInfo', 'PageInfo'], ['totalCount', null], ['summary', 'RankingSummary'], ['__typename', null]],
+  RankingSummary: [['count', null], ['average', null], ['highest', 'IndexResult'], ['lowest', 'IndexResult'], ['bands', 'BandCount'], ['__typename', null]],
+  BandCount: [['band', 'Band'], ['count', null], ['__typename', null]],
   RankingEdge: [['cursor', null], ['rank', null], ['score', null], ['node', 'IndexResult'], ['__typename', null]],
   PageInfo: [['hasNextPage', null], ['hasPreviousPage', null], ['startCursor', null], ['endCursor', null], ['__typename', null]],
   IndexResult: [
@@ -241,7 +251,7 @@ const TYPES: Record<string, [string, string | null][]> = {
   DomainResult: [['code', null], ['name', null], ['score', null], ['earnedPoints', null], ['maxPoints', null], ['rank', null], ['__typename', null]],
 };
 /** Fields that are never rendered, picked rarely so that most documents are. */
-const NOT_RENDERED: Record<string, string> = { RankingConnection: 'summary { count average }', Unit: 'parent { code }' };
+const NOT_RENDERED: Record<string, string> = { IndexResult: 'unit { parent { code } }', Unit: 'parent { code }' };
 
 interface Sel { text: string; fragments: string[] }
 
