@@ -5,6 +5,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context';
+import { setBounded } from '../util/bounded';
 import type { RenderedQueries } from './rendered-queries';
 
 // @apollo/server's types, without depending on its internal gateway-interface package directly.
@@ -97,9 +98,8 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): 
       seen.delete(key);
       query = compileQuery(schema, rc.document, rc.operationName ?? undefined);
       executionStats.compiles++;
-      if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     }
-    compiled.set(key, query);
+    setBounded(compiled, key, query, MAX_COMPILED);
     const variables = rc.request.variables ?? {};
     if (!isCompiledQuery(query)) return interpret(); // something jit cannot compile: graphql-js runs it as before
     executionStats.compiledRuns++;

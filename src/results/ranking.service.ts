@@ -6,7 +6,8 @@ import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
-import { decodeCursor, encodeCursor } from '../util/cursor';
+import { setBounded } from '../util/bounded';
+import { decodeCursor } from '../util/cursor';
 import { requireInt, requireYear } from '../util/validate';
 
 /** A stored result as read: index_result with its cycle's year and status. */
@@ -421,10 +422,7 @@ export class RankingService {
           FROM cycle c WHERE c.year = $1 AND c.unit_kind = $2`, [year, unitKind]);
     if (!row) return undefined;
     const frame: CycleFrame = { id: row.id, status: row.status, bands: row.bands, domains: new Map(Object.entries(row.domains)) };
-    if (frame.status === CycleStatus.PUBLISHED) {
-      if (this.publishedFrames.size >= SUMMARY_CACHE_ENTRIES) this.publishedFrames.delete(this.publishedFrames.keys().next().value!);
-      this.publishedFrames.set(key, frame);
-    }
+    if (frame.status === CycleStatus.PUBLISHED) setBounded(this.publishedFrames, key, frame, SUMMARY_CACHE_ENTRIES);
     return frame;
   }
 
@@ -521,7 +519,7 @@ export class RankingService {
       const statement = memo(`count:${variant}`, () => `WITH ${VISIBLE_CYCLE} SELECT count(*)::int AS n FROM ${s.from} ${w}`);
       const { rows } = await this.pool.query({ ...statement, values: params });
       const counted = { totalCount: rows[0].n as number, summary: null, domains: false };
-      if (key !== null) this.keep(key, counted);
+      if (key !== null) setBounded(this.publishedSummaries, key, counted, SUMMARY_CACHE_ENTRIES);
       return counted;
     }
     const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${VISIBLE_CYCLE},
@@ -549,14 +547,8 @@ export class RankingService {
       },
       domains: withDomains,
     };
-    if (key !== null) this.keep(key, result);
+    if (key !== null) setBounded(this.publishedSummaries, key, result, SUMMARY_CACHE_ENTRIES);
     return result;
-  }
-
-  /** Keeps a published cycle's count (and summary) for a scope; the oldest entry goes beyond the limit. */
-  private keep(key: string, aggregate: { totalCount: number; summary: RankingSummary | null; domains: boolean }): void {
-    if (this.publishedSummaries.size >= SUMMARY_CACHE_ENTRIES) this.publishedSummaries.delete(this.publishedSummaries.keys().next().value!);
-    this.publishedSummaries.set(key, aggregate);
   }
 
   /** Results by (unit, year), whatever their visibility: the caller filters. */

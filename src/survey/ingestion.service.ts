@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { pgPool } from '../db/data-source';
 import type { Principal } from '../auth/principal';
