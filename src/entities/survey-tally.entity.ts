@@ -4,8 +4,9 @@ import { Question } from './question.entity';
 import { Unit } from './unit.entity';
 
 /**
- * Roll-up of survey answers, maintained in the same statement that stores a
- * response: per year, unit, kiosk, Vietnam-local day, procedure ('' when
+ * Roll-up of survey answers, kept by the background roll-up (each stored
+ * response added once, survey/tally-roller.ts): per year, unit, kiosk,
+ * Vietnam-local day, procedure ('' when
  * none), late flag and question, how many answers gave each value (n1…n5).
  * `satisfaction` reads this table, never survey_answer. It can be rebuilt
  * from the raw rows (SatisfactionService.rebuildTallies).

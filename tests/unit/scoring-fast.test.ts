@@ -2,7 +2,6 @@ import Decimal from 'decimal.js';
 
 import {
   computeUnitResult,
-  DEFAULT_BANDS,
   type DecimalInput,
   type FrameworkSpec,
   type PanelScore,
@@ -12,32 +11,12 @@ import {
   type UnitOutcome,
 } from '../../src/scoring';
 import { computeUnitResultExact } from '../../src/scoring/exact-method';
+import { framework } from '../support/small-framework';
 
 /*
  * The fast form of the method (index-method.ts) against the straightforward
  * one (exact-method.ts): same figures, same refusals, same messages.
  */
-
-function framework(overrides: Partial<FrameworkSpec> = {}): FrameworkSpec {
-  return {
-    domains: [
-      { code: 'TTHC', name: 'Cải cách thủ tục hành chính' },
-      { code: 'CV', name: 'Cải cách chế độ công vụ' },
-    ],
-    leaves: [
-      { id: 'E1', code: 'LV3.1', domainCode: 'TTHC', maxPoints: '10', source: 'EXPERT' },
-      { id: 'S1', code: 'LV3.2', domainCode: 'TTHC', maxPoints: '10', source: 'SURVEY' },
-      { id: 'E2', code: 'LV5.1', domainCode: 'CV', maxPoints: '20', source: 'EXPERT' },
-      { id: 'E3', code: 'LV5.2', domainCode: 'CV', maxPoints: '10', source: 'EXPERT' },
-    ],
-    aggregation: 'MEAN',
-    minResponses: 30,
-    maxBonus: '0',
-    maxPenalty: '0',
-    bands: DEFAULT_BANDS,
-    ...overrides,
-  };
-}
 
 const e1 = (points: DecimalInput | null, panelist = 'P1'): PanelScore => ({
   leafId: 'E1',
