@@ -359,12 +359,13 @@ export class RankingService {
    */
   async rankingsJson(filter: RankingFilter, principal: Principal | null, selected: readonly Selected[]): Promise<string> {
     const summaries = selected.filter((s) => s.name === 'summary');
-    const counted = summaries.length > 0 || selected.some((s) => s.name === 'totalCount');
-    const q = await this.resolve(filter, principal, counted);
+    const withCount = selected.some((s) => s.name === 'totalCount');
+    const aggregated = withCount || summaries.length > 0;
+    const q = await this.resolve(filter, principal, aggregated);
     const withDomains = summaries.some((s) => s.fields?.some((end) => end.fields?.some((f) => f.name === 'domains')));
-    const aggregate = counted ? await this.aggregate(q, summaries.length > 0, withDomains) : null;
+    const aggregate = aggregated ? await this.aggregate(q, summaries.length > 0, withDomains) : null;
     return this.page(q, selected, false, {
-      totalCount: selected.some((s) => s.name === 'totalCount') ? aggregate!.totalCount : null,
+      totalCount: withCount ? aggregate!.totalCount : null,
       summaries: summaries.map((summary) => writeJson(aggregate!.summary, 'RankingSummary', summary.fields ?? [])),
     });
   }
