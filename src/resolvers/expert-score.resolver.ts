@@ -11,9 +11,10 @@ export class ExpertScoreResolver {
 
   @Authorized(Role.APPRAISER, Role.ADMIN)
   @Mutation(() => IndexResultType, {
-    description: "Upserts one panelist's scores of a unit for a round; returns the unit's result after recomputation.",
+    description: "Upserts one panelist's scores of a unit for a round; returns the unit's result after recomputation (`stale` if the scores were stored but the recomputation failed). Refused (CONFLICT) while the cycle is DRAFT or PUBLISHED.",
   })
   async submitExpertScores(@Arg('input') input: SubmitExpertScoresInput, @Ctx() ctx: Context): Promise<IndexResultType> {
-    return toIndexResultType(await this.expertScores.submit(input, ctx.principal!.name));
+    const stored = await this.expertScores.submit(input, ctx.principal!.name);
+    return { ...toIndexResultType(stored), stale: stored.stale };
   }
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { CriterionSource, CycleStatus, ScoreRound } from '../entities/enums';
+import { CriterionSource, CycleStatus, ScoreRound, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { describeInvalidAdjustment, describeInvalidPoints } from '../scoring';
 import type { FrameworkService } from '../services/framework.service';
@@ -17,7 +17,31 @@ export interface SubmitExpertScoresData {
 
 const MAX_SCORES = 2000;
 
-/** The expert panel's scores: validated in full, stored in one transaction, then the cycle recomputed. */
+/** The unit's stored result as submitExpertScores answers it: `stale` when it does not yet reflect the call's scores. */
+export type SubmittedResult = ResultRow & { stale: boolean };
+
+export interface ExpertScoreHooks {
+  /**
+   * The scores of a call were committed but the recomputation after them
+   * failed: the engine's scheduler is to recompute the year and kind (its
+   * markDirty), and the failure is logged.
+   */
+  onRecomputeFailed?: (year: number, unitKind: UnitKind, error: unknown) => void;
+}
+
+/**
+ * The expert panel's scores: validated in full, stored in one transaction,
+ * then the cycle recomputed.
+ *
+ * The two are not one transaction on purpose: a recomputation covers the
+ * whole year and kind (about 2 s at national scale, under the cycle's
+ * advisory lock), so concurrent submissions share one queued run
+ * (ResultsService.recompute) instead of each holding its own transaction
+ * open behind the others. When that run fails after the scores committed,
+ * the answer is still the truth: the scores are stored, the unit's result
+ * is the one last computed, marked `stale`, and the scheduler recomputes
+ * the cycle on its next tick.
+ */
 export class ExpertScoreService {
   constructor(
     private readonly db: DataSource,
@@ -25,14 +49,15 @@ export class ExpertScoreService {
     private readonly frameworks: FrameworkService,
     private readonly results: ResultsService,
     private readonly rankings: RankingService,
+    private readonly hooks: ExpertScoreHooks = {},
   ) {}
 
   /**
    * Upserts one panelist's scores of one unit and round (and the bonus and
-   * penalty, when given), then recomputes the unit's cycle so the returned
-   * result returned reflects them at once.
+   * penalty, when given), then recomputes the unit's cycle so that the
+   * result returned reflects them at once (or says it does not: `stale`).
    */
-  async submit(data: SubmitExpertScoresData, principalName: string): Promise<ResultRow> {
+  async submit(data: SubmitExpertScoresData, principalName: string): Promise<SubmittedResult> {
     const year = requireYear('input.year', data.year);
     const unit = await this.units.requireByCode(requireCode('input.unitCode', data.unitCode), 'input.unitCode');
     const panelist = requireText('input.panelist', data.panelist ?? principalName, 200);
@@ -52,6 +77,9 @@ export class ExpertScoreService {
       const { id, status } = cycle[0];
       if (status === CycleStatus.PUBLISHED) {
         throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${unit.kind} results are published: expert scores can no longer change`);
+      }
+      if (status === CycleStatus.DRAFT) {
+        throw new AppError(ErrorCode.CYCLE_STATUS, `The ${year} ${unit.kind} cycle is DRAFT: no scores are accepted until it is opened with openCycle(year: ${year}, unitKind: ${unit.kind})`);
       }
       const framework = await this.frameworks.loadById(tx, id);
       const leaves = new Map(leavesOf(framework).map(({ node }) => [node.code, node]));
@@ -125,8 +153,41 @@ export class ExpertScoreService {
       }
       return id;
     });
-    await this.results.recompute(cycleId);
-    const [result] = await this.rankings.resultsByUnitYear([{ unitId: unit.id, year }]);
-    return result;
+    // From here on the scores are committed: nothing below may answer as if they were not.
+    let stale = false;
+    try {
+      await this.results.recompute(cycleId);
+    } catch (e) {
+      stale = true;
+      try {
+        this.hooks.onRecomputeFailed?.(year, unit.kind, e);
+      } catch {
+        // Scheduling a later recomputation must never turn a stored submission into an error.
+      }
+    }
+    let result: ResultRow | undefined;
+    try {
+      [result] = await this.rankings.resultsByUnitYear([{ unitId: unit.id, year }]);
+    } catch {
+      result = undefined;
+    }
+    if (!result && stale) {
+      // Only when no recomputation of the cycle ever succeeded since the unit was created, or the database went away
+      // right after the commit: there is no result to answer, but the scores are stored and resending them is harmless.
+      throw new AppError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        `The scores were stored, but the ${year} result of unit ${unit.code} could not be computed now; it will be recomputed in the background: read it later with unit(code: "${unit.code}") { result(year: ${year}) }. Sending the same scores again changes nothing.`,
+        undefined,
+        { reason: 'RESULT_PENDING', stored: true },
+      );
+    }
+    if (!result) {
+      // Recomputed, yet no result: the unit has no index that year (no leaf applies to it). The scores are stored.
+      throw new AppError(
+        ErrorCode.CYCLE_STATUS,
+        `The scores were stored; unit ${unit.code} has no ${year} index (no criterion applies to it), so there is no result to return`,
+      );
+    }
+    return { ...result, stale };
   }
 }

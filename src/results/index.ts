@@ -27,10 +27,17 @@ export function createResultServices(
   const { units, frameworks } = deps;
   const results = new ResultsService(db, frameworks, deps.tallies, logger);
   const rankings = new RankingService(db, units);
+  const recompute = new RecomputeScheduler(db, results, logger, recomputeIntervalMs);
   return {
     results,
-    expertScores: new ExpertScoreService(db, units, frameworks, results, rankings),
+    expertScores: new ExpertScoreService(db, units, frameworks, results, rankings, {
+      // Scores stored, their recomputation failed: the scheduler takes it up on its next tick.
+      onRecomputeFailed: (year, unitKind, error) => {
+        logger.error('recomputation after submitExpertScores failed; the scheduler retries it', { year, unitKind, error: String((error as Error)?.stack ?? error) });
+        recompute.markDirty(year, unitKind);
+      },
+    }),
     rankings,
-    recompute: new RecomputeScheduler(db, results, logger, recomputeIntervalMs),
+    recompute,
   };
 }

@@ -68,8 +68,12 @@ export class RecomputeScheduler {
     for (const [id, year, kind] of open) if (this.dirty.has(`${year}:${kind}`)) due.add(id);
     this.dirty.clear();
     this.last = now;
+    const byId = new Map(open.map(([id, year, kind]) => [id, { year, kind }]));
     await Promise.all([...due].map((id) => this.results.recompute(id).catch((e) => {
-      this.logger.error('recomputation failed', { cycleId: id, error: String((e as Error)?.stack ?? e) });
+      this.logger.error('recomputation failed; retried on the next tick', { cycleId: id, error: String((e as Error)?.stack ?? e) });
+      // Nothing else would ask again (expert scores leave no watermark): keep it due until a run succeeds.
+      const cycle = byId.get(id);
+      if (cycle) this.markDirty(cycle.year, cycle.kind);
     })));
   }
 

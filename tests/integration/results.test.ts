@@ -232,6 +232,7 @@ test('ranks communes overall and within their district', async () => {
   await t.ok(`mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, {
     input: { year: 2023, unitKind: 'COMMUNE', domains: [{ code: 'D1', name: 'Chỉ đạo', criteria: [{ code: 'C1', name: 'Kế hoạch', maxPoints: 10, source: 'EXPERT' }] }] },
   });
+  await t.ok(`mutation { openCycle(year: 2023, unitKind: COMMUNE) { status } }`);
   // X1 9 → 90, X2 8 → 80, X3 9 → 90, X4 9.5 → 95.
   for (const [unit, p] of [['X1', 9], ['X2', 8], ['X3', 9], ['X4', 9.5]] as const) await score(t, tokens.p1, 2023, unit, 'APPRAISAL', { C1: p });
   const all = await t.ok(RANKINGS, { year: 2023, kind: 'COMMUNE' }, tokens.analyst);

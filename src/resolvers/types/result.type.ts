@@ -41,6 +41,8 @@ export class IndexResultType {
   @Field() surveyInsufficient: boolean;
   @Field() provisional: boolean;
   @Field() published: boolean;
+  @Field({ description: "True only in submitExpertScores' answer when its scores were stored but the recomputation after them failed: the figures are the last ones computed, and the background recomputation brings them up to date." })
+  stale: boolean;
   /*
    * Either read with the result (a ranking reads them in its one statement)
    * or, for results read alone, a method that graphql-js's default resolver
@@ -109,7 +111,7 @@ export function toIndexResultType(r: ResultRow): IndexResultType {
     earnedPoints: Number(r.earned_points), maxPoints: Number(r.max_points),
     rank: r.rank, previousRank: r.previous_rank, rankChange: rankChange(r.previous_rank, r.rank),
     responses: r.responses, surveyInsufficient: r.survey_insufficient, provisional: r.provisional, published: r.published,
-    unit: unitOf, band: bandOf, domains: domainsOf,
+    stale: false, unit: unitOf, band: bandOf, domains: domainsOf,
   };
 }
 
