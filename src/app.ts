@@ -7,9 +7,11 @@ import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { kioskScopePlugin } from './auth/kiosk-scope.plugin';
 import { createLoaders, type Context } from './context';
-import { AppError, toGraphQLCode } from './errors/app-error';
+import { AppError, ErrorCode, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
 import type { DatabaseHealth } from './db/database-health';
+import { requestScope, type RequestScope } from './db/pool-gate';
+import { CallerBudgets } from './protection/caller-budgets';
 import { applyCors, SECURITY_HEADERS } from './http/headers';
 import { jitGateway } from './http/jit-executor';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
@@ -17,13 +19,13 @@ import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
-import { documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
+import { callerKey, documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
-    | 'headersTimeoutMs' | 'requestTimeoutMs'
+    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries'>;
   health: DatabaseHealth;
   logger: Logger;
@@ -38,6 +40,13 @@ export interface App {
 }
 
 class BodyTooLarge extends Error {}
+
+/** The client went away (closed its connection, aborted the upload): nothing to answer, nothing wrong here. */
+function isClientAbort(e: unknown, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED'
+    || (e as Error | undefined)?.message === 'aborted' || req.destroyed && !res.writableFinished;
+}
 
 /**
  * The body, up to `limit` bytes. A larger one is read to its end and thrown
@@ -106,8 +115,16 @@ function errorBody(code: string, message: string, extra: Record<string, unknown>
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger, services, health } = deps;
-  const formatError = createErrorFormatter(logger, () => health.reportFailure());
+  // A connection error in a request only asks the probe (on its own connection) to look now.
+  const formatError = createErrorFormatter(logger, () => health.suspect());
   const anonymousBuckets = new TokenBuckets(config.anonymousRatePerSec, config.anonymousBurst);
+  const budgets = new CallerBudgets({
+    callerBudgets: config.callerBudgets, poolSize: config.poolSize, poolWaitMs: config.poolWaitMs,
+    maxOperationCost: {
+      anonymous: config.queryLimits.budgets.anonymous,
+      token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
+    },
+  });
   const schema = await createSchema(services);
   const responseCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
   const apollo = new ApolloServer<Context>({
@@ -133,7 +150,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ApolloServerPluginLandingPageDisabled(), kioskScopePlugin(),
       // Cache-Control is decided per operation (src/cache), not per field: no per-field hook on the hot path.
       ApolloServerPluginCacheControlDisabled(),
-      queryLimitsPlugin(config.queryLimits),
+      queryLimitsPlugin(config.queryLimits, budgets),
       cachePolicyPlugin(config.cacheMaxAgeSeconds, responseCache),
     ],
   });
@@ -148,6 +165,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     let body: unknown = undefined;
     let text = '';
     if (req.method === 'POST') {
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > config.maxBodyBytes) {
+        // Refused on the declared length, before a byte of the body is read.
+        sendJson(res, 413, errorBody('BAD_USER_INPUT', `The request body exceeds ${config.maxBodyBytes} bytes`), { connection: 'close' });
+        return;
+      }
       const mime = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (mime !== 'application/json') {
         sendJson(res, 415, errorBody('BAD_USER_INPUT', `POST /graphql takes content-type application/json, not "${mime.slice(0, 100) || 'none'}"`));
@@ -184,11 +207,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
       sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable; nothing was stored. Retry the same request later.'), { 'retry-after': '1' });
       return;
     }
+    const ip = req.socket.remoteAddress ?? 'unknown';
     let principal: Context['principal'];
     try {
       principal = await services.auth.authenticate(req.headers.authorization);
     } catch (e) {
+      if (e instanceof AppError && e.code === ErrorCode.SERVICE_BUSY) {
+        sendJson(res, 429, errorBody('RATE_LIMITED', e.message, { reason: e.code, ...(e.details ?? {}) }), { 'retry-after': String(e.details?.retryAfter ?? 1) });
+        return;
+      }
       if (e instanceof AppError) {
+        // A refused token costs its IP like an anonymous request: guessing tokens is rate-limited too.
+        if (!anonymousBuckets.take(ip)) {
+          sendJson(res, 429, errorBody('RATE_LIMITED', `Too many requests from ${ip}; anonymous readers may make ${config.anonymousRatePerSec} per second`), { 'retry-after': String(Math.max(1, anonymousBuckets.retryAfter(ip))) });
+          return;
+        }
         sendJson(res, 401, errorBody(toGraphQLCode(e.code), e.message, { reason: e.code }), { 'www-authenticate': 'Bearer' });
         return;
       }
@@ -197,7 +230,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return;
     }
     if (principal === null) {
-      const ip = req.socket.remoteAddress ?? 'unknown';
       if (!anonymousBuckets.take(ip)) {
         sendJson(res, 429, errorBody('RATE_LIMITED', `Too many requests from ${ip}; anonymous readers may make ${config.anonymousRatePerSec} per second`), { 'retry-after': String(Math.max(1, anonymousBuckets.retryAfter(ip))) });
         return;
@@ -212,14 +244,30 @@ export async function createApp(deps: AppDeps): Promise<App> {
       res.end(hit.body);
       return;
     }
+    // What runs is charged to its caller (src/protection/caller-budgets.ts): refused while they owe
+    // database time or run too many operations at once; the cost once known, the database time after.
+    const caller = CallerBudgets.callerOf(principal, ip);
+    const admission = await budgets.admit(caller);
+    if ('refusal' in admission) {
+      const { refusal } = admission;
+      sendJson(res, 429, errorBody('RATE_LIMITED', `${refusal.message}. Retry in ${refusal.retryAfter} s`, { reason: refusal.reason, retryAfter: refusal.retryAfter }),
+        { 'retry-after': String(refusal.retryAfter) });
+      return;
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => ({ principal, requestId, loaders: createLoaders(services) }),
-    });
+    const scope: RequestScope = { dbMs: 0 };
+    let response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
+    try {
+      response = await requestScope.run(scope, () => apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller }),
+      }));
+    } finally {
+      admission.done(scope.dbMs);
+    }
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
     if (response.body.kind === 'complete') {
@@ -265,6 +313,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return sendJson(res, 404, { error: 'not found', endpoints: ['/graphql', '/healthz', '/readyz'] });
     };
     route().catch((e) => {
+      if (isClientAbort(e, req, res)) {
+        // A client closing its connection early is routine (a kiosk losing its network, a browser navigating away).
+        logger.debug('the client aborted the request', { path: url.pathname, error: String((e as Error)?.message ?? e) });
+        if (!res.headersSent && !res.destroyed) res.destroy();
+        return;
+      }
       logger.error('request failed', { error: String((e as Error)?.stack ?? e) });
       if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else res.end();

@@ -4,7 +4,8 @@ import { createApp, type App } from './app';
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { DatabaseHealth } from './db/database-health';
-import { createDataSource } from './db/data-source';
+import { createDataSource, gatePool } from './db/data-source';
+import type { PoolGate } from './db/pool-gate';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { seedDemoIfEmpty } from './seed/demo.seed';
 import { createServices, type Services } from './services';
@@ -13,7 +14,12 @@ export interface RunningService {
   url: string;
   address: AddressInfo;
   app: App;
+  /** The readers' pool (queries, setup mutations, migrations). */
   db: DataSource;
+  /** The work pool: kiosk ingestion, authentication, the survey roll-up, recomputation. */
+  workDb: DataSource;
+  /** The queues in front of both pools (in use, waiting, busy refusals). */
+  gates: { read: PoolGate; work: PoolGate };
   services: Services;
   embedded?: EmbeddedPostgres;
   health: DatabaseHealth;
@@ -56,35 +62,49 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const db = createDataSource({
     url, poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs, connectTimeoutMs: config.connectTimeoutMs,
   });
+  // Capacity readers cannot take: kiosk ingestion, authentication and the background work have a pool of their own.
+  const workDb = createDataSource({
+    url, poolSize: config.workPoolSize, statementTimeoutMs: config.statementTimeoutMs, connectTimeoutMs: config.connectTimeoutMs,
+    applicationName: 'par-index-work',
+  });
   try {
     await db.initialize();
     const ran = await db.runMigrations();
     if (ran.length > 0) logger.info('migrations applied', { migrations: ran.map((m) => m.name) });
-    const services = createServices(db, logger, config);
+    await workDb.initialize();
+    const backgroundWaitMs = Math.max(30000, config.poolWaitMs);
+    const gates = {
+      read: gatePool(db, { name: 'read', size: config.poolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs }),
+      work: gatePool(workDb, { name: 'work', size: config.workPoolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs }),
+    };
+    const services = createServices(db, logger, config, workDb);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
     if (config.seedDemo) await seedDemoIfEmpty(db, services, logger);
     services.tallies.start();
     services.recompute.start();
-    health = new DatabaseHealth(db, logger, config.dbHealthIntervalMs, Math.max(1000, config.connectTimeoutMs));
+    health = new DatabaseHealth(url, logger, config.dbHealthIntervalMs, Math.max(1000, config.connectTimeoutMs));
     health.start();
     const app = await createApp({ config, logger, services, health });
     const address = await app.listen(config.port, config.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return {
-      url: `http://${host}:${address.port}/graphql`, address, app, db, services, embedded, health, generatedAdminToken,
+      url: `http://${host}:${address.port}/graphql`, address, app, db, workDb, gates, services, embedded, health, generatedAdminToken,
       async stop() {
         stopping = true;
         await app.close();
-        health?.stop();
+        await health?.stop();
         await services.tallies.stop();
         await services.recompute.stop();
         await db.destroy().catch((e) => logger.warn('closing the pool failed', { error: String(e) }));
+        await workDb.destroy().catch((e) => logger.warn('closing the work pool failed', { error: String(e) }));
         await embedded?.stop();
       },
     };
   } catch (e) {
     stopping = true;
+    await health?.stop();
     if (db.isInitialized) await db.destroy().catch(() => undefined);
+    if (workDb.isInitialized) await workDb.destroy().catch(() => undefined);
     await embedded?.stop();
     throw e;
   }

@@ -12,8 +12,12 @@ export interface Config {
   dataDir: string;
   adminToken: string | undefined;
   seedDemo: boolean;
-  /** Connections in the pool. */
+  /** Connections in the readers' pool (queries and setup mutations). */
   poolSize: number;
+  /** Connections in the work pool: kiosk ingestion, authentication, the survey roll-up, recomputation. */
+  workPoolSize: number;
+  /** How long a request may wait for a pooled connection before it is told the service is busy (RATE_LIMITED), in ms. */
+  poolWaitMs: number;
   /** Per-statement timeout set on every connection, in ms. */
   statementTimeoutMs: number;
   /** How long acquiring a new connection may take, in ms. */
@@ -33,6 +37,19 @@ export interface Config {
   /** Anonymous readers: sustained requests per second and burst, per IP. */
   anonymousRatePerSec: number;
   anonymousBurst: number;
+  /**
+   * Per caller (an IP for anonymous readers, else the token or kiosk): the
+   * cost points their operations may spend per second (sustained; the
+   * bucket holds twice that, and at least one operation of the role's
+   * budget), the share of the readers' pool connection time they may hold on
+   * average, and how many of their operations run at once.
+   */
+  callerBudgets: {
+    costPerSecAnonymous: number;
+    costPerSecToken: number;
+    dbTimeSharePercent: number;
+    maxConcurrent: number;
+  };
   /** Survey responses a kiosk token may send per second, sustained (a batch counts each response). */
   kioskRatePerSecond: number;
   /** Survey responses a kiosk token may send in a burst (at least the largest batch, 500). */
@@ -112,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken,
     seedDemo: boolean(env, 'SEED_DEMO', databaseUrl === undefined),
     poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    workPoolSize: integer(env, 'DB_WORK_POOL_SIZE', 5, 1, 500),
+    poolWaitMs: integer(env, 'DB_POOL_WAIT_MS', 1000, 10, 60000),
     statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
     connectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
     dbHealthIntervalMs: integer(env, 'DB_HEALTH_INTERVAL_MS', 1000, 100, 60000),
@@ -123,6 +142,12 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     anonymousRatePerSec: integer(env, 'ANON_RATE_PER_SEC', 50, 1, 1_000_000),
     anonymousBurst: integer(env, 'ANON_BURST', 200, 1, 1_000_000),
+    callerBudgets: {
+      costPerSecAnonymous: integer(env, 'CALLER_COST_PER_SEC_ANONYMOUS', 10000, 1, 1e9),
+      costPerSecToken: integer(env, 'CALLER_COST_PER_SEC_TOKEN', 100000, 1, 1e9),
+      dbTimeSharePercent: integer(env, 'CALLER_DB_TIME_SHARE_PERCENT', 30, 1, 100),
+      maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
+    },
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),
     kioskRateBurst: integer(env, 'KIOSK_RATE_BURST', 1000, 500, 10_000_000),
     questionnaireCacheMs: integer(env, 'QUESTIONNAIRE_CACHE_MS', 5000, 0, 600000),

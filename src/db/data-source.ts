@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { entities } from '../entities';
+import { PoolGate, type PoolGateOptions } from './pool-gate';
 
 export interface DataSourceOptions {
   url: string;
@@ -46,6 +47,16 @@ export function createDataSource(options: DataSourceOptions): DataSource {
  */
 export function pgPool(db: DataSource): Pool {
   return (db.driver as unknown as { master: Pool }).master;
+}
+
+/**
+ * Puts a bounded queue in front of an initialised data source's pool
+ * (src/db/pool-gate.ts): a request that waits longer than the bound for a
+ * connection is told the service is busy, and the pool's own timeout is
+ * left to mean only that a connection could not be opened.
+ */
+export function gatePool(db: DataSource, options: PoolGateOptions): PoolGate {
+  return new PoolGate(pgPool(db), options);
 }
 
 /** The TypeORM CLI's data source (migration:generate, the drift check): DATABASE_URL is required. */

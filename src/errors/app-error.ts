@@ -27,6 +27,8 @@ export enum ErrorCode {
   // protection and faults
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** No database connection freed up within DB_POOL_WAIT_MS: the service is busy, not down. */
+  SERVICE_BUSY = 'SERVICE_BUSY',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
 }
 
@@ -54,6 +56,7 @@ const mapping: Record<ErrorCode, GraphQLErrorCode> = {
   FORBIDDEN: 'FORBIDDEN',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_BUSY: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
 

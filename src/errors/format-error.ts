@@ -8,7 +8,10 @@ import { AppError, toGraphQLCode } from './app-error';
 const CONTRACT_CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'QUERY_TOO_COMPLEX', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
 
 /** Errors of the database driver that mean "PostgreSQL is not reachable now". */
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300']);
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+
+/** PostgreSQL refusing more connections (too_many_connections): busy, not down. */
+const busyCodes = new Set(['53300']);
 
 interface DriverError { code?: string; message?: string; driverError?: unknown; cause?: unknown }
 
@@ -36,6 +39,16 @@ export function isUnstorableText(error: unknown): boolean {
   return inCauseChain(error, (e) => e.code === '22021' || e.code === '22P05');
 }
 
+/** The server is up but has no room for this work now: answered RATE_LIMITED with Retry-After, readiness untouched. */
+export function isDatabaseBusy(error: unknown): boolean {
+  return inCauseChain(error, (e) => e.code !== undefined && busyCodes.has(e.code));
+}
+
+/**
+ * A connection to PostgreSQL could not be opened or was cut. A wait for a
+ * pooled connection is not one of these (the pool gate answers it as busy,
+ * src/db/pool-gate.ts), and neither is a refused connection (isDatabaseBusy).
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   return inCauseChain(error, (e) => (e.code !== undefined && unavailableCodes.has(e.code))
     || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i
@@ -62,6 +75,8 @@ function firstConstraint(errors: ValidationError[], prefix: string): { field: st
  * AppError → its code; class-validator failures → BAD_USER_INPUT with the
  * field; GraphQL's own validation errors pass through; anything else is
  * INTERNAL_SERVER_ERROR with no stack, SQL or path, and is logged.
+ * `onDatabaseUnavailable` is told of connection errors (the health probe
+ * then checks on its own connection whether the database is down).
  */
 export function createErrorFormatter(logger: Logger, onDatabaseUnavailable: () => void = () => undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -88,6 +103,12 @@ export function createErrorFormatter(logger: Logger, onDatabaseUnavailable: () =
       };
     }
     const code = formatted.extensions?.code as string | undefined;
+    if (isDatabaseBusy(original)) {
+      return {
+        ...base, message: 'The service is busy: the database takes no more connections now; nothing was stored. Retry in 1 s.',
+        extensions: { code: 'RATE_LIMITED', reason: 'SERVICE_BUSY', retryAfter: 1 },
+      };
+    }
     if (isDatabaseUnavailable(original)) {
       onDatabaseUnavailable();
       return { ...base, message: 'The database is unavailable; nothing was stored. Retry the same request later.', extensions: { code: 'SERVICE_UNAVAILABLE' } };

@@ -17,24 +17,40 @@ import {
  * - Fragments are expanded wherever they are spread (memoised, so a
  *   fragment spread many times costs one walk), and a fragment cycle is
  *   refused.
- * - Introspection (`__schema`, `__type`) costs nothing and adds no depth:
- *   graphql-js's MaxIntrospectionDepthRule already bounds its nesting and
- *   the token limit its size.
+ * - A field whose work in the database depends on its arguments has a
+ *   price of its own on top (`fieldCosts`, e.g. `Query.satisfaction` by
+ *   how many tallies its scope scans).
+ * - Introspection adds no depth (graphql-js's MaxIntrospectionDepthRule
+ *   bounds its nesting) but is not free: each `__schema` costs
+ *   `introspection.schemaCost`, each `__type` `introspection.typeCost`, and
+ *   the answer's size is estimated (`introspectionSize`: objects in the
+ *   answer, lists sized from the schema itself) so that it can be bounded.
  *
  * `depth` is the longest chain of fields; `aliases` counts aliased fields
- * in the expanded document; `types` names every type the operation reads.
+ * in the expanded document; `types` names every type the operation reads;
+ * `schemaFields` counts `__schema` selections.
  */
 export interface OperationCost {
   cost: number;
   depth: number;
   aliases: number;
   types: Set<string>;
+  schemaFields: number;
+  introspectionSize: number;
 }
 
 export interface CostEstimates {
   /** Estimated sizes of list fields without `first`, by `Type.field`. */
   listSizes: Record<string, number>;
   defaultListSize: number;
+  /** A field's own price by `Type.field`, from its arguments (values, variables resolved), added to what it holds. */
+  fieldCosts?: Record<string, (args: Record<string, unknown>) => number>;
+  introspection?: {
+    schemaCost: number;
+    typeCost: number;
+    /** Sizes of the introspection lists (`__Schema.types`, `__Type.fields`, …), measured on the schema. */
+    listSizes: Record<string, number>;
+  };
 }
 
 /** Above this a cost is just "too much": keeps arithmetic finite whatever the document. */
@@ -49,9 +65,11 @@ interface Partial {
   depth: number;
   aliases: number;
   types: Set<string>;
+  schemaFields: number;
+  introspectionSize: number;
 }
 
-const EMPTY: Partial = { cost: 0, depth: 0, aliases: 0, types: new Set() };
+const EMPTY: Partial = { cost: 0, depth: 0, aliases: 0, types: new Set(), schemaFields: 0, introspectionSize: 0 };
 
 function argumentValue(value: ValueNode, variables: Variables, operation: OperationDefinitionNode): unknown {
   switch (value.kind) {
@@ -66,6 +84,13 @@ function argumentValue(value: ValueNode, variables: Variables, operation: Operat
       return Number(value.value);
     case Kind.LIST:
       return value.values;
+    case Kind.STRING:
+    case Kind.ENUM:
+      return value.value;
+    case Kind.BOOLEAN:
+      return value.value;
+    case Kind.NULL:
+      return null;
     default:
       return undefined;
   }
@@ -104,15 +129,52 @@ export function analyzeOperation(
     return Math.max(1, n);
   }
 
+  /** The introspection answer's size: objects in it, each list sized from the schema. */
+  function introspectionSize(set: SelectionSetNode, parent: GraphQLCompositeType): number {
+    let size = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.INLINE_FRAGMENT) {
+        size += introspectionSize(sel.selectionSet, parent);
+      } else if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        const name = sel.name.value;
+        if (visiting.has(name)) throw new FragmentCycleError(`fragment ${name} spreads itself`);
+        const frag = fragments.get(name);
+        if (!frag) continue;
+        visiting.add(name);
+        size += introspectionSize(frag.selectionSet, parent);
+        visiting.delete(name);
+      } else {
+        const def = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
+        if (!def || !sel.selectionSet) continue;
+        const named = getNamedType(def.type);
+        if (!isCompositeType(named)) continue;
+        const list = isListType(getNullableType(def.type));
+        const n = list ? (estimates.introspection?.listSizes[`${parent.name}.${def.name}`] ?? estimates.defaultListSize) : 1;
+        size = Math.min(CAP, size + n * (1 + introspectionSize(sel.selectionSet, named)));
+      }
+    }
+    return size;
+  }
+
+  function argumentsOf(field: FieldNode): Record<string, unknown> {
+    const args: Record<string, unknown> = {};
+    for (const arg of field.arguments ?? []) args[arg.name.value] = argumentValue(arg.value, variables, operation);
+    return args;
+  }
+
   function walk(set: SelectionSetNode, parent: GraphQLCompositeType, pending: number | undefined): Partial {
     let cost = 0;
     let depth = 0;
     let aliases = 0;
+    let schemaFields = 0;
+    let introspection = 0;
     const types = new Set<string>();
     const add = (p: Partial) => {
       cost = Math.min(CAP, cost + p.cost);
       depth = Math.max(depth, p.depth);
       aliases += p.aliases;
+      schemaFields += p.schemaFields;
+      introspection = Math.min(CAP, introspection + p.introspectionSize);
       for (const t of p.types) types.add(t);
     };
     for (const sel of set.selections) {
@@ -137,8 +199,19 @@ export function analyzeOperation(
       } else {
         const name = sel.name.value;
         const alias = sel.alias ? 1 : 0;
+        if (name === '__schema' || name === '__type') {
+          // Introspection: a price of its own and a size to bound (see above).
+          const intro = estimates.introspection;
+          const t = schema.getType(name === '__schema' ? '__Schema' : '__Type');
+          const size = sel.selectionSet && t && isCompositeType(t) ? 1 + introspectionSize(sel.selectionSet, t) : 1;
+          add({
+            ...EMPTY, aliases: alias, cost: name === '__schema' ? (intro?.schemaCost ?? 0) : (intro?.typeCost ?? 0),
+            schemaFields: name === '__schema' ? 1 : 0, introspectionSize: size,
+          });
+          continue;
+        }
         if (name.startsWith('__')) {
-          // __typename, __schema, __type: free (see above).
+          // __typename: free.
           add({ ...EMPTY, aliases: alias });
           continue;
         }
@@ -153,20 +226,24 @@ export function analyzeOperation(
         if (list) size = first ?? listSize(parent, sel, def, pending);
         else if (first !== undefined) childPending = first;
         const self = isLeafType(named) ? 0 : 1;
+        const price = estimates.fieldCosts?.[`${parent.name}.${def.name}`];
+        const own = price ? price(argumentsOf(sel)) : 0;
         const child = sel.selectionSet && isCompositeType(named) ? walk(sel.selectionSet, named, childPending) : EMPTY;
         add({
-          cost: Math.min(CAP, size * (self + child.cost)),
+          cost: Math.min(CAP, own + size * (self + child.cost)),
           depth: 1 + child.depth,
           aliases: alias + child.aliases,
           types: child.types,
+          schemaFields: child.schemaFields,
+          introspectionSize: child.introspectionSize,
         });
       }
     }
-    return { cost, depth, aliases, types };
+    return { cost, depth, aliases, types, schemaFields, introspectionSize: introspection };
   }
 
   const root = schema.getRootType(operation.operation);
   if (!root) return { ...EMPTY, types: new Set() };
   const r = walk(operation.selectionSet, root, undefined);
-  return { cost: r.cost, depth: r.depth, aliases: r.aliases, types: r.types };
+  return { cost: r.cost, depth: r.depth, aliases: r.aliases, types: r.types, schemaFields: r.schemaFields, introspectionSize: r.introspectionSize };
 }

@@ -1,9 +1,13 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  getIntrospectionQuery, GraphQLError, isInterfaceType, isObjectType, parse, type DocumentNode, type GraphQLFormattedError,
+  type GraphQLSchema, type OperationDefinitionNode,
+} from 'graphql';
 import type { Principal } from '../auth/principal';
 import type { Config } from '../config/config';
 import type { Context } from '../context';
 import { AppError, ErrorCode } from '../errors/app-error';
+import type { Caller, CallerBudgets } from './caller-budgets';
 import { analyzeOperation, FragmentCycleError, type CostEstimates, type OperationCost } from './cost';
 
 export type QueryLimits = Config['queryLimits'];
@@ -30,7 +34,71 @@ export const costEstimates: CostEstimates = {
     'Query.questionnaire': 50,
     'Query.satisfaction': 50,
   },
+  fieldCosts: {
+    'Query.satisfaction': satisfactionCost,
+  },
 };
+
+/**
+ * `satisfaction` aggregates the survey roll-ups of its scope in PostgreSQL:
+ * one unit's tallies, a kind's, or the whole province's (every unit of
+ * every kind), and a second roll-up for groupings that count responses
+ * (all but QUESTION). Its price follows what it scans, measured on the
+ * demo province against a ranking page (README, Query surface): about
+ * 1 ms for a unit, 5–15 ms for a kind or the province.
+ */
+export const SATISFACTION_SCAN_COST = { unit: 50, kind: 250, province: 500 };
+
+function satisfactionCost(args: Record<string, unknown>): number {
+  const scan = typeof args.unitCode === 'string' ? SATISFACTION_SCAN_COST.unit
+    : typeof args.unitKind === 'string' ? SATISFACTION_SCAN_COST.kind : SATISFACTION_SCAN_COST.province;
+  const grouping = args.groupBy === undefined || args.groupBy === null || args.groupBy === 'QUESTION' ? 1 : 2;
+  return scan * grouping;
+}
+
+/** What a `__schema` and a `__type` cost in the budget: the IDE's one introspection passes every role's. */
+export const INTROSPECTION_COST = { schema: 1000, type: 10 };
+
+/** An introspection answer may be this many times the full introspection query's (every option on). */
+const INTROSPECTION_SIZE_FACTOR = 1.5;
+
+/** Per schema: the estimates with the introspection lists measured on it, and the bound on an introspection answer. */
+const perSchema = new WeakMap<GraphQLSchema, { estimates: CostEstimates; maxIntrospectionSize: number }>();
+
+export function schemaEstimates(schema: GraphQLSchema): { estimates: CostEstimates; maxIntrospectionSize: number } {
+  let found = perSchema.get(schema);
+  if (found) return found;
+  const types = Object.values(schema.getTypeMap());
+  const count = (f: (t: (typeof types)[number]) => number) => Math.max(1, Math.ceil(types.reduce((n, t) => n + f(t), 0) / types.length));
+  const fields = types.flatMap((t) => (isObjectType(t) || isInterfaceType(t) ? Object.values(t.getFields()) : []));
+  const directives = schema.getDirectives();
+  const estimates: CostEstimates = {
+    ...costEstimates,
+    introspection: {
+      schemaCost: INTROSPECTION_COST.schema,
+      typeCost: INTROSPECTION_COST.type,
+      listSizes: {
+        '__Schema.types': types.length,
+        '__Schema.directives': directives.length,
+        '__Type.fields': count((t) => (isObjectType(t) || isInterfaceType(t) ? Object.keys(t.getFields()).length : 0)),
+        '__Type.inputFields': count((t) => ('getFields' in t && !isObjectType(t) && !isInterfaceType(t) ? Object.keys(t.getFields()).length : 0)),
+        '__Type.enumValues': count((t) => ('getValues' in t ? t.getValues().length : 0)),
+        '__Type.interfaces': count((t) => (isObjectType(t) || isInterfaceType(t) ? t.getInterfaces().length : 0)),
+        '__Type.possibleTypes': count((t) => ('getTypes' in t ? t.getTypes().length : 0)),
+        '__Field.args': Math.max(1, Math.ceil(fields.reduce((n, f) => n + f.args.length, 0) / Math.max(1, fields.length))),
+        '__Directive.args': Math.max(1, Math.ceil(directives.reduce((n, d) => n + d.args.length, 0) / Math.max(1, directives.length))),
+      },
+    },
+  };
+  const full = parse(getIntrospectionQuery({
+    descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true,
+  }));
+  const op = full.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+  const reference = analyzeOperation(schema, full, op, undefined, estimates).introspectionSize;
+  found = { estimates, maxIntrospectionSize: Math.ceil(reference * INTROSPECTION_SIZE_FACTOR) };
+  perSchema.set(schema, found);
+  return found;
+}
 
 export function budgetFor(principal: Principal | null, limits: QueryLimits): { role: string; limit: number } {
   if (!principal) return { role: 'anonymous', limit: limits.budgets.anonymous };
@@ -104,7 +172,7 @@ export function analyzeCached(
   const key = `${operation.name?.value ?? ''}\n${operation.variableDefinitions?.length ? JSON.stringify(variables ?? {}) : ''}`;
   let result = byKey.get(key);
   if (!result) {
-    result = analyzeOperation(schema, document, operation, variables, costEstimates);
+    result = analyzeOperation(schema, document, operation, variables, schemaEstimates(schema).estimates);
     if (byKey.size < 100) byKey.set(key, result);
   }
   return result;
@@ -113,11 +181,19 @@ export function analyzeCached(
 /** What the analysis of the request found, for the cache policy. */
 export const operationCostKey = Symbol('operationCost');
 
+/** Who is calling, set on the context by src/app.ts: the operation's cost is charged to them. */
+export const callerKey = Symbol('caller');
+
+function rateLimited(message: string, retryAfter: number, reason: string): GraphQLError {
+  const appError = new AppError(ErrorCode.RATE_LIMITED, message, undefined, { reason, retryAfter });
+  return new GraphQLError(message, { originalError: appError, extensions: { code: 'RATE_LIMITED', http: { status: 429 } } });
+}
+
 /**
  * Refuses, before execution, an operation over the caller's depth, alias or
  * cost budget with QUERY_TOO_COMPLEX, saying the figure and the limit.
  */
-export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
+export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets): ApolloServerPlugin<Context> {
   const listener: GraphQLRequestListener<Context> = {
     async didResolveOperation(rc) {
       if (!rc.operation) return;
@@ -137,12 +213,41 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Conte
         throw tooComplex(`The query has ${result.aliases} aliased fields; the limit is ${limits.maxAliases}`,
           { reason: 'TOO_MANY_ALIASES', aliases: result.aliases, limit: limits.maxAliases });
       }
+      if (result.schemaFields > 1) {
+        throw tooComplex(`The query asks for __schema ${result.schemaFields} times; the limit is 1 per operation`,
+          { reason: 'TOO_MUCH_INTROSPECTION', count: result.schemaFields, limit: 1 });
+      }
+      const maxIntrospection = schemaEstimates(rc.schema).maxIntrospectionSize;
+      if (result.introspectionSize > maxIntrospection) {
+        throw tooComplex(`The introspection answer would hold about ${result.introspectionSize} objects; the limit is ${maxIntrospection} (the full schema once)`,
+          { reason: 'INTROSPECTION_TOO_LARGE', size: result.introspectionSize, limit: maxIntrospection });
+      }
       const { role, limit } = budgetFor(rc.contextValue.principal, limits);
       if (result.cost > limit) {
         const cost = result.cost >= 1e12 ? 'over 10^12' : String(result.cost);
         throw tooComplex(`The query costs ${cost}; the limit for ${role} is ${limit}. Ask for fewer items (first), fewer nested lists or fewer aliases`,
           { reason: 'COST', cost: Math.min(result.cost, Number.MAX_SAFE_INTEGER), limit });
       }
+      // Per caller: the operation's cost is spent from the caller's bucket (src/protection/caller-budgets.ts).
+      const caller = (rc.contextValue as unknown as Record<symbol, Caller | undefined>)[callerKey];
+      if (budgets && caller) {
+        const refusal = budgets.chargeCost(caller, result.cost);
+        if (refusal) throw rateLimited(`${refusal.message}. Retry in ${refusal.retryAfter} s`, refusal.retryAfter, refusal.reason);
+      }
+    },
+    async willSendResponse(rc) {
+      // A refusal that says when to come back (a busy pool, a caller over budget) carries Retry-After;
+      // with nothing else answered it is 429.
+      if (rc.response.body.kind !== 'single') return;
+      const { errors, data } = rc.response.body.singleResult;
+      let retryAfter = 0;
+      for (const e of errors ?? []) {
+        const x = e.extensions as { code?: string; retryAfter?: unknown } | undefined;
+        if (x?.code === 'RATE_LIMITED' && typeof x.retryAfter === 'number') retryAfter = Math.max(retryAfter, x.retryAfter);
+      }
+      if (retryAfter === 0) return;
+      rc.response.http.headers.set('retry-after', String(retryAfter));
+      if (data === undefined || data === null) rc.response.http.status = 429;
     },
   };
   return { async requestDidStart() { return listener; } };

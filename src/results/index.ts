@@ -23,11 +23,13 @@ export function createResultServices(
   db: DataSource, logger: Logger,
   deps: { units: UnitService; frameworks: FrameworkService; tallies: TallyRoller },
   recomputeIntervalMs = 1000,
+  /** The pool readers cannot exhaust: recomputation and publication run on it. */
+  work: DataSource = db,
 ): ResultServices {
   const { units, frameworks } = deps;
-  const results = new ResultsService(db, frameworks, deps.tallies, logger);
+  const results = new ResultsService(work, frameworks, deps.tallies, logger);
   const rankings = new RankingService(db, units);
-  const recompute = new RecomputeScheduler(db, results, logger, recomputeIntervalMs);
+  const recompute = new RecomputeScheduler(work, results, logger, recomputeIntervalMs);
   return {
     results,
     expertScores: new ExpertScoreService(db, units, frameworks, results, rankings, {

@@ -17,8 +17,13 @@ export interface Services extends ResultServices, SurveyServices {
   questionnaires: QuestionnaireService;
 }
 
-export function createServices(db: DataSource, logger: Logger, config?: Config): Services {
-  const auth = new AuthService(db, logger);
+/**
+ * `work` is the pool readers cannot exhaust (src/bootstrap.ts): kiosk
+ * ingestion, token lookups, the survey roll-up and recomputation run on it;
+ * everything else on `db`. Both default to the same data source.
+ */
+export function createServices(db: DataSource, logger: Logger, config?: Config, work: DataSource = db): Services {
+  const auth = new AuthService(work, logger);
   const units = new UnitService(db);
   const frameworks = new FrameworkService(db);
   // Accepted and rolled-up survey responses ask the index engine to recompute
@@ -30,8 +35,8 @@ export function createServices(db: DataSource, logger: Logger, config?: Config):
     onAccepted: markDirty,
     onRolledUp: markDirty,
     onKioskRevoked: (kioskId) => auth.forgetKiosk(kioskId),
-  });
-  const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs);
+  }, work);
+  const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs, work);
   recompute = results.recompute;
   return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey };
 }

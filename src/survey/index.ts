@@ -29,10 +29,12 @@ const DEFAULTS: SurveyConfig = { kioskRatePerSecond: 50, kioskRateBurst: 1000, q
 export function createSurveyServices(
   db: DataSource, logger: Logger, config: Partial<SurveyConfig> | undefined,
   hooks: { onAccepted?: DirtyListener; onRolledUp?: RolledUpListener; onKioskRevoked?: (kioskId: number) => void } = {},
+  /** The pool readers cannot exhaust: ingestion and the roll-up run on it. */
+  work: DataSource = db,
 ): SurveyServices {
   const c = { ...DEFAULTS, ...(config ?? {}) };
-  const tallies = new TallyRoller(db, logger, { intervalMs: c.tallyIntervalMs, batchSize: c.tallyBatchSize, onRolledUp: hooks.onRolledUp });
-  const surveys = new SurveyIngestionService(db, new QuestionnaireCache(db, c.questionnaireCacheMs), {
+  const tallies = new TallyRoller(work, logger, { intervalMs: c.tallyIntervalMs, batchSize: c.tallyBatchSize, onRolledUp: hooks.onRolledUp });
+  const surveys = new SurveyIngestionService(work, new QuestionnaireCache(work, c.questionnaireCacheMs), {
     ratePerSecond: c.kioskRatePerSecond, rateBurst: c.kioskRateBurst, onAccepted: hooks.onAccepted,
   });
   return {

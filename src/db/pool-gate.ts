@@ -1,0 +1,132 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import type { Pool, PoolClient } from 'pg';
+import { AppError, ErrorCode } from '../errors/app-error';
+
+/**
+ * What one HTTP request has held of the database: the connection time its
+ * statements took (from checkout to release), charged to its caller's
+ * database-time budget afterwards (src/protection/caller-budgets.ts).
+ */
+export interface RequestScope {
+  dbMs: number;
+}
+
+/** The request whose statements are running; unset for background work (roll-up, recomputation). */
+export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** How long to wait for a free connection before answering "busy", and after how many seconds to retry. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** A connection did not free up in time: the service is busy, the database is not down. */
+export class PoolBusyError extends AppError {
+  constructor(pool: string, waitedMs: number) {
+    super(ErrorCode.SERVICE_BUSY,
+      `The service is busy: no database connection freed up within ${waitedMs} ms; nothing was stored. Retry in ${BUSY_RETRY_AFTER_SECONDS} s.`,
+      undefined, { retryAfter: BUSY_RETRY_AFTER_SECONDS, pool });
+    this.name = 'PoolBusyError';
+  }
+}
+
+type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void;
+
+interface Waiter { grant: () => void; timer?: NodeJS.Timeout }
+
+export interface PoolGateOptions {
+  /** Named in the busy error and the stats: "read" or "work". */
+  name: string;
+  /** Connections the pool may open: the gate's slots. */
+  size: number;
+  /** How long a request may wait for a slot before PoolBusyError. */
+  requestWaitMs: number;
+  /** How long background work (no request scope) may wait. */
+  backgroundWaitMs: number;
+}
+
+/**
+ * A queue in front of a pg pool with a bound on the wait. pg-pool's own
+ * `connectionTimeoutMillis` bounds both the wait for a busy pool and the
+ * opening of a new connection, with one message for both, so a saturated
+ * pool read as a dead database. Behind the gate the pool never queues (at
+ * most `size` checkouts are outstanding), so its timeout only ever means a
+ * connection could not be opened, and a wait here beyond the bound is a
+ * PoolBusyError (RATE_LIMITED, Retry-After), never an outage.
+ *
+ * Every `pool.connect()` goes through the gate: TypeORM's queries and
+ * transactions, and `pool.query()` (which calls `this.connect`).
+ */
+export class PoolGate {
+  private free: number;
+  private readonly waiters: Waiter[] = [];
+  /** Checkouts refused because the wait ran out. */
+  busyRefusals = 0;
+
+  constructor(pool: Pool, private readonly options: PoolGateOptions) {
+    this.free = options.size;
+    const connect = pool.connect.bind(pool) as (cb: Callback) => void;
+    (pool as unknown as { connect: (cb?: Callback) => unknown }).connect = (cb?: Callback) => {
+      if (cb) {
+        this.checkout(connect, cb);
+        return undefined;
+      }
+      return new Promise<PoolClient>((resolve, reject) => this.checkout(connect, (err, client) => (err ? reject(err) : resolve(client!))));
+    };
+  }
+
+  /** Connections checked out now, and requests waiting for one. */
+  get stats(): { name: string; size: number; inUse: number; waiting: number; busyRefusals: number } {
+    return { name: this.options.name, size: this.options.size, inUse: this.options.size - this.free, waiting: this.waiters.length, busyRefusals: this.busyRefusals };
+  }
+
+  private checkout(connect: (cb: Callback) => void, cb: Callback): void {
+    const scope = requestScope.getStore();
+    this.acquire(scope ? this.options.requestWaitMs : this.options.backgroundWaitMs, (err) => {
+      if (err) return cb(err);
+      connect((error, client, release) => {
+        if (error || !client || !release) {
+          this.releaseSlot();
+          return cb(error ?? new Error('no client'));
+        }
+        const start = performance.now();
+        let returned = false;
+        const wrapped = (e?: Error | boolean) => {
+          if (!returned) {
+            returned = true;
+            if (scope) scope.dbMs += performance.now() - start;
+            this.releaseSlot();
+          }
+          return release(e);
+        };
+        client.release = wrapped as PoolClient['release'];
+        cb(undefined, client, wrapped);
+      });
+    });
+  }
+
+  private acquire(waitMs: number, then: (err?: Error) => void): void {
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      then();
+      return;
+    }
+    const waiter: Waiter = { grant: () => then() };
+    waiter.timer = setTimeout(() => {
+      const i = this.waiters.indexOf(waiter);
+      if (i >= 0) this.waiters.splice(i, 1);
+      this.busyRefusals++;
+      then(new PoolBusyError(this.options.name, waitMs));
+    }, waitMs);
+    waiter.timer.unref();
+    this.waiters.push(waiter);
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiters.shift();
+    if (next) {
+      clearTimeout(next.timer);
+      next.grant();
+    } else {
+      this.free++;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import type { Principal } from '../auth/principal';
+import type { Config } from '../config/config';
+import { TokenBuckets } from '../http/token-bucket';
+
+/**
+ * Budgets per caller, not only per request. A caller is an IP address for
+ * anonymous readers, else its token or kiosk. Each has:
+ *
+ * - a cost bucket, charged by each operation's cost (src/protection/cost.ts)
+ *   once it is parsed and validated: an operation the bucket cannot pay for
+ *   is refused RATE_LIMITED with Retry-After;
+ * - a database-time bucket, charged after each request by the connection
+ *   time its statements held (src/db/pool-gate.ts), refilling at a share of
+ *   the readers' pool: a caller in debt is refused before anything runs;
+ * - a bound on its operations running at once; more wait (up to the pool
+ *   wait) for one of them to finish, then are refused.
+ *
+ * So one IP or token holds at most its share of the service whatever it
+ * sends, and everyone else keeps theirs.
+ */
+export interface Caller {
+  key: string;
+  /** How refusals name the caller. */
+  label: string;
+  anonymous: boolean;
+}
+
+export interface Refusal {
+  message: string;
+  retryAfter: number;
+  reason: 'COST_RATE' | 'DB_TIME' | 'CONCURRENCY';
+}
+
+export interface CallerBudgetConfig {
+  callerBudgets: Config['callerBudgets'];
+  poolSize: number;
+  poolWaitMs: number;
+  /** The largest per-operation budget of each side: a full bucket always pays for one operation within it. */
+  maxOperationCost: { anonymous: number; token: number };
+}
+
+interface Running { n: number; waiters: { go: () => void; timer: NodeJS.Timeout }[] }
+
+export class CallerBudgets {
+  private readonly costAnonymous: TokenBuckets;
+  private readonly costToken: TokenBuckets;
+  private readonly dbTime: TokenBuckets;
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly config: CallerBudgetConfig, now: () => number = Date.now) {
+    const b = config.callerBudgets;
+    this.costAnonymous = new TokenBuckets(b.costPerSecAnonymous, Math.max(2 * b.costPerSecAnonymous, config.maxOperationCost.anonymous), now);
+    this.costToken = new TokenBuckets(b.costPerSecToken, Math.max(2 * b.costPerSecToken, config.maxOperationCost.token), now);
+    // Connection-milliseconds per second: the caller's share of the readers' pool; the bucket holds two seconds of it.
+    const msPerSec = (config.poolSize * 1000 * b.dbTimeSharePercent) / 100;
+    this.dbTime = new TokenBuckets(msPerSec, 2 * msPerSec, now);
+  }
+
+  static callerOf(principal: Principal | null, ip: string): Caller {
+    if (!principal) return { key: `ip:${ip}`, label: ip, anonymous: true };
+    if (principal.kind === 'kiosk') return { key: `kiosk:${principal.kioskId}`, label: 'this kiosk', anonymous: false };
+    return { key: `token:${principal.tokenId}`, label: 'this token', anonymous: false };
+  }
+
+  /**
+   * Before a request runs: refused while the caller owes database time;
+   * else one of its running slots, waited for up to the pool wait. The
+   * returned `done` must be called once the request has finished.
+   */
+  async admit(caller: Caller): Promise<{ refusal: Refusal } | { done: (dbMs: number) => void }> {
+    const owed = this.dbTime.available(caller.key);
+    if (owed < 0) {
+      return {
+        refusal: {
+          reason: 'DB_TIME',
+          retryAfter: Math.max(1, Math.ceil(-owed / this.dbTime.ratePerSec)),
+          message: `Too much database time used by ${caller.label}: each caller may hold ${this.config.callerBudgets.dbTimeSharePercent} % of the database connections on average`,
+        },
+      };
+    }
+    const max = this.config.callerBudgets.maxConcurrent;
+    let r = this.running.get(caller.key);
+    if (!r) {
+      r = { n: 0, waiters: [] };
+      this.running.set(caller.key, r);
+    }
+    if (r.n >= max) {
+      const slot = r;
+      const granted = await new Promise<boolean>((resolve) => {
+        const waiter = {
+          go: () => resolve(true),
+          timer: setTimeout(() => {
+            const i = slot.waiters.indexOf(waiter);
+            if (i >= 0) slot.waiters.splice(i, 1);
+            resolve(false);
+          }, this.config.poolWaitMs),
+        };
+        waiter.timer.unref();
+        slot.waiters.push(waiter);
+      });
+      if (!granted) {
+        return {
+          refusal: {
+            reason: 'CONCURRENCY', retryAfter: 1,
+            message: `Too many operations at once from ${caller.label}: at most ${max} run at a time`,
+          },
+        };
+      }
+    } else {
+      r.n++;
+    }
+    let finished = false;
+    const slot = r;
+    return {
+      done: (dbMs: number) => {
+        if (finished) return;
+        finished = true;
+        if (dbMs > 0) this.dbTime.charge(caller.key, dbMs);
+        const next = slot.waiters.shift();
+        if (next) {
+          clearTimeout(next.timer);
+          next.go();
+        } else {
+          slot.n--;
+          if (slot.n === 0 && this.running.get(caller.key) === slot) this.running.delete(caller.key);
+        }
+      },
+    };
+  }
+
+  /** Once the operation's cost is known: spends it from the caller's cost bucket, or says why not. */
+  chargeCost(caller: Caller, cost: number): Refusal | undefined {
+    const buckets = caller.anonymous ? this.costAnonymous : this.costToken;
+    if (cost <= 0 || buckets.take(caller.key, cost)) return undefined;
+    return {
+      reason: 'COST_RATE',
+      retryAfter: Math.max(1, buckets.retryAfter(caller.key, cost)),
+      message: `Too many expensive queries from ${caller.label}: the operation costs ${cost}, and each ${caller.anonymous ? 'anonymous IP' : 'token'} may spend ${buckets.ratePerSec} per second`,
+    };
+  }
+}
