@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Generated, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Unit } from './unit.entity';
 
 /** A survey device at a unit's reception desk. Its token is kept only as a SHA-256 hash. */
@@ -6,6 +6,12 @@ import { Unit } from './unit.entity';
 export class Kiosk {
   @PrimaryGeneratedColumn('identity', { name: 'id', generatedIdentity: 'ALWAYS' })
   id: number;
+
+  /** What the API shows and takes as the kiosk's ID: random, so it tells nothing about other kiosks (API.md: IDs are opaque). */
+  @Index('uq_kiosk_public_id', { unique: true })
+  @Column('uuid', { name: 'public_id' })
+  @Generated('uuid') // gen_random_uuid() by the migration: TypeORM reads that default as a generated uuid
+  publicId: string;
 
   @Index('ix_kiosk_unit')
   @Column('int', { name: 'unit_id' })

@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Generated, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { UnitKind } from './enums';
 
 /** A body under the province: a department, a district, or a commune under its district. */
@@ -11,6 +11,12 @@ import { UnitKind } from './enums';
 export class Unit {
   @PrimaryGeneratedColumn('identity', { name: 'id', generatedIdentity: 'ALWAYS' })
   id: number;
+
+  /** What the API shows and takes as the unit's ID: random, so it tells nothing about other units (API.md: IDs are opaque). */
+  @Index('uq_unit_public_id', { unique: true })
+  @Column('uuid', { name: 'public_id' })
+  @Generated('uuid') // gen_random_uuid() by the migration: TypeORM reads that default as a generated uuid
+  publicId: string;
 
   @Index('uq_unit_code', { unique: true })
   @Column('varchar', { name: 'code', length: 64 })

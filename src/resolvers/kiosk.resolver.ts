@@ -9,7 +9,7 @@ import { KioskRegistrationType, KioskType } from './types/survey.type';
 import { UnitType } from './types/unit.type';
 
 function toKioskType(k: Kiosk): KioskType {
-  return { id: String(k.id), label: k.label, active: k.active, unitId: k.unitId };
+  return { id: k.publicId, label: k.label, active: k.active, unitId: k.unitId };
 }
 
 @Resolver(() => KioskType)
@@ -24,7 +24,7 @@ export class KioskResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => KioskType, { description: 'Revokes a kiosk: its token is refused from the next request on (KIOSK_REVOKED).' })
+  @Mutation(() => KioskType, { description: 'Revokes a kiosk: its token is refused from the next request on (UNAUTHENTICATED).' })
   async revokeKiosk(@Arg('id', () => ID) id: string): Promise<KioskType> {
     return toKioskType(await this.kioskService.revoke(id));
   }

@@ -7,7 +7,7 @@ import type { UnitType } from './types/unit.type';
 
 /** Shapes rows and service results into the GraphQL types; no logic beyond shaping. */
 export function toUnitType(u: Unit): UnitType {
-  return { id: String(u.id), code: u.code, name: u.name, kind: u.kind, parentId: u.parentId };
+  return { id: u.publicId, dbId: u.id, code: u.code, name: u.name, kind: u.kind, parentId: u.parentId };
 }
 
 function toCriterionType(n: FrameworkNode): CriterionType {

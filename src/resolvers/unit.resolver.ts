@@ -44,6 +44,6 @@ export class UnitResolver {
 
   @FieldResolver(() => [UnitType])
   async children(@Root() unit: UnitType, @Ctx() ctx: Context): Promise<UnitType[]> {
-    return (await ctx.loaders.childrenByParentId.load(Number(unit.id))).map(toUnitType);
+    return (await ctx.loaders.childrenByParentId.load(unit.dbId)).map(toUnitType);
   }
 }

@@ -8,6 +8,7 @@ import { AppError, ErrorCode } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
 import { setBounded } from '../util/bounded';
 import { decodeCursor } from '../util/cursor';
+import { quoted } from '../util/text';
 import { requireInt, requireYear } from '../util/validate';
 
 /** A stored result as read: index_result with its cycle's year and status. */
@@ -29,7 +30,7 @@ export interface RankingFilter {
 }
 
 /** A unit as a ranking edge carries it. */
-export interface RankedUnit { id: string; code: string; name: string; kind: UnitKind; parentId: number | null }
+export interface RankedUnit { id: string; dbId: number; code: string; name: string; kind: UnitKind; parentId: number | null }
 /** A domain result as read: published figures (score 0 and rank 0 when no leaf of the domain applies). */
 export interface RankedDomain { code: string; name: string; score: number; earnedPoints: number; maxPoints: number; rank: number }
 export interface RankedBand { code: string; label: string; minScore: number }
@@ -99,7 +100,7 @@ const RESULT_FIELDS: Record<string, string> = {
   rank: 'ir.rank', previousRank: 'ir.previous_rank', rankChange: 'ir.previous_rank - ir.rank', responses: 'ir.responses',
   surveyInsufficient: 'ir.survey_insufficient', provisional: 'ir.provisional', published: 'ir.published',
 };
-const UNIT_FIELDS: Record<string, string> = { id: 'u.id::text', code: 'u.code', name: 'u.name', kind: 'u.kind' };
+const UNIT_FIELDS: Record<string, string> = { id: 'u.public_id::text', code: 'u.code', name: 'u.name', kind: 'u.kind' };
 const BAND_FIELDS: Record<string, string> = { code: 'b.code', label: 'b.label', minScore: float('b.min_score') };
 const DOMAIN_FIELDS: Record<string, string> = {
   code: 'd.code', name: 'd.name', score: float('coalesce(dr.score, 0)'),
@@ -161,7 +162,7 @@ function resultJson(selected: readonly Selected[], internal: boolean, uses: { ba
   return objectSql('IndexResult', selected, (s) => {
     switch (s.name) {
       case 'unit':
-        return objectSql('Unit', s.fields ?? [], (f) => column(UNIT_FIELDS, f), internal ? [`'id', u.id::text`, `'parentId', u.parent_id`] : []);
+        return objectSql('Unit', s.fields ?? [], (f) => column(UNIT_FIELDS, f), internal ? [`'id', u.public_id::text`, `'dbId', u.id`, `'parentId', u.parent_id`] : []);
       case 'band':
         uses.band = true;
         return `CASE WHEN b.code IS NULL THEN NULL ELSE ${objectSql('Band', s.fields ?? [], (f) => column(BAND_FIELDS, f))} END`;
@@ -392,14 +393,14 @@ export class RankingService {
     q.cycle = cycle;
     q.bands = frame?.bands ?? [];
     if (filter.domainCode != null) {
-      if (!frame) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}": no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
+      if (!frame) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode ${quoted(filter.domainCode)}: no framework is defined for ${year} and ${filter.unitKind}`, 'domainCode');
       const domainId = frame.domains.get(filter.domainCode.normalize('NFC').trim());
-      if (domainId === undefined) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode "${filter.domainCode}" is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
+      if (domainId === undefined) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode ${quoted(filter.domainCode)} is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
       q.scope.domainId = domainId;
     }
     if (filter.parentCode != null) q.scope.parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
     if (filter.bandCode != null && cycle && !q.bands.some((b) => b.code === filter.bandCode)) {
-      throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode "${filter.bandCode}" is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
+      throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode ${quoted(filter.bandCode)} is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
     }
     q.hidden = !cycle || !isVisible(cycle.status, principal);
     return q;

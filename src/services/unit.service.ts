@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { UnitKind } from '../entities/enums';
 import { Unit } from '../entities/unit.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
-import { foldForSearch, nfc } from '../util/text';
+import { foldForSearch, nfc, quoted } from '../util/text';
 import { requireCode, requireInt, requireText } from '../util/validate';
 import { decodeCursor, encodeCursor, type Page } from '../util/cursor';
 
@@ -24,7 +24,7 @@ export class UnitService {
         throw invalid('input.parentCode', 'input.parentCode is required for a COMMUNE: name its district');
       }
       const parent = await this.findByCode(nfc(data.parentCode));
-      if (!parent) throw invalid('input.parentCode', `input.parentCode "${nfc(data.parentCode)}" names no unit`);
+      if (!parent) throw invalid('input.parentCode', `input.parentCode ${quoted(nfc(data.parentCode))} names no unit`);
       if (parent.kind !== UnitKind.DISTRICT) {
         throw invalid('input.parentCode', `input.parentCode "${parent.code}" is a ${parent.kind}; a commune's parent must be a DISTRICT`);
       }
@@ -51,7 +51,7 @@ export class UnitService {
 
   async requireByCode(code: string, field: string): Promise<Unit> {
     const unit = await this.findByCode(code);
-    if (!unit) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `${field}: no unit has the code "${nfc(code)}"`, field);
+    if (!unit) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `${field}: no unit has the code ${quoted(nfc(code))}`, field);
     return unit;
   }
 
@@ -74,7 +74,7 @@ export class UnitService {
     if (filter.kind) qb.andWhere('u.kind = :kind', { kind: filter.kind });
     if (filter.parentCode != null) {
       const parent = await this.findByCode(filter.parentCode);
-      if (!parent) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `parentCode "${nfc(filter.parentCode)}" names no unit`, 'parentCode');
+      if (!parent) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `parentCode ${quoted(nfc(filter.parentCode))} names no unit`, 'parentCode');
       qb.andWhere('u.parent_id = :parentId', { parentId: parent.id });
     }
     if (filter.search != null) {

@@ -2,15 +2,16 @@ import type { DataSource } from 'typeorm';
 import { generateToken, hashToken } from '../auth/tokens';
 import { Kiosk } from '../entities/kiosk.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
-import { nfc } from '../util/text';
+import { nfc, quoted } from '../util/text';
 import { requireText } from '../util/validate';
 
 export interface KioskRegistrationData { kiosk: Kiosk; token: string }
 
 /**
  * Kiosks: registering one returns its `par_k_` token once (only the SHA-256
- * hash is kept); revoking one makes its token refused at once, since every
- * request resolves the token against the kiosk row (AuthService).
+ * hash is kept); revoking one makes its token refused at once: the row is
+ * updated, then AuthService forgets the kiosk (onRevoked) before the answer.
+ * A kiosk is named by its opaque public_id; its sequential key stays inside.
  */
 export class KioskService {
   constructor(private readonly db: DataSource, private readonly onRevoked?: (kioskId: number) => void) {}
@@ -19,7 +20,7 @@ export class KioskService {
     const label = requireText('input.label', rawLabel, 200);
     const code = nfc(unitCode ?? '');
     const units: { id: number }[] = await this.db.query('SELECT id FROM unit WHERE code = $1', [code]);
-    if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `input.unitCode: no unit has the code "${code}"`, 'input.unitCode');
+    if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `input.unitCode: no unit has the code ${quoted(code)}`, 'input.unitCode');
     const token = generateToken('par_k');
     const repo = this.db.getRepository(Kiosk);
     const inserted = await repo.insert({ unitId: units[0].id, label, tokenHash: hashToken(token) });
@@ -27,16 +28,16 @@ export class KioskService {
     return { kiosk, token };
   }
 
-  /** Idempotent: revoking a revoked kiosk keeps its first revocation time. */
+  /** Idempotent: revoking a revoked kiosk keeps its first revocation time. `rawId` is the kiosk's opaque ID. */
   async revoke(rawId: string): Promise<Kiosk> {
-    const id = parseKioskId(rawId);
-    // TypeORM answers an UPDATE with [rows, affected].
-    const [, affected]: [unknown[], number] = await this.db.query(
-      'UPDATE kiosk SET active = false, revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id],
+    const publicId = parseKioskId(rawId);
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows]: [{ id: number }[], number] = await this.db.query(
+      'UPDATE kiosk SET active = false, revoked_at = coalesce(revoked_at, now()) WHERE public_id = $1 RETURNING id', [publicId],
     );
-    if (affected === 0) throw new AppError(ErrorCode.KIOSK_NOT_FOUND, `id: no kiosk has the id ${rawId}`, 'id');
-    this.onRevoked?.(id);
-    return this.db.getRepository(Kiosk).findOneOrFail({ where: { id } });
+    if (rows.length === 0) throw new AppError(ErrorCode.KIOSK_NOT_FOUND, `id: no kiosk has the id ${quoted(rawId)}`, 'id');
+    this.onRevoked?.(rows[0].id);
+    return this.db.getRepository(Kiosk).findOneOrFail({ where: { id: rows[0].id } });
   }
 
   /** Kiosks of a unit, or all, in registration order. */
@@ -45,14 +46,18 @@ export class KioskService {
     if (unitCode != null) {
       const code = nfc(unitCode);
       const units: { id: number }[] = await this.db.query('SELECT id FROM unit WHERE code = $1', [code]);
-      if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `unitCode: no unit has the code "${code}"`, 'unitCode');
+      if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `unitCode: no unit has the code ${quoted(code)}`, 'unitCode');
       qb.where('k.unit_id = :unitId', { unitId: units[0].id });
     }
     return qb.getMany();
   }
 }
 
-function parseKioskId(raw: string): number {
-  if (!/^\d{1,9}$/.test(String(raw).trim())) throw invalid('id', `id "${String(raw).slice(0, 40)}" is not a kiosk id`);
-  return Number(String(raw).trim());
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A kiosk's ID is the UUID the API gave it (IDs are opaque); anything else is BAD_USER_INPUT. */
+function parseKioskId(raw: string): string {
+  const id = String(raw).trim();
+  if (!UUID.test(id)) throw invalid('id', `id ${quoted(id)} is not a kiosk id: use the id registerKiosk or kiosks returned`);
+  return id.toLowerCase();
 }

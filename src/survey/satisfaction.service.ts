@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, ServiceElement, UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
-import { nfc } from '../util/text';
+import { nfc, quoted } from '../util/text';
 import { requireYear } from '../util/validate';
 import { addAllStatements, TALLY_TABLES, type TallyRoller } from './tally-roller';
 import { roundTo, wilsonInterval } from './wilson';
@@ -32,11 +32,15 @@ const ELEMENT_ORDER = Object.values(ServiceElement) as string[];
  * where the distinct-response counts of the same key come from. QUESTION
  * needs none: a response answers a question at most once.
  */
-const CUTS: Record<SatisfactionGrouping, { key: string; order: string; responses: { table: string; key: string } | null }> = {
+const CUTS: Record<SatisfactionGrouping, { key: string; order: string; responses: { table: string; key: string } | null; shown?: string }> = {
   QUESTION: { key: 'q.code', order: 'min(q.position)', responses: null },
   ELEMENT: { key: 'q.element::text', order: '0', responses: { table: 'survey_element_tally', key: 'r.element::text' } },
   MONTH: { key: `to_char(t.day, 'YYYY-MM')`, order: '0', responses: { table: 'survey_response_tally', key: `to_char(r.day, 'YYYY-MM')` } },
-  KIOSK: { key: 't.kiosk_id::text', order: 'min(t.kiosk_id)', responses: { table: 'survey_response_tally', key: 'r.kiosk_id::text' } },
+  // Grouped by the internal key, shown as the kiosk's opaque ID (one lookup per kiosk), in registration order.
+  KIOSK: {
+    key: 't.kiosk_id::text', order: 'min(t.kiosk_id)', responses: { table: 'survey_response_tally', key: 'r.kiosk_id::text' },
+    shown: '(SELECT k.public_id::text FROM kiosk k WHERE k.id = a.key::int)',
+  },
   PROCEDURE: { key: 't.procedure_code::text', order: '0', responses: { table: 'survey_response_tally', key: 'r.procedure_code::text' } },
 };
 
@@ -102,7 +106,7 @@ export class SatisfactionService {
        WHERE r.year = $1 AND (NOT r.late OR $2)${filterR}
        GROUP BY 1`;
     return {
-      sql: `SELECT a.key, a.ord, coalesce(r.responses, 0) AS responses, a.answers, a.satisfied, a.total
+      sql: `SELECT ${cut.shown ?? 'a.key'} AS key, a.ord, coalesce(r.responses, 0) AS responses, a.answers, a.satisfied, a.total
               FROM (${answers}) a LEFT JOIN (${responses}) r ON r.key = a.key`,
       params,
     };
@@ -126,10 +130,10 @@ export class SatisfactionService {
     if (query.unitCode != null) {
       const code = nfc(query.unitCode);
       const units: { id: number; kind: UnitKind }[] = await this.db.query('SELECT id, kind FROM unit WHERE code = $1', [code]);
-      if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `unitCode: no unit has the code "${code}"`, 'unitCode');
+      if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `unitCode: no unit has the code ${quoted(code)}`, 'unitCode');
       const unit = units[0];
       if (query.unitKind != null && query.unitKind !== unit.kind) {
-        throw invalid('unitKind', `unitKind ${query.unitKind} contradicts unitCode "${code}", which is a ${unit.kind}; give one or the other`);
+        throw invalid('unitKind', `unitKind ${query.unitKind} contradicts unitCode ${quoted(code)}, which is a ${unit.kind}; give one or the other`);
       }
       if (!privileged && !published.has(unit.kind)) throw refuse(`"${code}" (${unit.kind})`);
       return { year, unitId: unit.id, kinds: null, includeLate, groupBy };

@@ -1,12 +1,12 @@
 import Decimal from 'decimal.js';
 import { invalid } from '../errors/app-error';
-import { CODE_PATTERN, CODE_RULE, hasControlCharacters, nfc } from './text';
+import { CODE_PATTERN, CODE_RULE, hasControlCharacters, invisibleTextProblem, nfc, quoted, VISIBLE_TEXT_RULE } from './text';
 
 /** Field checks that throw BAD_USER_INPUT naming the field and what is allowed. */
 
 export function requireCode(field: string, raw: string): string {
   const code = nfc(raw);
-  if (!CODE_PATTERN.test(code)) throw invalid(field, `${field} "${truncate(code)}" is not a valid code: use ${CODE_RULE}`);
+  if (!CODE_PATTERN.test(code)) throw invalid(field, `${field} ${quoted(code)} is not a valid code: use ${CODE_RULE}`);
   return code;
 }
 
@@ -15,6 +15,9 @@ export function requireText(field: string, raw: string, max: number): string {
   if (text.length === 0) throw invalid(field, `${field} must not be empty`);
   if (text.length > max) throw invalid(field, `${field} is ${text.length} characters long; at most ${max} are allowed`);
   if (hasControlCharacters(text)) throw invalid(field, `${field} contains control characters, which are not allowed`);
+  // Names and labels are shown to people: none may be blank to the eye or display as another text.
+  const problem = invisibleTextProblem(text);
+  if (problem) throw invalid(field, `${field} ${problem}; use ${VISIBLE_TEXT_RULE}`);
   return text;
 }
 

@@ -15,7 +15,7 @@ describe('registering kiosks', () => {
     const { token, kiosk } = d.registerKiosk;
     expect(token).toMatch(/^par_k_[A-Za-z0-9_-]{43}$/);
     expect(kiosk).toMatchObject({ label: 'Quầy 1 – Bộ phận Một cửa', active: true, unit: { code: 'STP', name: 'Sở Tư pháp', kind: 'DEPARTMENT' } });
-    const rows = await t.sql('SELECT token_hash, active, revoked_at FROM kiosk WHERE id = $1', [Number(kiosk.id)]);
+    const rows = await t.sql('SELECT token_hash, active, revoked_at FROM kiosk WHERE public_id = $1', [kiosk.id]);
     expect(rows[0].token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(rows[0].revoked_at).toBeNull();
     const leaked = await t.sql(`SELECT count(*)::int AS n FROM kiosk WHERE token_hash = $1 OR label LIKE '%par_k_%'`, [token]);
@@ -75,7 +75,7 @@ describe('a kiosk token', () => {
 });
 
 describe('revoking a kiosk', () => {
-  test('refuses its token at once with KIOSK_REVOKED, keeps what it sent, leaves other kiosks working', async () => {
+  test('refuses its token at once, as an unknown one, keeps what it sent, leaves other kiosks working', async () => {
     const a = await registerKiosk(t, 'STP', 'Quầy A');
     const b = await registerKiosk(t, 'STP', 'Quầy B');
     const sent = response();
@@ -83,14 +83,17 @@ describe('revoking a kiosk', () => {
 
     const revoked = await t.ok(`mutation($id: ID!) { revokeKiosk(id: $id) { id active label unit { code } } }`, { id: a.id });
     expect(revoked.revokeKiosk).toEqual({ id: a.id, active: false, label: 'Quầy A', unit: { code: 'STP' } });
-    const [row] = await t.sql('SELECT active, revoked_at FROM kiosk WHERE id = $1', [Number(a.id)]);
+    const [row] = await t.sql('SELECT active, revoked_at FROM kiosk WHERE public_id = $1', [a.id]);
     expect(row.active).toBe(false);
     expect(row.revoked_at).toBeInstanceOf(Date);
 
     const refused = await t.gql(SUBMIT, { input: response() }, a.token);
     expect(refused.status).toBe(401);
     expect(refused.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(JSON.stringify(refused.errors)).toContain('KIOSK_REVOKED');
+    // The same answer as a token that never existed: it names nothing internal.
+    const unknown = await t.gql(SUBMIT, { input: response() }, `par_k_${'x'.repeat(43)}`);
+    expect(refused.errors).toEqual(unknown.errors);
+    expect(refused.errors?.[0].message).toBe('The token is not valid');
     // Even a resend of what it already sent is refused, and the stored response stays.
     expect((await t.gql(SUBMIT, { input: sent }, a.token)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(await t.sql('SELECT count(*)::int AS n FROM survey_response WHERE client_id = $1', [sent.clientId])).toEqual([{ n: 1 }]);
@@ -98,12 +101,14 @@ describe('revoking a kiosk', () => {
     expect((await t.ok(SUBMIT, { input: response() }, b.token)).submitSurveyResponse.status).toBe('ACCEPTED');
     const again = await t.ok(`mutation($id: ID!) { revokeKiosk(id: $id) { active } }`, { id: a.id });
     expect(again.revokeKiosk.active).toBe(false);
-    const [after] = await t.sql('SELECT revoked_at FROM kiosk WHERE id = $1', [Number(a.id)]);
+    const [after] = await t.sql('SELECT revoked_at FROM kiosk WHERE public_id = $1', [a.id]);
     expect(after.revoked_at).toEqual(row.revoked_at);
   });
 
   test('an unknown kiosk is NOT_FOUND; revoking is for ADMIN only', async () => {
-    expect((await t.gql(`mutation { revokeKiosk(id: "999999") { id } }`)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await t.gql(`mutation { revokeKiosk(id: "0b0e4d0c-2f0a-4c4e-9a51-4a4f7e1f3b21") { id } }`)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    // IDs are opaque: a sequential number is not one.
+    expect((await t.gql(`mutation { revokeKiosk(id: "1") { id } }`)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     expect((await t.gql(`mutation { revokeKiosk(id: "abc") { id } }`)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     expect((await t.gql(`mutation { revokeKiosk(id: "1") { id } }`, {}, null)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });

@@ -276,8 +276,9 @@ describe('replacing a framework', () => {
   beforeAll(async () => {
     s = await startTestService();
     await s.ok(DEFINE_Q, { year: 2024, questions: QUESTIONS_2024 });
-    const u = await s.ok(`mutation { createUnit(input: {code: "S.TUPHAP", name: "Sở Tư pháp", kind: DEPARTMENT}) { id } }`);
-    unitId = Number(u.createUnit.id);
+    await s.ok(`mutation { createUnit(input: {code: "S.TUPHAP", name: "Sở Tư pháp", kind: DEPARTMENT}) { id } }`);
+    // Unit.id is opaque: the tests' SQL takes the internal key by code.
+    [{ id: unitId }] = await s.sql(`SELECT id FROM unit WHERE code = 'S.TUPHAP'`);
   });
   afterAll(async () => { await s?.stop(); });
 

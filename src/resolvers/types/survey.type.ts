@@ -4,7 +4,7 @@ import { SubmissionStatus } from './enums';
 
 registerEnumType(SatisfactionGrouping, {
   name: 'SatisfactionGrouping',
-  description: 'How satisfaction statistics are cut: per question, service element, month (Asia/Ho_Chi_Minh, "YYYY-MM"), kiosk (its id) or procedure code ("" for responses without one).',
+  description: 'How satisfaction statistics are cut: per question, service element, month (Asia/Ho_Chi_Minh, "YYYY-MM"), kiosk (its id; kiosks in registration order) or procedure code ("" for responses without one).',
 });
 
 export { SatisfactionGrouping };

@@ -4,10 +4,13 @@ import { PageInfo } from './page-info.type';
 
 @ObjectType('Unit')
 export class UnitType {
+  /** Opaque: the unit's public UUID, never its database key. */
   @Field(() => ID) id: string;
   @Field() code: string;
   @Field() name: string;
   @Field(() => UnitKind) kind: UnitKind;
+  /** The database key, for the resolvers of its other fields; never shown. */
+  dbId: number;
   /** Resolved by UnitResolver.parent. */
   parentId: number | null;
 }
