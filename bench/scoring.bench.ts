@@ -298,7 +298,7 @@ function main(): void {
   report('new method + reading published figures as strings', () => {
     for (const input of inputs) {
       const o = computeUnitResult(framework, input);
-      sink += o.earned.toString().length + o.max.toString().length + o.score.toFixed(2).length;
+      sink += o.earned.toString().length + o.max.toString().length + (o.score?.toFixed(2).length ?? 0);
       for (const d of o.domains) sink += d.earned.toString().length + d.max.toString().length + (d.score?.toFixed(2).length ?? 0);
     }
   });

@@ -13,7 +13,8 @@ export class RankingResolver {
   // Arguments are checked by the service (first 1..100, year, cursor): no class-validator pass per request.
   @Query(() => RankingConnectionType, {
     description: 'A ranking of a year and unit kind, overall or by domain, optionally within a parent or one band. '
-      + 'Unpublished years read as empty to anonymous readers and kiosks.',
+      + 'What a reader may not see reads as absent: an unpublished year is an empty connection to anonymous readers. '
+      + '(Kiosk tokens may call the survey mutations only.)',
   })
   async rankings(@Args({ validate: false }) args: RankingsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RankingConnectionType> {
     return toRankingConnectionType(await this.rankingService.rankings(args, ctx.principal, rankingWants(info)));

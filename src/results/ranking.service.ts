@@ -4,10 +4,10 @@ import type { DataSource } from 'typeorm';
 import { pgPool } from '../db/data-source';
 import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
-import { AppError, ErrorCode } from '../errors/app-error';
+import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
 import { setBounded } from '../util/bounded';
-import { decodeCursor } from '../util/cursor';
+import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
 import { quoted } from '../util/text';
 import { requireInt, requireYear } from '../util/validate';
 
@@ -26,12 +26,17 @@ export interface BandRow { cycle_id: number; code: string; label: string; min_sc
 
 export interface RankingFilter {
   year: number; unitKind: UnitKind; domainCode?: string | null; parentCode?: string | null; bandCode?: string | null;
-  first: number; after?: string | null;
+  /** 1 to 100; null or omitted: DEFAULT_PAGE_SIZE. */
+  first?: number | null; after?: string | null;
 }
 
 /** A unit as a ranking edge carries it. */
 export interface RankedUnit { id: string; dbId: number; code: string; name: string; kind: UnitKind; parentId: number | null }
-/** A domain result as read: published figures (score 0 and rank 0 when no leaf of the domain applies). */
+/**
+ * A domain result as read: published figures. When no leaf of the domain
+ * applies to the unit it has no domain index: score reads 0 and rank is the
+ * one after the last unit with an index (such units are listed last).
+ */
 export interface RankedDomain { code: string; name: string; score: number; earnedPoints: number; maxPoints: number; rank: number }
 export interface RankedBand { code: string; label: string; minScore: number }
 /**
@@ -178,8 +183,30 @@ function resultJson(selected: readonly Selected[], internal: boolean, uses: { ba
 /** The unit of a result row `ir`, and its band when read. */
 const resultJoins = (band: boolean) => `LEFT JOIN unit u ON u.id = ir.unit_id${band ? ' LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code' : ''}`;
 
-/** An edge's opaque cursor (util/cursor's encodeCursor of [position]) computed in SQL: base64url, unpadded. */
-const cursorSql = (position: string) => `rtrim(translate(encode(convert_to('[' || ${position} || ']', 'UTF8'), 'base64'), '+/', '-_'), '=')`;
+/**
+ * An edge's opaque cursor computed in SQL: util/cursor's encodeCursor of
+ * [position, the ranking's tag] (base64url, unpadded); `tag` is the
+ * parameter holding rankingTag's text.
+ */
+const cursorSql = (position: string, tag: string) =>
+  `rtrim(translate(encode(convert_to('[' || ${position} || ',"' || ${tag} || '"]', 'UTF8'), 'base64'), '+/', '-_'), '=')`;
+
+/**
+ * Which ranking a cursor belongs to: a short hash of the year, kind and
+ * filters, so that a cursor of another ranking (or of the units list) is
+ * refused instead of read as a position of this one.
+ */
+function rankingTag(year: number, unitKind: UnitKind, scope: Scope): string {
+  return createHash('sha1').update(`${year}:${unitKind}:${scope.domainId}:${scope.parentId}:${scope.bandCode}`).digest('hex').slice(0, 12);
+}
+
+/** The largest stored position (PostgreSQL int): beyond it no cursor was ever made. */
+const MAX_POSITION = 2_147_483_647;
+
+/** Whether a selection of a connection reads a cursor (an edge's, or pageInfo's start or end). */
+const readsCursor = (selected: readonly Selected[]): boolean => selected.some((s) =>
+  (s.name === 'edges' && (s.fields ?? []).some((e) => e.name === 'cursor'))
+  || (s.name === 'pageInfo' && (s.fields ?? []).some((i) => i.name === 'startCursor' || i.name === 'endCursor')));
 
 /** The type each object field of a summary holds (for `__typename`). */
 const FIELD_TYPES: Record<string, Record<string, string>> = {
@@ -258,7 +285,10 @@ const VISIBLE_CYCLE = `c AS (SELECT id, year FROM cycle WHERE year = $1 AND unit
 
 /** A ranking's checked arguments and resolved scope (RankingService.resolve). */
 interface ResolvedRanking {
-  year: number; unitKind: UnitKind; first: number; after: number | null; seesProvisional: boolean; scope: Scope;
+  year: number; unitKind: UnitKind; first: number; after: number | null;
+  /** Which ranking this is, written into its cursors (rankingTag). */
+  tag: string;
+  seesProvisional: boolean; scope: Scope;
   cycle: { id: number; status: CycleStatus } | undefined; bands: RankedBand[]; hidden: boolean;
 }
 
@@ -321,7 +351,7 @@ export class RankingService {
    * A page of a ranking. Order and ranks: overall, or by the domain's index
    * with domainCode; within the parent with parentCode (communes). bandCode
    * filters by the overall band. The summary covers the whole filtered set.
-   * A cycle the reader may not see (unpublished, anonymous or kiosk) or that
+   * A cycle the reader may not see (unpublished, to a reader who may not see provisional results) or that
    * does not exist reads as an empty ranking.
    *
    * Only what `wants` names is computed: the page alone is one statement
@@ -379,15 +409,28 @@ export class RankingService {
    * the reader may not see it (the page statement finds nothing then too).
    */
   private async resolve(filter: RankingFilter, principal: Principal | null, withFramework: boolean): Promise<ResolvedRanking> {
-    const first = requireInt('first', filter.first, 1, 100);
+    const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, 100);
     const year = requireYear('year', filter.year);
-    const after = filter.after == null ? null : Number(decodeCursor(filter.after, 'after', 1)[0]);
-    if (after !== null && !Number.isInteger(after)) throw new AppError(ErrorCode.INVALID_INPUT, 'after is not a cursor returned by this query', 'after');
     const q: ResolvedRanking = {
-      year, unitKind: filter.unitKind, first, after, seesProvisional: canSeeProvisional(principal),
+      year, unitKind: filter.unitKind, first, after: null, tag: '', seesProvisional: canSeeProvisional(principal),
       scope: { domainId: null, parentId: null, bandCode: filter.bandCode ?? null }, cycle: undefined, bands: [], hidden: false,
     };
-    if (filter.domainCode == null && filter.parentCode == null && filter.bandCode == null && !withFramework) return q;
+    if (filter.domainCode != null || filter.parentCode != null || filter.bandCode != null || withFramework) await this.resolveScope(q, filter, principal);
+    q.tag = rankingTag(year, q.unitKind, q.scope);
+    if (filter.after != null) {
+      // Only a cursor this ranking made: [a stored position, this ranking's tag].
+      const [position, tag] = decodeCursor(filter.after, 'after', ['number', 'string']);
+      if (!Number.isInteger(position) || position < 1 || position > MAX_POSITION || tag !== q.tag) {
+        throw invalid('after', 'after is not a cursor returned by this ranking (same year, kind and filters)');
+      }
+      q.after = position;
+    }
+    return q;
+  }
+
+  /** The filters checked against the framework (read too), their ids resolved, and whether the cycle is hidden. */
+  private async resolveScope(q: ResolvedRanking, filter: RankingFilter, principal: Principal | null): Promise<void> {
+    const { year } = q;
     const frame = await this.frame(year, filter.unitKind);
     const cycle = frame && { id: frame.id, status: frame.status };
     q.cycle = cycle;
@@ -403,7 +446,6 @@ export class RankingService {
       throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode ${quoted(filter.bandCode)} is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
     }
     q.hidden = !cycle || !isVisible(cycle.status, principal);
-    return q;
   }
 
   /**
@@ -440,9 +482,10 @@ export class RankingService {
     const s = scopeSql(q.scope, params, true);
     const afterParam = q.after === null ? null : `$${params.push(q.after)}`;
     const totalParam = given.totalCount == null ? null : `$${params.push(given.totalCount)}`;
+    const tagParam = readsCursor(selected) ? `$${params.push(q.tag)}::text` : null;
     // Each selection of the summary (in selection order), written by writeJson: as it is, json (not jsonb) keeps the text.
     const summaryParams = (given.summaries ?? []).map((summary) => `$${params.push(summary)}::json`);
-    const variant = `page:${q.scope.domainId !== null}:${q.scope.parentId !== null}:${q.scope.bandCode !== null}:${afterParam}:${totalParam}:${internal}:${selectionKey(selected)}`;
+    const variant = `page:${q.scope.domainId !== null}:${q.scope.parentId !== null}:${q.scope.bandCode !== null}:${afterParam}:${totalParam}:${tagParam}:${internal}:${selectionKey(selected)}`;
     const statement = memo(variant, () => {
       // The window rank (domain within a parent) is taken over the whole parent: band and keyset filters go outside it.
       const inner = s.windowed || afterParam === null ? s.where : [...s.where, `${s.position} > ${afterParam}`];
@@ -459,7 +502,7 @@ export class RankingService {
           case 'edges':
             edges.push(objectSql('RankingEdge', f.fields ?? [], (e) => {
               switch (e.name) {
-                case 'cursor': return cursorSql('ir.edge_position');
+                case 'cursor': return cursorSql('ir.edge_position', tagParam!);
                 case 'rank': return 'ir.edge_rank';
                 case 'score': return float('coalesce(ir.edge_score, 0)');
                 case 'node': return resultJson(e.fields ?? [], internal, uses);
@@ -471,7 +514,7 @@ export class RankingService {
             uses.cursors ||= f.fields?.some((i) => i.name === 'startCursor' || i.name === 'endCursor') ?? false;
             return objectSql('PageInfo', f.fields ?? [], (i) => column({
               hasNextPage: 'e.n >= $4', hasPreviousPage: before,
-              startCursor: cursorSql('e.first_position'), endCursor: cursorSql('e.last_position'),
+              startCursor: cursorSql('e.first_position', tagParam!), endCursor: cursorSql('e.last_position', tagParam!),
             }, i));
           case 'totalCount':
             if (totalParam === null) throw new Error('totalCount selected without its count');
@@ -526,23 +569,24 @@ export class RankingService {
     }
     const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${VISIBLE_CYCLE},
       f AS MATERIALIZED (SELECT ir.unit_id, ${s.score} AS score, ${s.position} AS position, ir.band_code FROM ${s.from} ${w}),
-      agg AS (SELECT count(*)::int AS n, round(avg(round(coalesce(score, 0), 2)), 2) AS average FROM f),
-      ends AS (SELECT (SELECT unit_id FROM f ORDER BY position LIMIT 1) AS highest,
-                      (SELECT unit_id FROM f ORDER BY position DESC LIMIT 1) AS lowest)
-      SELECT agg.n, agg.average::float8 AS average,
+      agg AS (SELECT count(*)::int AS n, count(score)::int AS scored, round(avg(round(score, 2)), 2) AS average FROM f),
+      ends AS (SELECT (SELECT unit_id FROM f WHERE score IS NOT NULL ORDER BY position LIMIT 1) AS highest,
+                      (SELECT unit_id FROM f WHERE score IS NOT NULL ORDER BY position DESC LIMIT 1) AS lowest)
+      SELECT agg.n, agg.scored, agg.average::float8 AS average,
              (SELECT coalesce(json_object_agg(band_code, n), '{}'::json)
-                FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL GROUP BY 1) x) AS bands,
+                FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL AND score IS NOT NULL GROUP BY 1) x) AS bands,
              (SELECT json_agg(${resultJson(withDomains ? WHOLE_RESULT : WHOLE_RESULT_BUT_DOMAINS, true, { band: true })} ORDER BY ir.unit_id = ends.lowest)
                 FROM index_result ir ${resultJoins(true)}
                WHERE ir.cycle_id = (SELECT id FROM c) AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
         FROM agg, ends`);
     const { rows } = await this.pool.query({ ...statement, values: params });
-    const r = rows[0] as { n: number; average: number | null; bands: Record<string, number>; ends: RankedResult[] | null };
+    const r = rows[0] as { n: number; scored: number; average: number | null; bands: Record<string, number>; ends: RankedResult[] | null };
     const ends = r.ends ?? [];
     const result = {
       totalCount: r.n,
       summary: {
-        count: r.n, average: r.average,
+        // By domain, units to which the domain does not apply (no domain index) are listed last and left out of the summary.
+        count: r.scored, average: r.average,
         // Highest first; one unit alone is both.
         highest: ends[0] ?? null, lowest: ends[ends.length - 1] ?? null,
         bands: q.bands.map((band) => ({ band, count: r.bands[band.code] ?? 0 })),

@@ -65,6 +65,12 @@ export class RecomputeScheduler {
     const open = cycles.filter(([, , , status]) => status !== 'PUBLISHED');
     if (!previous || previous.units !== now.units) open.forEach(([id]) => due.add(id));
     for (const [id, , , , updatedAt] of open) if (previous?.cycles.get(id) !== updatedAt) due.add(id);
+    // Rank changes compare with the previous year's published ranking: a change there (its publication) is due here too.
+    const byYearKind = new Map(cycles.map(([id, year, kind]) => [`${year}:${kind}`, id]));
+    for (const [id, year, kind] of open) {
+      const before = byYearKind.get(`${year - 1}:${kind}`);
+      if (previous && before !== undefined && previous.cycles.get(before) !== now.cycles.get(before)) due.add(id);
+    }
     for (const [id, year, kind] of open) if (this.dirty.has(`${year}:${kind}`)) due.add(id);
     this.dirty.clear();
     this.last = now;

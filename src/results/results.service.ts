@@ -207,9 +207,10 @@ export class ResultsService {
       () => manager.query(`SELECT unit_id, round, panelist, bonus, penalty FROM score_adjustment WHERE cycle_id = $1`, [cycleId]),
       () => manager.query(SURVEY_TALLY_SQL, [year, unitKind, cycleId]),
       () => manager.query(UNIT_RESPONSES_SQL, [year, unitKind]),
+      // Rank change compares with the previous year's published ranking only: none while it is unpublished.
       () => manager.query(
         `SELECT ir.unit_id, ir.rank FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
-          WHERE c.year = $1 AND c.unit_kind = $2`,
+          WHERE c.year = $1 AND c.unit_kind = $2 AND c.status = 'PUBLISHED'`,
         [year - 1, unitKind]),
     ] as const;
     const results = parallel ? await Promise.all(reads.map((r) => r())) : await reads.reduce(
@@ -248,7 +249,10 @@ export class ResultsService {
       });
     }
     const empty = { panelScores: [], adjustments: [], surveyTallies: [] };
-    const units = inputs.units.map((u) => ({ unit: u, outcome: computeUnitResult(spec, perUnit.get(u.id) ?? empty) }));
+    // A unit with no applicable leaf (maximum 0) has no index that year: no result is stored, it is not ranked.
+    const units = inputs.units
+      .map((u) => ({ unit: u, outcome: computeUnitResult(spec, perUnit.get(u.id) ?? empty) }))
+      .filter((u): u is { unit: UnitRow; outcome: IndexedOutcome } => u.outcome.score !== null);
     // The same units are ranked 10 times or more: settle the order of ties (Vietnamese names) once.
     const listing = listingOrder(inputs.units.map((u) => ({ key: String(u.id), name: u.name, code: u.code })));
     const rankable = (u: (typeof units)[number], score: UnitOutcome['score'] | null) => {
@@ -381,9 +385,12 @@ export class ResultsService {
 /** The rows of a cycle as written, keyed by unit (and domain), each as one comparable string. */
 interface WrittenRows { cycleId: number; version: string; units: Map<number, string>; domains: Map<string, string> }
 
+/** The outcome of a unit that has an index (an applicable maximum above 0). */
+type IndexedOutcome = UnitOutcome & { score: NonNullable<UnitOutcome['score']> };
+
 interface ComputedCycle {
   units: {
-    unit: UnitRow; outcome: UnitOutcome; rank: number; position: number;
+    unit: UnitRow; outcome: IndexedOutcome; rank: number; position: number;
     parent: { rank: number; position: number } | null; previousRank: number | null; responses: number;
   }[];
   domains: { id: number; rows: { unitId: number; rank: number; position: number; domain: UnitOutcome['domains'] }[] }[];

@@ -272,7 +272,8 @@ export function computeUnitResultExact(framework: FrameworkSpec, input: UnitInpu
   const earned = sub(add(all.earned, bonus.value), penalty.value);
   const expert = totals(leaves.filter((l) => l.spec.source === 'EXPERT'));
   const survey = totals(leaves.filter((l) => l.spec.source === 'SURVEY'));
-  const score = indexOf(earned, all.max) ?? publish(ZERO);
+  // No applicable leaf: no index, so no band.
+  const score = indexOf(earned, all.max);
 
   return {
     earned: ratioToDecimal(earned),
@@ -292,7 +293,7 @@ export function computeUnitResultExact(framework: FrameworkSpec, input: UnitInpu
         score: indexOf(d.earned, d.max),
       };
     }),
-    band: classify(score, framework.bands),
+    band: score === null ? null : classify(score, framework.bands),
     provisional:
       leaves.some((l) => l.status === 'MISSING' || l.selfAssessed) ||
       bonus.round === 'SELF_ASSESSMENT' ||

@@ -483,11 +483,14 @@ function fastUnitResult(p: Prepared, input: UnitInput): UnitOutcome {
   if (adjustments.n !== 0) all.add(adjustments.n, adjustments.d);
   const maxAll = expertMax + surveyMax;
   const earnedN = all.numerator();
-  const scoreCents = maxAll === 0 ? 0 : indexCents(earnedN, all.d, maxAll);
-  const score = centsDecimal(scoreCents);
+  // No applicable leaf: no index, so no band (DOMAIN.md, API.md "applicable maximum is 0").
+  const scoreCents = maxAll === 0 ? null : indexCents(earnedN, all.d, maxAll);
+  const score = scoreCents === null ? null : centsDecimal(scoreCents);
 
   let band: BandSpec | null = null;
-  if (p.bands !== null) {
+  if (scoreCents === null || score === null) {
+    band = null;
+  } else if (p.bands !== null) {
     for (const b of p.bands) {
       if (scoreCents >= b.minCents) {
         band = b.band;

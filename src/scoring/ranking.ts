@@ -87,12 +87,14 @@ export function rankChange(previousRank: number | null | undefined, rank: number
  * The summary of a ranking whose items are already in rank order: count,
  * average of the rounded scores (rounded once more, half-up), highest and
  * lowest items, and the count per band for every band of the framework, in
- * framework order, zeros included.
+ * framework order, zeros included. Items without a score (a domain that
+ * does not apply to the unit) are left out of all of it.
  */
 export function summarize(
-  items: readonly { key: string; score: Decimal; bandCode: string | null }[],
+  ranked: readonly { key: string; score: Decimal | null; bandCode: string | null }[],
   bands: readonly BandSpec[],
 ): RankingSummaryOutcome {
+  const items = ranked.filter((i): i is { key: string; score: Decimal; bandCode: string | null } => i.score !== null);
   const count = items.length;
   const average =
     count === 0

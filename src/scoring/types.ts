@@ -121,8 +121,11 @@ export interface UnitOutcome {
   /** Exact; earned includes bonus − penalty. */
   earned: Decimal;
   max: Decimal;
-  /** 100 × earned / max, clamped to [0, 100], rounded half-up to 2 decimals; 0 when max = 0. */
-  score: Decimal;
+  /**
+   * 100 × earned / max, clamped to [0, 100], rounded half-up to 2 decimals;
+   * null when max = 0: the unit has no index that year (not ranked, banded or averaged).
+   */
+  score: Decimal | null;
   /** Component indices, rounded; null when that source has no applicable leaf. */
   expertScore: Decimal | null;
   surveyScore: Decimal | null;
@@ -131,7 +134,7 @@ export interface UnitOutcome {
   penalty: Decimal;
   /** In the framework's domain order. */
   domains: DomainOutcome[];
-  /** The first band whose minScore the rounded score reaches. */
+  /** The first band whose minScore the rounded score reaches; null without an index. */
   band: BandSpec | null;
   /** Some EXPERT leaf (or the bonus or penalty) rests on the self-assessment, or some EXPERT leaf has no score. */
   provisional: boolean;

@@ -4,10 +4,10 @@ import { Unit } from '../entities/unit.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { foldForSearch, nfc, quoted } from '../util/text';
 import { requireCode, requireInt, requireText } from '../util/validate';
-import { decodeCursor, encodeCursor, type Page } from '../util/cursor';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from '../util/cursor';
 
 export interface CreateUnitData { code: string; name: string; kind: UnitKind; parentCode?: string | null }
-export interface UnitFilter { kind?: UnitKind | null; parentCode?: string | null; search?: string | null; first: number; after?: string | null }
+export interface UnitFilter { kind?: UnitKind | null; parentCode?: string | null; search?: string | null; first?: number | null; after?: string | null }
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -69,7 +69,7 @@ export class UnitService {
 
   /** A page of units in Vietnamese name order, then code; the cursor is the last (name, code). */
   async list(filter: UnitFilter): Promise<Page<Unit>> {
-    const first = requireInt('first', filter.first, 1, 100);
+    const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, 100);
     const qb = this.db.getRepository(Unit).createQueryBuilder('u');
     if (filter.kind) qb.andWhere('u.kind = :kind', { kind: filter.kind });
     if (filter.parentCode != null) {
@@ -84,7 +84,7 @@ export class UnitService {
     }
     const totalCount = await qb.clone().getCount();
     if (filter.after != null) {
-      const [name, code] = decodeCursor(filter.after, 'after', 2);
+      const [name, code] = decodeCursor(filter.after, 'after', ['string', 'string']);
       qb.andWhere(`(u.name COLLATE "vietnamese" > :cName OR (u.name = :cName AND u.code > :cCode))`, { cName: name, cCode: code });
     }
     const rows = await qb.orderBy('u.name COLLATE "vietnamese"', 'ASC').addOrderBy('u.code', 'ASC').limit(first + 1).getMany();

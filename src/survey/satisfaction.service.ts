@@ -55,16 +55,19 @@ const CUTS: Record<SatisfactionGrouping, { key: string; order: string; responses
  * - Late responses (stored after their year and kind were published) are
  *   left out unless `includeLate`, so that the figures of a published year
  *   match what was published.
- * - Callers who may not see provisional figures (anonymous, kiosks) see only
- *   published cycles: a unit or kind whose cycle of the year is not
- *   PUBLISHED is FORBIDDEN; the province-wide figures cover only the kinds
- *   whose cycle is published (FORBIDDEN if none is).
+ * - Anonymous readers see only published cycles, and what they may not see
+ *   reads as absent: a unit or kind whose cycle of the year is not
+ *   PUBLISHED gives an empty list; the province-wide figures cover only the
+ *   kinds whose cycle is published (an empty list if none is). (Kiosks may
+ *   not read statistics at all: the kiosk scope refuses them.)
  */
 export class SatisfactionService {
   constructor(private readonly db: DataSource, private readonly roller: TallyRoller) {}
 
   async stats(principal: Principal | null, query: SatisfactionQuery): Promise<SatisfactionStat[]> {
     const scope = await this.scope(principal, query);
+    // What the caller may not see reads as absent.
+    if (scope === null) return [];
     // Read-your-writes: whatever was stored before this query is in the roll-ups it reads.
     await this.roller.rollUp();
     const { sql, params } = this.buildQuery(scope);
@@ -112,8 +115,11 @@ export class SatisfactionService {
     };
   }
 
-  /** Checks the arguments and the caller's right to see them; resolves the units to read. */
-  async scope(principal: Principal | null, query: SatisfactionQuery): Promise<SatisfactionScope> {
+  /**
+   * Checks the arguments and resolves the units to read; null when the
+   * caller may see none of them (an unpublished year for an anonymous reader).
+   */
+  async scope(principal: Principal | null, query: SatisfactionQuery): Promise<SatisfactionScope | null> {
     const year = requireYear('year', query.year);
     const groupBy = query.groupBy ?? SatisfactionGrouping.QUESTION;
     const includeLate = query.includeLate ?? false;
@@ -122,10 +128,6 @@ export class SatisfactionService {
       'SELECT unit_kind, status FROM cycle WHERE year = $1', [year],
     );
     const published = new Set(cycles.filter((c) => c.status === CycleStatus.PUBLISHED).map((c) => c.unit_kind));
-    const refuse = (what: string) => new AppError(
-      ErrorCode.FORBIDDEN,
-      `The satisfaction of ${what} in ${year} is not published yet; anonymous readers see published years only (a token with role ADMIN, APPRAISER or ANALYST sees it)`,
-    );
 
     if (query.unitCode != null) {
       const code = nfc(query.unitCode);
@@ -135,15 +137,15 @@ export class SatisfactionService {
       if (query.unitKind != null && query.unitKind !== unit.kind) {
         throw invalid('unitKind', `unitKind ${query.unitKind} contradicts unitCode ${quoted(code)}, which is a ${unit.kind}; give one or the other`);
       }
-      if (!privileged && !published.has(unit.kind)) throw refuse(`"${code}" (${unit.kind})`);
+      if (!privileged && !published.has(unit.kind)) return null;
       return { year, unitId: unit.id, kinds: null, includeLate, groupBy };
     }
     if (query.unitKind != null) {
-      if (!privileged && !published.has(query.unitKind)) throw refuse(`the ${query.unitKind} units`);
+      if (!privileged && !published.has(query.unitKind)) return null;
       return { year, unitId: null, kinds: [query.unitKind], includeLate, groupBy };
     }
     if (privileged) return { year, unitId: null, kinds: null, includeLate, groupBy };
-    if (published.size === 0) throw refuse('the province');
+    if (published.size === 0) return null;
     return { year, unitId: null, kinds: [...published], includeLate, groupBy };
   }
 

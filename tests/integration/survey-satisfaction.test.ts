@@ -129,12 +129,15 @@ describe('wider cuts, late responses and who sees what', () => {
     expect((await stats({ unitCode: 'PD', groupBy: 'MONTH', includeLate: true }))[0].responses).toBe(3);
   });
 
-  test('anonymous readers see published cycles only', async () => {
-    const refused = await t.gql(QUERY, { year: 2024, unitCode: 'STP' }, null);
-    expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(refused.errors?.[0].message).toContain('not published');
-    expect((await t.gql(QUERY, { year: 2024, unitKind: 'DEPARTMENT' }, null)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await t.gql(QUERY, { year: 2023 }, null)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  test('anonymous readers see published cycles only: the rest reads as absent, an empty list', async () => {
+    // STP has 2024 answers (an analyst reads them), but DEPARTMENT 2024 is not published.
+    expect((await stats({ unitCode: 'STP' }, undefined)).length).toBeGreaterThan(0);
+    for (const variables of [{ year: 2024, unitCode: 'STP' }, { year: 2024, unitKind: 'DEPARTMENT' }, { year: 2023 }, { year: 2024, unitCode: 'STP', groupBy: 'KIOSK' }]) {
+      const answer = await t.gql(QUERY, variables, null);
+      expect({ variables, errors: answer.errors, satisfaction: answer.data?.satisfaction }).toEqual({ variables, errors: undefined, satisfaction: [] });
+    }
+    // A unit that does not exist is still NOT_FOUND: units are public.
+    expect((await t.gql(QUERY, { year: 2024, unitCode: 'NOPE' }, null)).errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'unitCode' });
     // DISTRICT 2024 is published: its figures are open; the province-wide figures cover only the published kinds.
     expect(await stats({ unitCode: 'PD' }, null)).toEqual([expected('Q1', 2, 2, 2, 10)]);
     expect(await stats({ unitKind: 'DISTRICT', groupBy: 'ELEMENT' }, null)).toEqual([expected('ACCESS', 2, 2, 2, 10)]);
@@ -158,7 +161,7 @@ describe('the statistics read the roll-ups, never survey_answer', () => {
       await svc.scope({ kind: 'token', role: 'ADMIN', name: 'admin', tokenId: 1 } as never, { year: 2024, groupBy }),
       await svc.scope(null, { year: 2024, unitKind: 'DISTRICT' as never, groupBy }),
     ]) {
-      const { sql, params } = svc.buildQuery(scope);
+      const { sql, params } = svc.buildQuery(scope!);
       const plan = (await t.sql(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/survey_tally/);
       expect(plan).not.toMatch(/survey_answer|survey_response\b/);

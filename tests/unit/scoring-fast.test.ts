@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import fc from 'fast-check';
 
 import {
   computeUnitResult,
@@ -183,10 +184,62 @@ describe('computeUnitResult gives the figures and refusals of the exact method',
     expect(fast).toEqual(exact);
   });
 
-  it('refuses a framework as before', () => {
+  it('refuses a bad framework with the message of the exact method', () => {
+    // Both methods share checkFramework: what can differ is whether the fast one reaches it before its own reads.
     const spec = framework({ aggregation: 'MODE' as never });
-    expect(both(spec, unit([e1('1')])).fast).toEqual(both(spec, unit([e1('1')])).exact);
+    const refusal = { error: 'ScoringInputError', message: 'aggregation MODE is not MEAN or MEDIAN' };
+    expect(both(spec, unit([e1('1')]))).toEqual({ fast: refusal, exact: refusal });
     expect(() => prepareFramework(spec)).toThrow(new ScoringInputError('aggregation MODE is not MEAN or MEDIAN'));
+  });
+
+  /*
+   * Random frameworks (maxima of up to three decimals, so that some take the
+   * exact fallback; bands in any order), random panels (means and medians of
+   * points with up to two decimals, leaves not applicable, earlier rounds),
+   * survey tallies around minResponses, bonus and penalty: the fast method's
+   * own arithmetic (cents, band thresholds, the fallback) must give the exact
+   * method's outcome, field by field and digit by digit.
+   */
+  it('gives the exact method\'s outcome on random frameworks and panels', () => {
+    const cents = (max: number) => fc.integer({ min: 0, max }).map((c) => (c / 100).toFixed(2).replace(/\.?0+$/, '') || '0');
+    const arbitrary = fc.record({
+      maxima: fc.array(fc.oneof(fc.constantFrom(5, 10, 20), fc.integer({ min: 0, max: 3000 }).map((c) => c / 100), fc.integer({ min: 1, max: 30000 }).map((m) => m / 1000)), { minLength: 1, maxLength: 6 }),
+      surveyLeaf: fc.boolean(),
+      aggregation: fc.constantFrom('MEAN' as const, 'MEDIAN' as const),
+      minResponses: fc.integer({ min: 0, max: 40 }),
+      bands: fc.array(fc.oneof(fc.constantFrom(0, 5000, 8000, 9000, 10000), fc.integer({ min: 0, max: 10000 })), { minLength: 0, maxLength: 4 }),
+      panels: fc.array(fc.array(fc.record({
+        round: fc.constantFrom('SELF_ASSESSMENT' as const, 'APPRAISAL' as const, 'REAPPRAISAL' as const),
+        // Round shares often, so that indices land on band thresholds.
+        share: fc.oneof(fc.constantFrom(0, 50, 80, 90, 100), fc.integer({ min: 0, max: 100 })),
+        notApplicable: fc.boolean(),
+      }), { maxLength: 4 }), { minLength: 6, maxLength: 6 }),
+      tally: fc.record({ responses: fc.integer({ min: 0, max: 60 }), answers: fc.integer({ min: 0, max: 200 }), satisfied: fc.integer({ min: 0, max: 200 }) }),
+      bonus: fc.option(cents(300)), penalty: fc.option(cents(300)),
+    });
+    fc.assert(fc.property(arbitrary, (r) => {
+      const leaves = r.maxima.map((max, i) => ({ id: `L${i}`, code: `C${i}`, domainCode: i % 2 ? 'B' : 'A', maxPoints: String(max), source: 'EXPERT' as const }));
+      if (r.surveyLeaf) leaves.push({ id: 'S', code: 'CS', domainCode: 'B', maxPoints: '10', source: 'SURVEY' as never });
+      const spec = framework({
+        domains: [{ code: 'A', name: 'A' }, { code: 'B', name: 'B' }], leaves, aggregation: r.aggregation, minResponses: r.minResponses,
+        maxBonus: '2', maxPenalty: '2.5',
+        bands: r.bands.map((b, i) => ({ code: `B${i}`, label: `B${i}`, minScore: (b / 100).toFixed(2) })),
+      });
+      const panelScores: PanelScore[] = [];
+      leaves.filter((l) => l.source === 'EXPERT').forEach((leaf, i) => r.panels[i].forEach((p, k) => {
+        // A share of the maximum, truncated to two decimals: always within [0, max].
+        const points = (Math.floor(Number(leaf.maxPoints) * p.share) / 100).toFixed(2);
+        panelScores.push({ leafId: leaf.id, round: p.round, panelist: `P${k}`, points: p.notApplicable ? null : points, notApplicable: p.notApplicable });
+      }));
+      const satisfied = Math.min(r.tally.satisfied, r.tally.answers);
+      const input: UnitInput = {
+        panelScores,
+        surveyTallies: r.surveyLeaf ? [{ leafId: 'S', ...r.tally, satisfied }] : [],
+        adjustments: r.bonus === null && r.penalty === null ? [] : [{ round: 'APPRAISAL', panelist: 'P0', bonus: r.bonus, penalty: r.penalty }],
+      };
+      const { fast, exact } = both(spec, input);
+      expect(fast).toEqual(exact);
+    }), { seed: 20261130, numRuns: 400 });
   });
 });
 

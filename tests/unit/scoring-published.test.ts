@@ -115,11 +115,11 @@ function score(framework: FrameworkSpec, units: { name: string; code: string; in
 
 /** A published table: [rank, name, index, band]. */
 const table = (scored: Scored[]) =>
-  rankItems(scored).map(({ item, rank }) => [rank, item.name, item.score.toFixed(2), item.outcome.band?.code]);
+  rankItems(scored).map(({ item, rank }) => [rank, item.name, item.score!.toFixed(2), item.outcome.band?.code]);
 
 const summaryOf = (scored: Scored[], bands: BandSpec[] = DEFAULT_BANDS) =>
   summarize(
-    rankItems(scored).map(({ item }) => ({ key: item.key, score: item.score, bandCode: item.outcome.band?.code ?? null })),
+    rankItems(scored).map(({ item }) => ({ key: item.key, score: item.score!, bandCode: item.outcome.band?.code ?? null })),
     bands,
   );
 
@@ -299,7 +299,7 @@ describe('Nam Định: Vụ Bản 2023', () => {
       provincialFramework(namDinhBands),
       unitInput(['7', '6', '8.5', '7', '8', '7', '7.63', '8.5'], [100, 200, 160], [250, 500, 450]),
     );
-    expect(vuBan.score.toFixed(2)).toBe('85.63');
+    expect(vuBan.score!.toFixed(2)).toBe('85.63');
     expect(vuBan.band?.label).toBe('Nhóm I');
 
     // the other nine districts' indices are illustrative
@@ -332,7 +332,7 @@ describe('Nam Định: Vụ Bản 2023', () => {
         ),
       );
     const y2022 = ranking([...others2022, ['Vụ Bản', '82.50']]);
-    const y2023 = ranking([...others2023, ['Vụ Bản', vuBan.score.toFixed(2)]]);
+    const y2023 = ranking([...others2023, ['Vụ Bản', vuBan.score!.toFixed(2)]]);
     expect(y2022.get('Vụ Bản')).toBe(9);
     expect(y2023.get('Vụ Bản')).toBe(6);
     expect(y2023.size).toBe(10);

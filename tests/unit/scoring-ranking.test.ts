@@ -207,6 +207,18 @@ describe('summarize', () => {
     expect(out.lowestKey).toBe('u5');
   });
 
+  it('leaves items without a score (a domain that does not apply) out of the count, average, ends and bands', () => {
+    // Ranked by a domain: 90.00, 70.01, then two units the domain does not apply to (listed last).
+    const items = [...rows(['90.00', '70.01']), { key: 'na1', score: null, bandCode: 'WEAK' }, { key: 'na2', score: null, bandCode: 'GOOD' }];
+    const out = summarize(items, DEFAULT_BANDS);
+    expect(out.count).toBe(2);
+    // (90.00 + 70.01) / 2 = 80.005 → 80.01 (counting the two as 0 would give 40.00)
+    expect(out.average?.toFixed(2)).toBe('80.01');
+    expect([out.highestKey, out.lowestKey]).toEqual(['u1', 'u2']);
+    expect(out.bands.map((b) => b.count)).toEqual([1, 0, 1, 0, 0]);
+    expect(summarize(items.slice(2), DEFAULT_BANDS)).toMatchObject({ count: 0, average: null, highestKey: null, lowestKey: null });
+  });
+
   it('averages the rounded scores and rounds the average once, half up', () => {
     // (88.05 + 88.06) / 2 = 88.055 → 88.06
     expect(summarize(rows(['88.06', '88.05']), DEFAULT_BANDS).average?.toFixed(2)).toBe('88.06');

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 
+import { computeUnitResultExact } from '../../src/scoring/exact-method';
 import { framework } from '../support/small-framework';
 import {
   type Adjustment,
@@ -85,7 +86,7 @@ describe('computeUnitResult: expert panel rounds', () => {
     // earned = 9 + 15 + 7 + 9 = 40; max 50; index 100 × 40/50 = 80.00
     expect(out.earned.toString()).toBe('40');
     expect(out.max.toString()).toBe('50');
-    expect(out.score.toFixed(2)).toBe('80.00');
+    expect(out.score!.toFixed(2)).toBe('80.00');
     expect(leaf(out, 'E1')).toMatchObject({ round: 'REAPPRAISAL', status: 'SCORED', applicable: true });
     expect(leaf(out, 'E1').earned.toString()).toBe('9');
     expect(leaf(out, 'E2').round).toBe('APPRAISAL');
@@ -102,7 +103,7 @@ describe('computeUnitResult: expert panel rounds', () => {
       unit([score('E1', 'SELF_ASSESSMENT', 'UNIT', '10'), score('E1', 'APPRAISAL', 'P1', '8')]),
     );
     // 8 + 16 + 8 + 9 = 41 → 82.00
-    expect(out.score.toFixed(2)).toBe('82.00');
+    expect(out.score!.toFixed(2)).toBe('82.00');
     expect(out.provisional).toBe(false);
     expect(out.surveyInsufficient).toBe(false);
   });
@@ -113,7 +114,7 @@ describe('computeUnitResult: expert panel rounds', () => {
       unit([score('E1', 'APPRAISAL', 'P1', '8'), score('E1', 'REAPPRAISAL', 'P1', null)]),
     );
     expect(leaf(out, 'E1').round).toBe('APPRAISAL');
-    expect(out.score.toFixed(2)).toBe('82.00');
+    expect(out.score!.toFixed(2)).toBe('82.00');
   });
 
   it('gives a missing EXPERT leaf 0 points, keeps it in the maximum and marks the result provisional', () => {
@@ -124,7 +125,7 @@ describe('computeUnitResult: expert panel rounds', () => {
     });
     // earned = 8 + 16 + 0 + 9 = 33; max still 50 → 66.00
     expect(out.max.toString()).toBe('50');
-    expect(out.score.toFixed(2)).toBe('66.00');
+    expect(out.score!.toFixed(2)).toBe('66.00');
     expect(leaf(out, 'E3')).toMatchObject({ status: 'MISSING', applicable: true, round: null });
     expect(leaf(out, 'E3').max.toString()).toBe('10');
     expect(out.provisional).toBe(true);
@@ -142,7 +143,7 @@ describe('computeUnitResult: combining panelists', () => {
     // E1 = (7 + 8 + 8.5) / 3 = 23.5 / 3 = 7.8333…
     // earned = 7.8333… + 16 + 8 + 9 = 40.8333…; index = 2 × 40.8333… = 81.6666… → 81.67
     expect(leaf(out, 'E1').earned.toFixed(6)).toBe('7.833333');
-    expect(out.score.toFixed(2)).toBe('81.67');
+    expect(out.score!.toFixed(2)).toBe('81.67');
     // domain TTHC: (7.8333… + 9) / 20 = 84.1666… → 84.17; expert part: 31.8333… / 40 = 79.5833… → 79.58
     expect(out.domains[0].score?.toFixed(2)).toBe('84.17');
     expect(out.expertScore?.toFixed(2)).toBe('79.58');
@@ -155,7 +156,7 @@ describe('computeUnitResult: combining panelists', () => {
     );
     // sorted 6, 7, 9.5 → 7; earned = 7 + 33 = 40 → 80.00 (the mean would give 7.5 → 81.00)
     expect(leaf(out, 'E1').earned.toString()).toBe('7');
-    expect(out.score.toFixed(2)).toBe('80.00');
+    expect(out.score!.toFixed(2)).toBe('80.00');
   });
 
   it('takes the MEDIAN of an even number of panelists as the mean of the two middle values', () => {
@@ -170,7 +171,7 @@ describe('computeUnitResult: combining panelists', () => {
     );
     // sorted 6, 7, 8, 9.5 → (7 + 8) / 2 = 7.5; earned 40.5 → 81.00
     expect(leaf(four, 'E1').earned.toString()).toBe('7.5');
-    expect(four.score.toFixed(2)).toBe('81.00');
+    expect(four.score!.toFixed(2)).toBe('81.00');
 
     const two = computeUnitResult(
       framework({ aggregation: 'MEDIAN' }),
@@ -178,7 +179,7 @@ describe('computeUnitResult: combining panelists', () => {
     );
     // (7.25 + 7.5) / 2 = 7.375 exactly; earned 40.375 → 80.75
     expect(leaf(two, 'E1').earned.toString()).toBe('7.375');
-    expect(two.score.toFixed(2)).toBe('80.75');
+    expect(two.score!.toFixed(2)).toBe('80.75');
   });
 
   it('combines only the panelists who scored when some marked the leaf not applicable', () => {
@@ -190,7 +191,7 @@ describe('computeUnitResult: combining panelists', () => {
     expect(leaf(out, 'E1')).toMatchObject({ applicable: true, status: 'SCORED' });
     expect(leaf(out, 'E1').earned.toString()).toBe('8.5');
     expect(leaf(out, 'E1').max.toString()).toBe('10');
-    expect(out.score.toFixed(2)).toBe('83.00');
+    expect(out.score!.toFixed(2)).toBe('83.00');
   });
 
   it('drops the leaf from earned and maximum when every panelist of the round marked it not applicable', () => {
@@ -201,7 +202,7 @@ describe('computeUnitResult: combining panelists', () => {
     // earned = 16 + 8 + 9 = 33; max = 50 − 10 = 40; index 82.50 (still on a 100 scale)
     expect(out.earned.toString()).toBe('33');
     expect(out.max.toString()).toBe('40');
-    expect(out.score.toFixed(2)).toBe('82.50');
+    expect(out.score!.toFixed(2)).toBe('82.50');
     expect(leaf(out, 'E1')).toMatchObject({ applicable: false, status: 'NOT_APPLICABLE', round: 'APPRAISAL' });
     expect(leaf(out, 'E1').max.toString()).toBe('0');
     // domain TTHC keeps only S1: 9 / 10 = 90.00; expert part 24 / 30 = 80.00
@@ -221,14 +222,14 @@ describe('computeUnitResult: combining panelists', () => {
       ]),
     );
     // E1 = 6 from the reappraisal; earned 39, max 50 → 78.00
-    expect(scoredLater.score.toFixed(2)).toBe('78.00');
+    expect(scoredLater.score!.toFixed(2)).toBe('78.00');
 
     const droppedLater = computeUnitResult(
       framework(),
       unit([score('E1', 'APPRAISAL', 'P1', '8'), notApplicable('E1', 'REAPPRAISAL', 'P1')]),
     );
     // E1 not applicable after the reappraisal: 33 / 40 → 82.50
-    expect(droppedLater.score.toFixed(2)).toBe('82.50');
+    expect(droppedLater.score!.toFixed(2)).toBe('82.50');
   });
 
   it('marks a result provisional when "not applicable" itself comes from the self-assessment', () => {
@@ -253,7 +254,7 @@ describe('computeUnitResult: survey leaves', () => {
     // index = 2 × 40.7142857… = 81.428571… → 81.43
     // survey part 87.142857… → 87.14; expert part 32/40 → 80.00
     expect(leaf(out, 'S1').earned.toFixed(7)).toBe('8.7142857');
-    expect(out.score.toFixed(2)).toBe('81.43');
+    expect(out.score!.toFixed(2)).toBe('81.43');
     expect(out.surveyScore?.toFixed(2)).toBe('87.14');
     expect(out.expertScore?.toFixed(2)).toBe('80.00');
     expect(out.surveyInsufficient).toBe(false);
@@ -272,7 +273,7 @@ describe('computeUnitResult: survey leaves', () => {
     });
     // 29 < 30: S1 leaves earned and max; 32 / 40 → 80.00 (a perfect 100 % rate is not used)
     expect(out.max.toString()).toBe('40');
-    expect(out.score.toFixed(2)).toBe('80.00');
+    expect(out.score!.toFixed(2)).toBe('80.00');
     expect(out.surveyInsufficient).toBe(true);
     expect(out.surveyScore).toBeNull();
     expect(leaf(out, 'S1')).toMatchObject({ applicable: false, status: 'SURVEY_INSUFFICIENT' });
@@ -286,13 +287,13 @@ describe('computeUnitResult: survey leaves', () => {
       adjustments: [],
       surveyTallies: [tally('S1', 30, 30, 30)],
     });
-    expect(enough.score.toFixed(2)).toBe('84.00');
+    expect(enough.score!.toFixed(2)).toBe('84.00');
     expect(enough.surveyInsufficient).toBe(false);
 
     // no tally at all: no responses
     const none = computeUnitResult(framework(), { panelScores: expert, adjustments: [], surveyTallies: [] });
     expect(none.surveyInsufficient).toBe(true);
-    expect(none.score.toFixed(2)).toBe('80.00');
+    expect(none.score!.toFixed(2)).toBe('80.00');
   });
 
   it('follows the framework minResponses and never divides by zero answers', () => {
@@ -307,7 +308,7 @@ describe('computeUnitResult: survey leaves', () => {
       surveyTallies: [tally('S1', 5, 10, 7)],
     });
     // 10 × 7/10 = 7; 39 / 50 → 78.00
-    expect(five.score.toFixed(2)).toBe('78.00');
+    expect(five.score!.toFixed(2)).toBe('78.00');
 
     const zero = computeUnitResult(framework({ minResponses: 0 }), {
       panelScores: expert,
@@ -315,7 +316,7 @@ describe('computeUnitResult: survey leaves', () => {
       surveyTallies: [],
     });
     expect(leaf(zero, 'S1').applicable).toBe(false);
-    expect(zero.score.toFixed(2)).toBe('80.00');
+    expect(zero.score!.toFixed(2)).toBe('80.00');
   });
 });
 
@@ -345,7 +346,7 @@ describe('computeUnitResult: bonus and penalty', () => {
     expect(out.bonus.toString()).toBe('1.25');
     expect(out.penalty.toString()).toBe('0.5');
     expect(out.earned.toString()).toBe('41.75');
-    expect(out.score.toFixed(2)).toBe('83.50');
+    expect(out.score!.toFixed(2)).toBe('83.50');
     // domain and component indices ignore bonus and penalty: TTHC 17/20, CV 24/30, expert 32/40
     expect(out.domains.map((d) => d.score?.toFixed(2))).toEqual(['85.00', '80.00']);
     expect(out.expertScore?.toFixed(2)).toBe('80.00');
@@ -359,7 +360,7 @@ describe('computeUnitResult: bonus and penalty', () => {
       adjustments: [adjustment('SELF_ASSESSMENT', 'UNIT', '1', null), adjustment('APPRAISAL', 'P1', null, null)],
     });
     // 41 + 1 = 42 → 84.00
-    expect(out.score.toFixed(2)).toBe('84.00');
+    expect(out.score!.toFixed(2)).toBe('84.00');
     expect(out.provisional).toBe(true);
   });
 
@@ -375,7 +376,7 @@ describe('computeUnitResult: bonus and penalty', () => {
     });
     // median of 0.5, 1, 2 = 1; 42 → 84.00
     expect(out.bonus.toString()).toBe('1');
-    expect(out.score.toFixed(2)).toBe('84.00');
+    expect(out.score!.toFixed(2)).toBe('84.00');
   });
 
   it('holds bonus and penalty to the caps, which are 0 by default', () => {
@@ -384,12 +385,12 @@ describe('computeUnitResult: bonus and penalty', () => {
     // bonus min(3, 2) = 2; penalty min(7, 5) = 5; 41 + 2 − 5 = 38 → 76.00
     expect(withCaps.bonus.toString()).toBe('2');
     expect(withCaps.penalty.toString()).toBe('5');
-    expect(withCaps.score.toFixed(2)).toBe('76.00');
+    expect(withCaps.score!.toFixed(2)).toBe('76.00');
 
     const noCaps = computeUnitResult(framework(), { panelScores: appraised, surveyTallies: survey, adjustments });
     expect(noCaps.bonus.toString()).toBe('0');
     expect(noCaps.penalty.toString()).toBe('0');
-    expect(noCaps.score.toFixed(2)).toBe('82.00');
+    expect(noCaps.score!.toFixed(2)).toBe('82.00');
   });
 
   it('clamps the index to 100 when a bonus lifts earned points above the maximum', () => {
@@ -404,7 +405,7 @@ describe('computeUnitResult: bonus and penalty', () => {
     });
     // earned 50 + 2 = 52 of 50 → 104 → clamped to 100.00; earned itself stays exact
     expect(out.earned.toString()).toBe('52');
-    expect(out.score.toFixed(2)).toBe('100.00');
+    expect(out.score!.toFixed(2)).toBe('100.00');
     expect(out.band?.code).toBe('EXCELLENT');
   });
 
@@ -420,7 +421,7 @@ describe('computeUnitResult: bonus and penalty', () => {
     });
     // earned 2 − 5 = −3 → −6 → clamped to 0.00
     expect(out.earned.toString()).toBe('-3');
-    expect(out.score.toFixed(2)).toBe('0.00');
+    expect(out.score!.toFixed(2)).toBe('0.00');
     expect(out.band?.code).toBe('WEAK');
   });
 });
@@ -456,7 +457,7 @@ describe('computeUnitResult: exact arithmetic, one rounding at the end', () => {
     });
     expect(out.earned.toString()).toBe('74.1');
     expect(out.max.toString()).toBe('80');
-    expect(out.score.toFixed(2)).toBe('92.63');
+    expect(out.score!.toFixed(2)).toBe('92.63');
 
     // the float computation this guards against
     const floatSum = fivePoints.map(Number).reduce((a, b) => a + b, 0);
@@ -496,7 +497,7 @@ describe('computeUnitResult: exact arithmetic, one rounding at the end', () => {
       surveyTallies: [],
     });
     expect(out.earned.toString()).toBe('28.01');
-    expect(out.score.toFixed(2)).toBe('70.03');
+    expect(out.score!.toFixed(2)).toBe('70.03');
 
     // the 40-digit decimal computation this guards against
     const D40 = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
@@ -507,18 +508,26 @@ describe('computeUnitResult: exact arithmetic, one rounding at the end', () => {
     expect(decimalIndex.toDecimalPlaces(2).toFixed(2)).toBe('70.02');
   });
 
-  it('publishes 0 when nothing is applicable, and null domain and component indices', () => {
+  it('gives no index and no band when nothing is applicable (applicable maximum 0), nor domain and component indices', () => {
+    // Every expert leaf not applicable, the survey leaf under minResponses (3 < 30): max = 0.
     const out = computeUnitResult(framework(), {
       panelScores: ['E1', 'E2', 'E3'].map((id) => notApplicable(id, 'APPRAISAL', 'P1')),
       adjustments: [],
       surveyTallies: [tally('S1', 3, 3, 3)],
     });
     expect(out.max.toString()).toBe('0');
-    expect(out.score.toFixed(2)).toBe('0.00');
+    expect(out.score).toBeNull();
+    expect(out.band).toBeNull();
     expect(out.expertScore).toBeNull();
     expect(out.surveyScore).toBeNull();
     expect(out.domains.map((d) => d.score)).toEqual([null, null]);
-    expect(out.band?.code).toBe('WEAK');
+    // The plain exact implementation agrees.
+    const exact = computeUnitResultExact(framework(), {
+      panelScores: ['E1', 'E2', 'E3'].map((id) => notApplicable(id, 'APPRAISAL', 'P1')),
+      adjustments: [],
+      surveyTallies: [tally('S1', 3, 3, 3)],
+    });
+    expect([exact.score, exact.band]).toEqual([null, null]);
   });
 
   it('lists domains in framework order with exact earned and maximum points', () => {
@@ -531,7 +540,7 @@ describe('computeUnitResult: exact arithmetic, one rounding at the end', () => {
     expect(out.domains[0].score?.toFixed(2)).toBe('81.25');
     expect(out.domains[1].score?.toFixed(2)).toBe('80.00');
     // overall 40.25 → 80.50
-    expect(out.score.toFixed(2)).toBe('80.50');
+    expect(out.score!.toFixed(2)).toBe('80.50');
   });
 });
 
@@ -549,7 +558,7 @@ describe('computeUnitResult: bands', () => {
       // S1 = 10 × 3599/4000 = 8.9975; earned 36 + 8.9975 = 44.9975; index 89.995 → 90.00
       surveyTallies: [tally('S1', 2000, 4000, 3599)],
     });
-    expect(out.score.toFixed(2)).toBe('90.00');
+    expect(out.score!.toFixed(2)).toBe('90.00');
     expect(out.band).toEqual({ code: 'EXCELLENT', label: 'Xuất sắc', minScore: 90 });
   });
 
@@ -567,7 +576,7 @@ describe('computeUnitResult: bands', () => {
       surveyTallies: [tally('S1', 50, 50, 20)],
     };
     const out = computeUnitResult(framework({ bands: namDinh }), input);
-    expect(out.score.toFixed(2)).toBe('80.00');
+    expect(out.score!.toFixed(2)).toBe('80.00');
     expect(out.band?.code).toBe('GROUP_I');
     expect(computeUnitResult(framework(), input).band?.code).toBe('GOOD');
   });

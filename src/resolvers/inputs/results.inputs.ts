@@ -1,4 +1,5 @@
 import { ArgsType, Field, Float, InputType, Int } from 'type-graphql';
+import { DEFAULT_PAGE_SIZE } from '../../util/cursor';
 import { ScoreRound, UnitKind } from '../types/enums';
 
 @InputType()
@@ -28,6 +29,6 @@ export class RankingsArgs {
   @Field(() => String, { nullable: true }) domainCode?: string | null;
   @Field(() => String, { nullable: true }) parentCode?: string | null;
   @Field(() => String, { nullable: true }) bandCode?: string | null;
-  @Field(() => Int, { defaultValue: 20, description: '1 to 100.' }) first: number;
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '1 to 100; null means the default.' }) first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }

@@ -1,5 +1,6 @@
 import { ArgsType, Field, Float, InputType, Int } from 'type-graphql';
 import { CriterionSource, PanelAggregation, Role, ServiceElement, UnitKind } from '../types/enums';
+import { DEFAULT_PAGE_SIZE } from '../../util/cursor';
 
 @InputType()
 export class CreateUnitInput {
@@ -65,7 +66,7 @@ export class UnitsArgs {
   @Field(() => UnitKind, { nullable: true }) kind?: UnitKind | null;
   @Field(() => String, { nullable: true }) parentCode?: string | null;
   @Field(() => String, { nullable: true }) search?: string | null;
-  @Field(() => Int, { defaultValue: 20 }) first: number;
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '1 to 100; null means the default.' }) first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }
 

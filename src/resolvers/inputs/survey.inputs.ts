@@ -29,7 +29,8 @@ export class SatisfactionArgs {
   @Field(() => Int) year: number;
   @Field(() => String, { nullable: true }) unitCode?: string | null;
   @Field(() => UnitKind, { nullable: true }) unitKind?: UnitKind | null;
-  @Field(() => SatisfactionGrouping, { defaultValue: SatisfactionGrouping.QUESTION }) groupBy: SatisfactionGrouping;
+  @Field(() => SatisfactionGrouping, { nullable: true, defaultValue: SatisfactionGrouping.QUESTION, description: 'null means the default, QUESTION.' })
+  groupBy?: SatisfactionGrouping | null;
   @Field({ defaultValue: false, description: 'Count responses stored after their year and kind were published (left out by default, as from the published figures).' })
   includeLate: boolean;
 }

@@ -17,7 +17,7 @@ import { UnitType } from './unit.type';
 export class DomainResultType {
   @Field() code: string;
   @Field() name: string;
-  @Field(() => Float, { description: '0 when no leaf of the domain applies to the unit.' }) score: number;
+  @Field(() => Float, { description: 'The domain index; 0 when no leaf of the domain applies to the unit, which then has no domain index, ranks after every unit that has one and is listed last.' }) score: number;
   @Field(() => Float) earnedPoints: number;
   @Field(() => Float) maxPoints: number;
   @Field(() => Int) rank: number;
@@ -35,9 +35,9 @@ export class IndexResultType {
   @Field(() => Float, { description: 'Rounded half-up to two decimals; bonus and penalty included.' }) earnedPoints: number;
   @Field(() => Float) maxPoints: number;
   @Field(() => Int) rank: number;
-  @Field(() => Int, { nullable: true, description: "Rank in the previous year's ranking of the same kind." }) previousRank: number | null;
+  @Field(() => Int, { nullable: true, description: "Rank in the previous year's published ranking of the same kind; null while that year is unpublished, or when the unit was not ranked in it." }) previousRank: number | null;
   @Field(() => Int, { nullable: true, description: 'previousRank − rank: positive when the unit moved up.' }) rankChange: number | null;
-  @Field(() => Int, { description: 'Survey responses of the year counted for the unit (the most on any SURVEY leaf).' }) responses: number;
+  @Field(() => Int, { description: "The unit's survey responses of the year, late ones (stored after publication) left out, whichever questions they answered. A SURVEY leaf counts only those that answered its questions." }) responses: number;
   @Field() surveyInsufficient: boolean;
   @Field() provisional: boolean;
   @Field() published: boolean;
