@@ -368,7 +368,11 @@ const kindSlot = enumSlot('DEPARTMENT', 'DISTRICT', 'COMMUNE');
 const yearSlot = slot(fc.oneof(fc.constantFrom(YEAR, PUBLISHED_YEAR), fc.integer({ min: 1990, max: 2110 })), junkNumber);
 const searchSlot = slot(fc.oneof(fc.constantFrom('sở', 'Phong', 'tu phap', 'ĐIỀN', 'S'), fc.string({ maxLength: 12 })),
   fc.oneof(fc.constantFrom(...SQL_META), anyJunk), 1);
-const cursorSlot = slot(fc.constant(null), fc.oneof(anyJunk, fc.base64String({ maxLength: 40 }),
+/** Cursors the service never made, shaped like its own: huge or fractional positions, NULs, another list's or ranking's key. */
+const craftedCursors = ['[1e300,"0123456789ab"]', '[99999999999,"0123456789ab"]', '[1e300]', '[99999999999]', '[-1,"x"]', '[1.5,"x"]',
+  '[1,"0123456789ab"]', '["\\u0000","A"]', '["Sở Tư pháp","STP"]', '[1,2]', '[null,"x"]', '[1e309,"x"]']
+  .map((key) => Buffer.from(key, 'utf8').toString('base64url'));
+const cursorSlot = slot(fc.constant(null), fc.oneof(anyJunk, fc.base64String({ maxLength: 40 }), fc.constantFrom(...craftedCursors),
   fc.constantFrom('eyJ4IjoxfQ==', Buffer.from('{"name":"\'; DROP TABLE unit;--","id":1}').toString('base64'), 'bnVsbA==', 'W10=', 'eyJpZCI6MWUzMDh9')));
 const readerOp = (name: string, document: string, vars: Record<string, Arb>): Op => ({
   name, document, vars: record(vars), caller: 'anonymous', allowed: GOOD_CALLERS.reader, write: false,
