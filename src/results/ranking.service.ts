@@ -132,6 +132,16 @@ export const RENDERED_FIELDS: Record<string, readonly string[]> = {
   DomainResult: Object.keys(DOMAIN_FIELDS),
 };
 
+/**
+ * A bug, never the client's input: the planner admits only the fields of
+ * RENDERED_FIELDS, each of which has its SQL here, and the service reads
+ * every field it writes. It answers INTERNAL_SERVER_ERROR (logged with its
+ * stack); a rendered query that meets one is resolved field by field instead.
+ */
+export class PlanInvariantError extends Error {
+  override name = 'PlanInvariantError';
+}
+
 /** A result's selection as fields keyed by their names, for the resolvers' reads. */
 function selectedOf(sel: ResultSelection): Selected[] {
   const leaves = (names: readonly string[], all: Record<string, string>) => names.filter((n) => n in all).map((name) => ({ key: name, name }));
@@ -146,7 +156,7 @@ function selectedOf(sel: ResultSelection): Selected[] {
 /** The SQL of a field from its type's map (a programming error if the planner let an unknown one through). */
 function column(all: Record<string, string>, s: Selected): string {
   const sql = all[s.name];
-  if (sql === undefined) throw new Error(`No SQL for field ${s.name}`);
+  if (sql === undefined) throw new PlanInvariantError(`No SQL for field ${s.name}`);
   return sql;
 }
 
@@ -227,7 +237,7 @@ function writeJson(value: unknown, type: string, selected: readonly Selected[]):
   const record = value as Record<string, unknown>;
   return `{${selected.map((s) => {
     const v = s.name === '__typename' ? type : record[s.name];
-    if (v === undefined || typeof v === 'function') throw new Error(`${type}.${s.name} was not read`);
+    if (v === undefined || typeof v === 'function') throw new PlanInvariantError(`${type}.${s.name} was not read`);
     return `"${s.key}":${s.fields ? writeJson(v, FIELD_TYPES[type][s.name], s.fields) : JSON.stringify(v)}`;
   }).join(',')}}`;
 }
@@ -506,7 +516,7 @@ export class RankingService {
                 case 'rank': return 'ir.edge_rank';
                 case 'score': return float('coalesce(ir.edge_score, 0)');
                 case 'node': return resultJson(e.fields ?? [], internal, uses);
-                default: throw new Error(`No SQL for field ${e.name}`);
+                default: throw new PlanInvariantError(`No SQL for field ${e.name}`);
               }
             }));
             return `coalesce(e.edges${edges.length - 1}, '[]'::json)`;
@@ -517,13 +527,13 @@ export class RankingService {
               startCursor: cursorSql('e.first_position', tagParam!), endCursor: cursorSql('e.last_position', tagParam!),
             }, i));
           case 'totalCount':
-            if (totalParam === null) throw new Error('totalCount selected without its count');
+            if (totalParam === null) throw new PlanInvariantError('totalCount selected without its count');
             return `${totalParam}::int`;
           case 'summary':
-            if (summaries >= summaryParams.length) throw new Error('summary selected without it');
+            if (summaries >= summaryParams.length) throw new PlanInvariantError('summary selected without it');
             return summaryParams[summaries++];
           default:
-            throw new Error(`No SQL for field ${f.name}`);
+            throw new PlanInvariantError(`No SQL for field ${f.name}`);
         }
       });
       // The row after the page (rn = $4) only says there is a next page: it is not shaped.
