@@ -1,5 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { Kind } from 'graphql';
+import {
+  Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
+} from 'graphql';
 import type { Principal } from '../auth/principal';
 import type { Context } from '../context';
 import { operationCostKey } from '../protection/limits';
@@ -11,18 +13,33 @@ export interface CachedResponse {
   body: string;
   expiresAt: number;
   bytes: number;
+  /** The years whose data the answer may depend on; null: any year (or it cannot tell). */
+  years: ReadonlySet<number> | null;
 }
 
+/** What a data-changing mutation may have changed: every cached answer, or the answers that read these years. */
+export type CacheChange = 'all' | { years: ReadonlySet<number> };
+
 const PROVISIONAL = /"provisional"\s*:\s*true/;
+/** How long a miss waits for its answer to be offered before its slot is given up (the HTTP request timeout bounds it). */
+const PENDING_MS = 60_000;
 
 /**
  * An in-memory LRU of whole HTTP answers, in front of GraphQL: a hit costs
  * one Map lookup, no parsing, no validation, no execution. What may be
  * stored is decided by the Cache-Control header the policy plugin below
  * sets; the key starts with the caller's role, so roles never share entries.
+ *
+ * A change (`invalidate`) drops the entries it may affect and advances a
+ * generation. An answer is stored only if no change happened between its
+ * miss and its offer: an answer read before a mutation committed, and
+ * finished after the mutation emptied the cache, is not put back.
  */
 export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse>();
+  /** Keys missed and not yet offered: the generation of the earliest miss. */
+  private readonly pending = new Map<string, { generation: number; at: number }>();
+  private generation = 0;
   private bytes = 0;
 
   constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
@@ -43,28 +60,45 @@ export class ResponseCache {
 
   get(key: string, now = Date.now()): CachedResponse | undefined {
     const hit = this.entries.get(key);
-    if (!hit) return undefined;
-    this.entries.delete(key);
-    if (hit.expiresAt <= now) {
-      this.bytes -= hit.bytes;
-      return undefined;
+    if (hit && hit.expiresAt > now) {
+      this.entries.delete(key);
+      this.entries.set(key, hit); // most recently used last
+      return hit;
     }
-    this.entries.set(key, hit); // most recently used last
-    return hit;
+    if (hit) this.delete(key);
+    this.noteMiss(key, now);
+    return undefined;
   }
 
-  /** Stores the answer if its Cache-Control allows (public or private, max-age > 0). */
+  /** A miss: its answer may be stored if nothing changes before it is offered. The earliest miss of a key counts. */
+  private noteMiss(key: string, now: number): void {
+    const earlier = this.pending.get(key);
+    if (earlier && now - earlier.at < PENDING_MS) return;
+    this.pending.delete(key);
+    this.pending.set(key, { generation: this.generation, at: now });
+    // Misses that are never offered (errors, refusals, mutations) age out; the oldest go first.
+    while (this.pending.size > Math.max(this.maxEntries, 100)) this.pending.delete(this.pending.keys().next().value as string);
+  }
+
+  /**
+   * Stores the answer if its Cache-Control allows (public or private,
+   * max-age > 0) and no change happened since its key was missed.
+   */
   offer(key: string, status: number, headers: Record<string, string>, body: string, now = Date.now()): void {
+    const miss = this.pending.get(key);
+    this.pending.delete(key);
     if (!this.enabled || status !== 200) return;
     const cc = headers['cache-control'];
     const m = cc && /^(?:public|private), max-age=(\d+)$/.exec(cc);
     if (!m || m[1] === '0') return;
+    // Read before a change that was made while it ran (or its miss is forgotten): it may be stale.
+    if (!miss || miss.generation !== this.generation) return;
     // Belt and braces: provisional figures are never stored (JSON written by PostgreSQL spaces its colons).
     if (PROVISIONAL.test(body) || body.includes('"errors"')) return;
     const bytes = body.length * 2 + key.length * 2 + 200;
     if (bytes > this.maxBytes / 4) return;
     this.delete(key);
-    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes });
+    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: yearsOfRequest(key) });
     this.bytes += bytes;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;
@@ -80,14 +114,134 @@ export class ResponseCache {
     }
   }
 
+  /** Data changed: drops every answer that may show it, and refuses answers of requests already running. */
+  invalidate(change: CacheChange): void {
+    this.generation++;
+    if (change === 'all') {
+      this.entries.clear();
+      this.bytes = 0;
+      return;
+    }
+    for (const [key, entry] of this.entries) {
+      if (entry.years === null || [...entry.years].some((y) => change.years.has(y))) this.delete(key);
+    }
+  }
+
   clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
+    this.invalidate('all');
   }
 
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * The years whose data a cached request may show: every `year` argument of
+ * the operation (literal or variable), fragments followed. Null (any year)
+ * when it cannot tell: a persisted query sent by hash only, a year that is
+ * not a plain integer, or `Unit.results` (every year of a unit).
+ */
+export function yearsOfRequest(key: string): ReadonlySet<number> | null {
+  try {
+    const parts = key.split('\n');
+    const method = parts[1];
+    const request = parts.slice(3).join('\n');
+    let query: unknown;
+    let variables: unknown;
+    let operationName: unknown;
+    if (method === 'POST') {
+      ({ query, variables, operationName } = JSON.parse(request) as Record<string, unknown>);
+    } else {
+      const params = new URLSearchParams(request);
+      query = params.get('query');
+      variables = params.has('variables') ? JSON.parse(params.get('variables')!) : undefined;
+      operationName = params.get('operationName');
+    }
+    if (typeof query !== 'string') return null;
+    const document = parse(query, { noLocation: true });
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = typeof operationName === 'string' && operationName !== ''
+      ? operations.find((o) => o.name?.value === operationName)
+      : operations.length === 1 ? operations[0] : undefined;
+    if (!operation) return null;
+    const fragments = fragmentsOf(document);
+    const vars = (variables ?? {}) as Record<string, unknown>;
+    const years = new Set<number>();
+    let known = true;
+    visitFields(operation.selectionSet, fragments, (field) => {
+      if (field.name.value === 'results') known = false;
+      for (const arg of field.arguments ?? []) {
+        if (arg.name.value !== 'year') continue;
+        const year = intValue(arg.value, vars);
+        if (year === null) known = false;
+        else years.add(year);
+      }
+    });
+    return known ? years : null;
+  } catch {
+    return null;
+  }
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, SelectionSetNode> {
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
+  return fragments;
+}
+
+/** Calls `visit` on every field under the selection set, each fragment expanded once. */
+function visitFields(set: SelectionSetNode, fragments: Map<string, SelectionSetNode>, visit: (f: FieldNode) => void, seen = new Set<string>()): void {
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) {
+      visit(s);
+      if (s.selectionSet) visitFields(s.selectionSet, fragments, visit, seen);
+    } else if (s.kind === Kind.INLINE_FRAGMENT) {
+      visitFields(s.selectionSet, fragments, visit, seen);
+    } else if (!seen.has(s.name.value)) {
+      seen.add(s.name.value);
+      const inner = fragments.get(s.name.value);
+      if (inner) visitFields(inner, fragments, visit, seen);
+    }
+  }
+}
+
+/** The root fields of an operation, fragments on the root type followed. */
+function rootFieldsOf(set: SelectionSetNode, fragments: Map<string, SelectionSetNode>, seen = new Set<string>()): FieldNode[] {
+  const out: FieldNode[] = [];
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) out.push(s);
+    else if (s.kind === Kind.INLINE_FRAGMENT) out.push(...rootFieldsOf(s.selectionSet, fragments, seen));
+    else if (!seen.has(s.name.value)) {
+      seen.add(s.name.value);
+      const inner = fragments.get(s.name.value);
+      if (inner) out.push(...rootFieldsOf(inner, fragments, seen));
+    }
+  }
+  return out;
+}
+
+function intValue(value: ValueNode, vars: Record<string, unknown>): number | null {
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.VARIABLE) {
+    const v = vars[value.name.value];
+    return typeof v === 'number' && Number.isInteger(v) ? v : null;
+  }
+  return null;
+}
+
+/** The value of an input object's field (`input: {year: 2024}` or `input: $input`), as an integer. */
+function inputYear(value: ValueNode | undefined, vars: Record<string, unknown>): number | null {
+  if (!value) return null;
+  if (value.kind === Kind.OBJECT) {
+    const field = value.fields.find((f) => f.name.value === 'year');
+    return field ? intValue(field.value, vars) : null;
+  }
+  if (value.kind === Kind.VARIABLE) {
+    const v = (vars[value.name.value] as Record<string, unknown> | undefined)?.year;
+    return typeof v === 'number' && Number.isInteger(v) ? v : null;
+  }
+  return null;
 }
 
 /**
@@ -102,28 +256,94 @@ const REFERENCE_TYPES = new Set([
   'CycleStatus', 'ServiceElement',
 ]);
 
-/** Mutations that only add survey responses: they touch no published figure, so they keep the cache. */
-const CACHE_KEEPING_MUTATIONS = new Set(['submitSurveyResponse', 'submitSurveyResponses']);
+/**
+ * Mutations whose changes no cached answer shows: survey responses (they
+ * touch no published figure; the roll-ups move on their own), tokens and
+ * kiosks (Kiosk is not a reference type, so no answer reading one is
+ * cached, and anonymous readers cannot read them).
+ */
+const CACHE_KEEPING_MUTATIONS = new Set(['submitSurveyResponse', 'submitSurveyResponses', 'issueToken', 'registerKiosk', 'revokeKiosk']);
+
+/**
+ * Mutations that change one year's data, and where they take the year. An
+ * answer of year Y + 1 shows year Y's ranks (previousRank, rankChange), so
+ * both years' answers go.
+ */
+const YEAR_MUTATIONS: Record<string, (field: FieldNode, vars: Record<string, unknown>) => number | null> = {
+  publishCycle: (f, vars) => argYear(f, vars),
+  openCycle: (f, vars) => argYear(f, vars),
+  defineQuestionnaire: (f, vars) => argYear(f, vars),
+  defineCycle: (f, vars) => inputYear(f.arguments?.find((a) => a.name.value === 'input')?.value, vars),
+  submitExpertScores: (f, vars) => inputYear(f.arguments?.find((a) => a.name.value === 'input')?.value, vars),
+};
+
+function argYear(field: FieldNode, vars: Record<string, unknown>): number | null {
+  const arg = field.arguments?.find((a) => a.name.value === 'year');
+  return arg ? intValue(arg.value, vars) : null;
+}
+
+/** Codes of refusals made before anything is written: a root field refused with one of them changed nothing. */
+const REFUSED = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'QUERY_TOO_COMPLEX', 'RATE_LIMITED']);
+
+const executedKey = Symbol('executed');
+
+/**
+ * What a mutation may have changed, from its root fields and its answer;
+ * null when it changed nothing a cached answer shows. Nothing changed when
+ * it never ran (refused by parsing, validation, the limits, the kiosk
+ * scope or its variables: no `data` in the answer), when it only asks for `__typename`, and for each root field
+ * refused on its own (an error at the field itself with a refusal code).
+ * Any other outcome of a field (an answer, an error below it, a fault) may
+ * have committed: correctness first, its change counts.
+ */
+export function mutationChange(
+  operation: OperationDefinitionNode, document: DocumentNode, variables: Record<string, unknown> | undefined,
+  executed: boolean, result: { data?: unknown; errors?: readonly GraphQLFormattedError[] } | undefined,
+): CacheChange | null {
+  // No `data` at all: refused before execution began (e.g. variables that do not coerce).
+  if (!executed || !result || result.data === undefined) return null;
+  const errors = result.errors;
+  const vars = variables ?? {};
+  const years = new Set<number>();
+  for (const field of rootFieldsOf(operation.selectionSet, fragmentsOf(document))) {
+    const name = field.name.value;
+    if (name === '__typename' || CACHE_KEEPING_MUTATIONS.has(name)) continue;
+    const key = field.alias?.value ?? name;
+    const refused = errors?.some((e) => e.path?.length === 1 && e.path[0] === key && REFUSED.has(String(e.extensions?.code)));
+    if (refused) continue;
+    const year = YEAR_MUTATIONS[name]?.(field, vars) ?? null;
+    if (year === null) return 'all';
+    years.add(year).add(year + 1);
+  }
+  return years.size > 0 ? { years } : null;
+}
 
 /**
  * Sets each answer's Cache-Control:
  * - anonymous queries: `public, max-age=N`. Anonymous readers only ever see
  *   published (immutable) results; unpublished years read as empty, and
- *   publishing clears the cache.
+ *   publishing drops the year's answers.
  * - authenticated queries on reference data only: `private, max-age=N`.
  * - everything else (results for authenticated roles, mutations, errors): `no-store`.
- * Any mutation other than survey submissions clears the response cache.
+ * A mutation that changed data drops the answers it may affect (see
+ * mutationChange); a refused one, or one that changed nothing cached, keeps them.
  */
 export function cachePolicyPlugin(maxAgeSeconds: number, cache: ResponseCache): ApolloServerPlugin<Context> {
   const listener: GraphQLRequestListener<Context> = {
+    async executionDidStart(rc) {
+      (rc.contextValue as unknown as Record<symbol, boolean>)[executedKey] = true;
+    },
     async willSendResponse(rc) {
       const headers = rc.response.http.headers;
       // Answers differ by negotiated type, caller and (with CORS) origin: shared caches must key on all three.
       headers.set('vary', 'Accept, Authorization, Origin');
       const op = rc.operation;
-      if (op?.operation === 'mutation') {
-        const keeps = op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && CACHE_KEEPING_MUTATIONS.has(s.name.value));
-        if (!keeps) cache.clear();
+      if (op?.operation === 'mutation' && rc.document) {
+        const executed = (rc.contextValue as unknown as Record<symbol, boolean | undefined>)[executedKey] === true;
+        const change = rc.response.body.kind === 'single'
+          ? mutationChange(op, rc.document, rc.request.variables as Record<string, unknown> | undefined, executed, rc.response.body.singleResult)
+          : (executed ? 'all' : null);
+        if (change) cache.invalidate(change);
       }
       const analysis = (rc.contextValue as unknown as Record<symbol, OperationCost | undefined>)[operationCostKey];
       const ok = op?.operation === 'query' && analysis && rc.response.body.kind === 'single' && !rc.response.body.singleResult?.errors;
