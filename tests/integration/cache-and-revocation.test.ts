@@ -1,4 +1,5 @@
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
+import { buildProvince as buildResultsProvince } from './results-fixture';
 import { buildProvince, registerKiosk, response, SUBMIT } from './survey-fixtures';
 
 /*
@@ -98,6 +99,37 @@ describe('the response cache after a mutation', () => {
       const after = await post(q);
       expect({ trial, totalCount: after.body.data.units.totalCount }).toEqual({ trial, totalCount: await count() });
     }
+  });
+});
+
+describe('publishing a year and the response cache', () => {
+  let r: TestService;
+  beforeAll(async () => {
+    r = await startTestService();
+    await buildResultsProvince(r);
+  });
+  afterAll(async () => { await r?.stop(); });
+
+  async function read(year: number) {
+    const res = await fetch(r.url, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ rankings(year: ${year}, unitKind: DEPARTMENT) { totalCount edges { node { unit { code } score } } } }` }),
+    });
+    return { cache: res.headers.get('x-cache'), data: ((await res.json()) as { data: any }).data };
+  }
+
+  test("publishCycle drops the year's answers (anonymous readers see it at once), and keeps an earlier year's", async () => {
+    for (const year of [2022, 2023]) {
+      await read(year);
+      expect((await read(year)).cache).toBe('HIT');
+    }
+    // Unpublished: empty to anonymous readers, and cached so.
+    expect((await read(2023)).data.rankings.totalCount).toBe(0);
+    await r.ok('mutation { publishCycle(year: 2023, unitKind: DEPARTMENT) { status } }');
+    const after = await read(2023);
+    expect(after.cache).toBeNull();
+    expect(after.data.rankings.totalCount).toBe(5);
+    expect((await read(2022)).cache).toBe('HIT');
   });
 });
 
