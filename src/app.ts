@@ -160,7 +160,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   let draining = false;
   let drained: (() => void) | undefined;
 
-  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  /**
+   * `scope` collects the request's database time; every statement it runs
+   * (authentication included) waits at most DB_POOL_WAIT_MS for a connection.
+   */
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: RequestScope): Promise<void> {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
     let body: unknown = undefined;
     let text = '';
@@ -258,15 +262,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const scope: RequestScope = { dbMs: 0 };
+    const dbMsBefore = scope.dbMs;
     let response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     try {
-      response = await requestScope.run(scope, () => apollo.executeHTTPGraphQLRequest({
+      response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller }),
-      }));
+      });
     } finally {
-      admission.done(scope.dbMs);
+      admission.done(scope.dbMs - dbMsBefore);
     }
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
@@ -308,7 +312,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (req.method !== 'POST' && req.method !== 'GET') {
           return sendJson(res, 405, errorBody('BAD_USER_INPUT', 'Use POST or GET on /graphql'), { allow: 'GET, POST' });
         }
-        return handleGraphQL(req, res, url);
+        return requestScope.run({ dbMs: 0 }, () => handleGraphQL(req, res, url, requestScope.getStore()!));
       }
       return sendJson(res, 404, { error: 'not found', endpoints: ['/graphql', '/healthz', '/readyz'] });
     };

@@ -1,0 +1,359 @@
+import './as-deployed';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { withScratchDatabase } from '../src/db/scratch-database';
+import { DEPLOYED_NODE_FLAGS } from './as-deployed';
+
+/**
+ * Hostile-load benchmark (`npm run bench:abuse`; not a test), issue 11.
+ *
+ * Starts the service as a child process, as deployed (NODE_ENV=production),
+ * on a scratch database (on DATABASE_URL's server when set, else an embedded
+ * PostgreSQL) seeded with the demo province. Then, in one run:
+ *
+ *   1. idle, BENCH_IDLE_SECONDS (10): BENCH_KIOSKS (50) kiosks submit
+ *      ratings (each one every ~500 ms, resending the same clientId until it
+ *      is acknowledged) and a portal reads a ranking of the published year,
+ *      uncached (a #nonce comment) and cached, 5 requests/s each;
+ *   2. flood, BENCH_SECONDS (30): the same, while hostile callers, each from
+ *      one loopback IP of its own (127.0.0.x), send the floods of issue 11:
+ *      - sat30:  30 aliased province-wide `satisfaction` fields with a
+ *                #nonce comment, anonymous, 40 requests/s from 35 connections;
+ *      - sat5:   the same with 5 aliases (within one operation's budget),
+ *                anonymous, 40 requests/s from 35 connections;
+ *      - sat30-analyst: sat30 with an ANALYST token, 24/s from 20 connections;
+ *      - schema30: 30 aliases of a deep `__schema` query, 16/s from 50 connections;
+ *      - schema1: one deep `__schema` (what the IDE does), 16/s from 50 connections;
+ *      - mutation: anonymous `mutation { __typename }`, 65/s from 20 connections.
+ *
+ * /readyz is polled every 100 ms throughout. Prints, per phase, kiosk and
+ * portal latency (p50, p99), the 503s, the /readyz flaps, how each flood was
+ * answered (by code and reason), and at the end the kiosks' acknowledged
+ * ratings against those stored. Loopback only; every loop is bounded by
+ * the phase's end; the service and database are stopped and removed.
+ *
+ * Knobs (environment): BENCH_SECONDS (30), BENCH_IDLE_SECONDS (10),
+ * BENCH_KIOSKS (50), BENCH_FLOODS (comma-separated names above; all),
+ * DATABASE_URL, and the service's own variables (DB_POOL_SIZE, …), passed on.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const KIOSKS = Number(process.env.BENCH_KIOSKS ?? 50);
+const FLOODS = process.env.BENCH_FLOODS?.split(',').map((s) => s.trim()).filter(Boolean);
+const ROOT = path.resolve(__dirname, '..');
+const ADMIN = `abuse-admin-${randomBytes(12).toString('hex')}`;
+const OPEN_YEAR = 2024;
+const PUBLISHED_YEAR = 2023;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------
+// HTTP from a chosen loopback address.
+
+interface Answer { status: number; ms: number; json: any; retryAfter: string | null }
+
+function agentFrom(localAddress: string, maxSockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets, localAddress });
+}
+
+let port = 0;
+
+function request(agent: http.Agent, pathname: string, body?: unknown, token?: string): Promise<Answer> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.request({
+      agent, host: '127.0.0.1', port, path: pathname, method: payload === undefined ? 'GET' : 'POST',
+      headers: {
+        ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      timeout: 60_000,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let json: any;
+        try { json = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { json = undefined; }
+        resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, json, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null });
+      });
+      res.on('error', () => resolve({ status: 0, ms: performance.now() - t0, json: undefined, retryAfter: null }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, json: undefined, retryAfter: null }));
+    req.end(payload);
+  });
+}
+
+const adminAgent = agentFrom('127.0.0.1', 8);
+async function gql(query: string, variables: Record<string, unknown> = {}, token: string | undefined = ADMIN): Promise<any> {
+  const r = await request(adminAgent, '/graphql', { query, variables }, token);
+  if (r.json?.errors) throw new Error(JSON.stringify(r.json.errors));
+  return r.json.data;
+}
+
+// ---------------------------------------------------------------------------
+// Measurements.
+
+type Phase = 'idle' | 'flood';
+let phase: Phase = 'idle';
+const latencies: Record<string, Record<Phase, number[]>> = {};
+const outcomes: Record<string, Record<Phase, Map<string, number>>> = {};
+let count503: Record<Phase, number> = { idle: 0, flood: 0 };
+
+function record(stream: string, a: Answer, ok: boolean): void {
+  (latencies[stream] ??= { idle: [], flood: [] })[phase].push(a.ms);
+  const byPhase = (outcomes[stream] ??= { idle: new Map(), flood: new Map() })[phase];
+  const e = a.json?.errors?.[0]?.extensions;
+  const key = ok ? `${a.status} ok` : `${a.status} ${e?.code ?? (a.status === 0 ? 'no answer' : 'error')}${e?.reason ? `/${e.reason}` : ''}`;
+  byPhase.set(key, (byPhase.get(key) ?? 0) + 1);
+  if (a.status === 503) count503[phase]++;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// ---------------------------------------------------------------------------
+// Load.
+
+/** Open loop: `rate` requests per second until `until`, at most `maxInFlight` at once (beyond: not sent, counted). */
+async function openLoop(name: string, rate: number, maxInFlight: number, until: number, send: () => Promise<{ a: Answer; ok: boolean }>): Promise<void> {
+  let inFlight = 0;
+  let skipped = 0;
+  const pending = new Set<Promise<void>>();
+  const start = performance.now();
+  for (let i = 0; ; i++) {
+    const at = start + (i * 1000) / rate;
+    if (Date.now() + (at - performance.now()) >= until) break;
+    const wait = at - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (inFlight >= maxInFlight) { skipped++; continue; }
+    inFlight++;
+    const p: Promise<void> = send().then(({ a, ok }) => record(name, a, ok)).finally(() => { inFlight--; pending.delete(p); });
+    pending.add(p);
+  }
+  await Promise.all(pending);
+  if (skipped > 0) notes.push(`${name}: ${skipped} requests not sent (all ${maxInFlight} connections busy)`);
+}
+
+const notes: string[] = [];
+
+function submission(i: number, kiosk: number) {
+  const at = new Date(Date.UTC(OPEN_YEAR, 5, 1, 2) + ((kiosk * 997 + i) % 86_400) * 1000);
+  return {
+    clientId: randomUUID(),
+    submittedAt: at.toISOString(),
+    answers: ['Q01', 'Q02', 'Q03', 'Q04', 'Q05'].map((questionCode, q) => ({ questionCode, value: 1 + ((i + q + kiosk) % 3) })),
+  };
+}
+
+const SUBMIT = `mutation($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { clientId status responseId error { code message } } }`;
+
+/** One kiosk: a rating every ~500 ms, each resent with its clientId until acknowledged (bounded by `giveUpAt`). */
+async function kiosk(index: number, token: string, until: number, giveUpAt: number, acknowledged: Set<string>, refused: string[]): Promise<void> {
+  const agent = agentFrom('127.0.0.1', 1);
+  for (let i = 0; Date.now() < until; i++) {
+    const input = submission(i, index);
+    const started = Date.now();
+    for (;;) {
+      const a = await request(agent, '/graphql', { query: SUBMIT, variables: { input } }, token);
+      const status = a.json?.data?.submitSurveyResponse?.status;
+      const ok = status === 'ACCEPTED' || status === 'DUPLICATE';
+      record('kiosk', a, ok);
+      if (ok) { acknowledged.add(input.clientId); break; }
+      if (status === 'REJECTED') { refused.push(JSON.stringify(a.json.data.submitSurveyResponse.error)); break; }
+      if (Date.now() > giveUpAt) { notes.push(`kiosk ${index}: gave up on a rating after ${Date.now() - started} ms`); break; }
+      await sleep(a.retryAfter ? Math.min(1000, Number(a.retryAfter) * 1000) : 200);
+    }
+    await sleep(400 + Math.random() * 200);
+  }
+  agent.destroy();
+}
+
+const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }';
+const DEEP_SCHEMA = `__schema { queryType { name } mutationType { name } types { kind name description
+  fields(includeDeprecated: true) { name description args { name description type { ${TYPE_REF} } defaultValue } type { ${TYPE_REF} } isDeprecated deprecationReason }
+  inputFields { name description type { ${TYPE_REF} } defaultValue } interfaces { ${TYPE_REF} }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ${TYPE_REF} } }
+  directives { name description locations args { name description type { ${TYPE_REF} } defaultValue } } }`;
+
+const satisfactionAliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `s${i}: satisfaction(year: ${PUBLISHED_YEAR}) { key responses rate }`).join(' ')} }`;
+
+interface Flood { name: string; from: string; rate: number; connections: number; token?: () => string; query: () => string }
+
+function floods(analyst: string): Flood[] {
+  const nonce = () => `#${randomBytes(6).toString('hex')}\n`;
+  const all: Flood[] = [
+    { name: 'sat30', from: '127.0.0.66', rate: 40, connections: 35, query: () => nonce() + satisfactionAliases(30) },
+    { name: 'sat5', from: '127.0.0.69', rate: 40, connections: 35, query: () => nonce() + satisfactionAliases(5) },
+    { name: 'sat30-analyst', from: '127.0.0.71', rate: 24, connections: 20, token: () => analyst, query: () => nonce() + satisfactionAliases(30) },
+    { name: 'schema30', from: '127.0.0.67', rate: 16, connections: 50, query: () => `${nonce()}{ ${Array.from({ length: 30 }, (_, i) => `i${i}: ${DEEP_SCHEMA}`).join(' ')} }` },
+    { name: 'schema1', from: '127.0.0.70', rate: 16, connections: 50, query: () => `${nonce()}{ ${DEEP_SCHEMA} }` },
+    { name: 'mutation', from: '127.0.0.68', rate: 65, connections: 20, query: () => 'mutation { __typename }' },
+  ];
+  return FLOODS ? all.filter((f) => FLOODS.includes(f.name)) : all;
+}
+
+const RANKING = `{ rankings(year: ${PUBLISHED_YEAR}, kind: DEPARTMENT, first: 20) { totalCount edges { node { rank score unit { code name } band { code } } } } }`;
+
+async function portal(until: number): Promise<void> {
+  const agent = agentFrom('127.0.0.2', 16);
+  const read = (query: string) => request(agent, '/graphql', { query }).then((a) => ({ a, ok: a.status === 200 && !a.json?.errors && a.json?.data?.rankings?.totalCount > 0 }));
+  await Promise.all([
+    openLoop('portal-uncached', 5, 16, until, () => read(`#${randomBytes(6).toString('hex')}\n${RANKING}`)),
+    openLoop('portal-cached', 5, 16, until, () => read(RANKING)),
+  ]);
+  agent.destroy();
+}
+
+/** Polls /readyz every 100 ms until `until`; counts the polls that were not 200 and the flaps (200 → not 200). */
+async function watchReadiness(until: number, seen: { polls: number; notReady: number; flaps: number }): Promise<void> {
+  const agent = agentFrom('127.0.0.3', 1);
+  let last = 200;
+  while (Date.now() < until) {
+    const a = await request(agent, '/readyz');
+    seen.polls++;
+    if (a.status !== 200) seen.notReady++;
+    if (last === 200 && a.status !== 200) seen.flaps++;
+    last = a.status;
+    await sleep(100);
+  }
+  agent.destroy();
+}
+
+// ---------------------------------------------------------------------------
+// The service.
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startServiceProcess(databaseUrl: string, logPath: string): Promise<ChildProcess> {
+  port = await freePort();
+  const log = fs.createWriteStream(logPath);
+  const child = spawn(process.execPath, [...DEPLOYED_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src/main.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN,
+      SEED_DEMO: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TS_NODE_TRANSPILE_ONLY: 'true',
+    },
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const until = Date.now() + 180_000;
+  const probe = agentFrom('127.0.0.1', 1);
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`the service exited while starting; see ${logPath}`);
+    const a = await request(probe, '/readyz');
+    if (a.status === 200) { probe.destroy(); return child; }
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the service was not ready within 180 s; see ${logPath}`);
+}
+
+function stopServiceProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-abuse-'));
+  const logPath = path.join(workDir, 'service.log');
+  console.log(`bench:abuse — ${KIOSKS} kiosks and a portal, ${IDLE_SECONDS} s idle then ${SECONDS} s under flood; service log ${logPath}`);
+  await withScratchDatabase('par_abuse', async ({ url }) => {
+    const t0 = Date.now();
+    const child = await startServiceProcess(url, logPath);
+    console.log(`service ready with the demo province in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${child.pid}, port ${port})`);
+    const sql = new Client({ connectionString: url });
+    await sql.connect();
+    try {
+      const units: { code: string }[] = (await sql.query(`SELECT code FROM unit WHERE kind IN ('DEPARTMENT', 'DISTRICT') ORDER BY code`)).rows;
+      const tokens: string[] = [];
+      for (let i = 0; i < KIOSKS; i++) {
+        const d = await gql(`mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token } }`,
+          { input: { unitCode: units[i % units.length].code, label: `abuse-bench-${i}` } });
+        tokens.push(d.registerKiosk.token);
+      }
+      const analyst = (await gql(`mutation { issueToken(input: {role: ANALYST, name: "abuse bench analyst"}) }`)).issueToken as string;
+
+      const acknowledged = new Set<string>();
+      const refused: string[] = [];
+      const readiness = { idle: { polls: 0, notReady: 0, flaps: 0 }, flood: { polls: 0, notReady: 0, flaps: 0 } };
+      const kioskEnd = Date.now() + (IDLE_SECONDS + SECONDS) * 1000;
+      const kiosks = tokens.map((token, i) => kiosk(i, token, kioskEnd, kioskEnd + 30_000, acknowledged, refused));
+
+      phase = 'idle';
+      const idleEnd = Date.now() + IDLE_SECONDS * 1000;
+      await Promise.all([portal(idleEnd), watchReadiness(idleEnd, readiness.idle)]);
+
+      phase = 'flood';
+      const floodEnd = Date.now() + SECONDS * 1000;
+      const flooders = floods(analyst).map((f) => {
+        const agent = agentFrom(f.from, f.connections);
+        return openLoop(f.name, f.rate, f.connections, floodEnd, () => request(agent, '/graphql', { query: f.query() }, f.token?.())
+          .then((a) => ({ a, ok: a.status === 200 && !a.json?.errors }))).finally(() => agent.destroy());
+      });
+      await Promise.all([portal(floodEnd), watchReadiness(floodEnd, readiness.flood), ...flooders]);
+      await Promise.all(kiosks);
+
+      // Acknowledged against stored: every acknowledged rating is stored once, nothing else is.
+      const [{ stored }] = (await sql.query(
+        `SELECT count(*)::int AS stored FROM survey_response r JOIN kiosk k ON k.id = r.kiosk_id WHERE k.label LIKE 'abuse-bench-%'`)).rows;
+
+      const fmt = (v: number) => (Number.isNaN(v) ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+      console.log('\nlatency (ms)            idle p50   idle p99   flood p50   flood p99   flood p99 / idle p99   requests idle / flood');
+      for (const stream of ['kiosk', 'portal-uncached', 'portal-cached']) {
+        const l = latencies[stream] ?? { idle: [], flood: [] };
+        const ratio = percentile(l.flood, 99) / percentile(l.idle, 99);
+        console.log(`${stream.padEnd(22)} ${fmt(percentile(l.idle, 50)).padStart(9)} ${fmt(percentile(l.idle, 99)).padStart(10)} ${fmt(percentile(l.flood, 50)).padStart(11)} ${fmt(percentile(l.flood, 99)).padStart(11)} ${ratio.toFixed(2).padStart(22)}   ${l.idle.length} / ${l.flood.length}`);
+      }
+      console.log('\nanswers by stream and phase (status code/reason: count)');
+      for (const [stream, byPhase] of Object.entries(outcomes)) {
+        for (const p of ['idle', 'flood'] as Phase[]) {
+          if (byPhase[p].size === 0) continue;
+          const parts = [...byPhase[p].entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`);
+          console.log(`  ${stream} (${p}): ${parts.join(', ')}`);
+        }
+      }
+      const errorsLogged = fs.readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes('"level":"error"'));
+      console.log(`\nkiosk ratings acknowledged: ${acknowledged.size}, stored: ${stored} (${acknowledged.size === stored ? 'equal' : 'DIFFERENT'}); refused as invalid: ${refused.length}`);
+      console.log(`503 answers: idle ${count503.idle}, flood ${count503.flood}`);
+      console.log(`/readyz: idle ${readiness.idle.polls} polls, ${readiness.idle.notReady} not ready, ${readiness.idle.flaps} flaps; flood ${readiness.flood.polls} polls, ${readiness.flood.notReady} not ready, ${readiness.flood.flaps} flaps`);
+      console.log(`service log lines at error level: ${errorsLogged.length}${errorsLogged.length ? ` (first: ${errorsLogged[0].slice(0, 300)})` : ''}`);
+      for (const n of [...new Set(notes)].slice(0, 10)) console.log(`note: ${n}`);
+      if (refused.length) console.log(`first refusal: ${refused[0]}`);
+    } finally {
+      await sql.end();
+      await stopServiceProcess(child);
+    }
+  });
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
