@@ -184,6 +184,10 @@ export class ResultsService {
         if (cycle.status === CycleStatus.PUBLISHED) {
           throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${unitKind} results are already published`);
         }
+        // The cycle row FOR UPDATE from before the last roll-up until the status commits: the lock survey ingestion
+        // respects (its STORE_SQL locks the row FOR KEY SHARE NOWAIT and retries), so that a response is stored either
+        // before this point (rolled up and counted below) or after the commit (flagged late), never in between.
+        await tx.query('SELECT id FROM cycle WHERE id = $1 FOR UPDATE', [cycle.id]);
         await this.recomputeInTransaction(tx, cycle.id, true);
         await tx.query(`UPDATE cycle SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE id = $1`, [cycle.id]);
         return this.frameworks.loadById(tx, cycle.id);

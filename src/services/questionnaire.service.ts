@@ -42,6 +42,10 @@ export class QuestionnaireService {
 
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('questionnaire'), $1)`, [year]);
+      // Kiosk submissions lock the questions they answer FOR KEY SHARE until they commit (ingestion's STORE_SQL):
+      // waiting for them here means the check below sees every answer stored before this change, and a submission
+      // arriving after it waits for this one to commit and is judged against the new questionnaire.
+      await tx.query('SELECT id FROM question WHERE year = $1 ORDER BY id FOR UPDATE', [year]);
       const usage: { id: number; code: string; scale_max: number; satisfied_min: number; answered: boolean; drawn: boolean }[] = await tx.query(
         `SELECT q.id, q.code, q.scale_max, q.satisfied_min,
                 EXISTS (SELECT 1 FROM survey_answer a WHERE a.question_id = q.id) AS answered,

@@ -27,25 +27,60 @@ export interface IngestionOptions {
 
 type KioskPrincipal = Extract<Principal, { kind: 'kiosk' }>;
 
-const FOREIGN_KEY_VIOLATION = '23503';
+/** PostgreSQL's lock_not_available: a NOWAIT lock was held by another transaction. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/** How long a submission waits, retrying, for a publication of its year and kind to commit (about 4 s at national scale). */
+const PUBLICATION_WAIT_MS = 20_000;
+/** How many times a response is judged again when the questionnaire changes under it before it is refused. */
+const MAX_STORE_ROUNDS = 3;
 
 /**
  * Stores responses and their answers in a single statement (one
- * transaction: a batch is stored whole or not at all). ON CONFLICT
- * (kiosk_id, client_id) DO NOTHING: a resend or a racing twin stores
- * nothing. `late` is decided in the same statement from the cycle of the
- * response's year and the kiosk's unit kind. The roll-ups that statistics
- * and the index engine read are added by the background roll-up
- * (tally-roller.ts), off this path: the rows written per rating are the
- * response and its answers, no more.
+ * transaction). ON CONFLICT (kiosk_id, client_id) DO NOTHING: a resend or a
+ * racing twin stores nothing. The roll-ups that statistics and the index
+ * engine read are added by the background roll-up (tally-roller.ts), off
+ * this path: the rows written per rating are the response and its answers.
+ *
+ * Two things the response was judged against may change until the
+ * statement runs, and the statement settles both against the committed
+ * state, each under a row lock:
+ *
+ * - `late` (the year and kind are published) comes from the cycle row,
+ *   locked FOR KEY SHARE NOWAIT. publishCycle holds that row FOR UPDATE
+ *   from before its last roll-up until its status commits, so a response
+ *   is either stored before the publication starts (and counted by it) or
+ *   after it commits (and flagged late): never in between. While the lock
+ *   is held the statement fails at once, holding no connection, and is
+ *   retried (PUBLICATION_WAIT_MS); the lock is then read in its committed
+ *   state, whatever the statement's snapshot.
+ * - The questions: validation used the cached questionnaire, which a
+ *   defineQuestionnaire may have changed since. The answered questions are
+ *   locked FOR KEY SHARE (defineQuestionnaire locks them FOR UPDATE before
+ *   it checks which are answered, so the two serialise) and read as
+ *   committed; a response naming a question that is gone, or with a value
+ *   above its scale now, is not stored and comes back `stale` (id null),
+ *   to be judged again against the fresh questionnaire. The others are
+ *   stored regardless: one response never blocks another.
  */
 const STORE_SQL = `
 WITH input AS (
   SELECT * FROM unnest($4::uuid[], $5::int[], $6::timestamptz[], $7::varchar[], $8::text[])
     WITH ORDINALITY AS t(client_id, year, submitted_at, procedure_code, comment, n)
+), answer AS (
+  SELECT * FROM unnest($9::int[], $10::int[], $11::smallint[]) AS a(n, question_id, value)
+), cycle_now AS MATERIALIZED (
+  SELECT c.year, c.status FROM cycle c
+   WHERE c.unit_kind = $3::unit_kind AND c.year = ANY($5::int[])
+     FOR KEY SHARE NOWAIT
+), question_now AS MATERIALIZED (
+  SELECT q.id, q.scale_max FROM question q WHERE q.id = ANY($10::int[]) FOR KEY SHARE
+), stale AS (
+  SELECT DISTINCT a.n FROM answer a LEFT JOIN question_now q ON q.id = a.question_id
+   WHERE q.id IS NULL OR a.value > q.scale_max
 ), flagged AS (
-  SELECT i.*, EXISTS (SELECT 1 FROM cycle c WHERE c.year = i.year AND c.unit_kind = $3::unit_kind AND c.status = 'PUBLISHED') AS late
-    FROM input i
+  SELECT i.*, coalesce(c.status = 'PUBLISHED', false) AS late
+    FROM input i LEFT JOIN cycle_now c ON c.year = i.year
+   WHERE NOT EXISTS (SELECT 1 FROM stale s WHERE s.n = i.n)
 ), ins AS (
   INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, procedure_code, comment, late)
   SELECT $1, $2, client_id, year, submitted_at, procedure_code, comment, late FROM flagged ORDER BY n
@@ -54,11 +89,16 @@ WITH input AS (
 ), ins_answers AS (
   INSERT INTO survey_answer (response_id, question_id, value)
   SELECT ins.id, a.question_id, a.value
-    FROM unnest($9::int[], $10::int[], $11::smallint[]) AS a(n, question_id, value)
+    FROM answer a
     JOIN flagged f ON f.n = a.n
     JOIN ins ON ins.client_id = f.client_id
 )
-SELECT ins.id::text AS id, ins.client_id::text AS client_id FROM ins`;
+SELECT ins.id::text AS id, ins.client_id::text AS client_id FROM ins
+UNION ALL
+SELECT NULL, i.client_id::text FROM input i JOIN stale s ON s.n = i.n`;
+
+/** A response that passed validation, with what it was judged from (to judge it again). */
+interface Pending { prefix: string; data: SurveyResponseData; checked: CheckedResponse }
 
 /**
  * Kiosk survey ingestion: validation against the cached questionnaire,
@@ -84,12 +124,17 @@ export class SurveyIngestionService {
   /** One response: ACCEPTED or DUPLICATE; an invalid one is refused (BAD_USER_INPUT naming the field). */
   async submitOne(kiosk: KioskPrincipal, data: SurveyResponseData): Promise<SubmissionResult> {
     this.throttle(kiosk, 1);
-    const checked = await this.check('input', data, Date.now());
-    const [result] = await this.store(kiosk, [checked]);
-    return result;
+    const now = Date.now();
+    const checked = await this.check('input', data, now);
+    const [outcome] = await this.store(kiosk, [{ prefix: 'input', data, checked }], now);
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
   }
 
-  /** Up to 500 responses, each judged on its own; the accepted ones are stored in one transaction. */
+  /**
+   * Up to 500 responses, each judged on its own (ACCEPTED, DUPLICATE, or
+   * REJECTED with its error); the accepted ones are stored in one statement.
+   */
   async submitMany(kiosk: KioskPrincipal, inputs: SurveyResponseData[]): Promise<SubmissionResult[]> {
     if (inputs.length > MAX_BATCH) {
       throw new AppError(ErrorCode.INVALID_SUBMISSION, `inputs holds ${inputs.length} responses; at most ${MAX_BATCH} are allowed per call: split the upload`, 'inputs');
@@ -98,33 +143,41 @@ export class SurveyIngestionService {
     this.throttle(kiosk, inputs.length);
     const now = Date.now();
     const results: (SubmissionResult | null)[] = new Array(inputs.length).fill(null);
-    const valid: { index: number; checked: CheckedResponse }[] = [];
+    const rejected = (i: number, e: AppError): SubmissionResult => ({
+      clientId: String(inputs[i].clientId ?? ''), status: SubmissionStatus.REJECTED, responseId: null,
+      error: { code: toGraphQLCode(e.code), message: e.message, field: e.field ?? null },
+    });
+    const valid: (Pending & { index: number })[] = [];
     const firstIndexOf = new Map<string, number>();
     const repeats: { index: number; first: number }[] = [];
     for (let i = 0; i < inputs.length; i++) {
+      const prefix = `inputs[${i}]`;
       try {
-        const checked = await this.check(`inputs[${i}]`, inputs[i], now);
+        const checked = await this.check(prefix, inputs[i], now);
         const first = firstIndexOf.get(checked.clientId);
         if (first !== undefined) {
           repeats.push({ index: i, first });
           continue;
         }
         firstIndexOf.set(checked.clientId, i);
-        valid.push({ index: i, checked });
+        valid.push({ index: i, prefix, data: inputs[i], checked });
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
-        results[i] = {
-          clientId: String(inputs[i].clientId ?? ''), status: SubmissionStatus.REJECTED, responseId: null,
-          error: { code: toGraphQLCode(e.code), message: e.message, field: e.field ?? null },
-        };
+        results[i] = rejected(i, e);
       }
     }
-    const stored = valid.length > 0 ? await this.store(kiosk, valid.map((v) => v.checked)) : [];
-    valid.forEach((v, k) => { results[v.index] = stored[k]; });
-    // The same clientId twice in one call: the first occurrence wins, the later ones are its duplicates.
+    const stored = valid.length > 0 ? await this.store(kiosk, valid, now) : [];
+    valid.forEach((v, k) => {
+      const outcome = stored[k];
+      results[v.index] = outcome instanceof AppError ? rejected(v.index, outcome) : outcome;
+    });
+    // The same clientId twice in one call: the first occurrence wins, the later ones are its duplicates
+    // (or share its refusal, when the questionnaire changed under it and it was refused after all).
     for (const r of repeats) {
       const first = results[r.first]!;
-      results[r.index] = { clientId: first.clientId, status: SubmissionStatus.DUPLICATE, responseId: first.responseId, error: null };
+      results[r.index] = first.status === SubmissionStatus.REJECTED
+        ? { ...first }
+        : { clientId: first.clientId, status: SubmissionStatus.DUPLICATE, responseId: first.responseId, error: null };
     }
     return results as SubmissionResult[];
   }
@@ -152,9 +205,58 @@ export class SurveyIngestionService {
     return checkResponse(prefix, data, clientId, when, await this.questionnaires.get(when.year));
   }
 
-  /** Inserts what is new, reports the rest as duplicates of the stored rows. */
-  private async store(kiosk: KioskPrincipal, responses: CheckedResponse[], retried = false): Promise<SubmissionResult[]> {
+  /**
+   * Stores what is new and reports the rest as duplicates of the stored
+   * rows, one outcome per response: its result, or the refusal of a
+   * response judged again after the questionnaire changed under it (a
+   * question removed, a scale narrowed: see STORE_SQL).
+   */
+  private async store(kiosk: KioskPrincipal, items: Pending[], now: number): Promise<(SubmissionResult | AppError)[]> {
     const unitKind = await this.unitKindOf(kiosk.unitId);
+    const outcomes: (SubmissionResult | AppError)[] = new Array(items.length);
+    let pending = items.map((item, k) => ({ ...item, k }));
+    for (let round = 1; pending.length > 0; round++) {
+      const { stored, stale } = await this.insert(kiosk, unitKind, pending.map((p) => p.checked));
+      const again: typeof pending = [];
+      for (const p of pending) {
+        const result = stored.get(p.checked.clientId);
+        if (result) outcomes[p.k] = result;
+        else again.push(p);
+      }
+      if (again.length === 0) break;
+      // The questionnaire changed since it was cached: forget it and judge each of these again against the current one.
+      for (const year of new Set(again.map((p) => p.checked.year))) this.questionnaires.invalidate(year);
+      pending = [];
+      for (const p of again) {
+        try {
+          const checked = await this.check(p.prefix, p.data, now);
+          if (round < MAX_STORE_ROUNDS) {
+            pending.push({ ...p, checked });
+          } else {
+            outcomes[p.k] = new AppError(
+              ErrorCode.INVALID_SUBMISSION,
+              `The ${checked.year} questionnaire changed ${round} times while ${p.prefix} was being stored; nothing of it was stored: check its answers against the questionnaire and send it again`,
+              `${p.prefix}.answers`,
+            );
+          }
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          outcomes[p.k] = e;
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * One run of STORE_SQL: per clientId, ACCEPTED with the new id or
+   * DUPLICATE with the first one (`stored`), or `stale` (nothing stored).
+   * Waits, retrying without a connection held, while a publication of the
+   * year and kind is committing.
+   */
+  private async insert(
+    kiosk: KioskPrincipal, unitKind: UnitKind, responses: CheckedResponse[],
+  ): Promise<{ stored: Map<string, SubmissionResult>; stale: Set<string> }> {
     const clientIds: string[] = [], years: number[] = [], times: string[] = [];
     const procedures: (string | null)[] = [], comments: (string | null)[] = [];
     const aIndex: number[] = [], aQuestion: number[] = [], aValue: number[] = [];
@@ -165,43 +267,55 @@ export class SurveyIngestionService {
         aIndex.push(i + 1); aQuestion.push(a.question.id); aValue.push(a.value);
       }
     });
-    let inserted: { id: string; client_id: string }[];
-    try {
-      // A named statement: parsed and planned once per connection, not once per rating.
-      inserted = (await pgPool(this.db).query({ name: 'survey_store_v2', text: STORE_SQL, values: [
-        kiosk.kioskId, kiosk.unitId, unitKind, clientIds, years, times, procedures, comments,
-        aIndex, aQuestion, aValue,
-      ] })).rows;
-    } catch (e) {
-      // A question removed since the questionnaire was cached: forget the cache, judge again once.
-      if (!retried && (e as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
-        for (const y of new Set(years)) this.questionnaires.invalidate(y);
-        const rechecked = await Promise.all(responses.map(async (r) => {
-          const q = await this.questionnaires.get(r.year);
-          return checkResponse('input', { clientId: r.clientId, submittedAt: r.submittedAt, answers: r.answers.map((a) => ({ questionCode: a.question.code, value: a.value })), procedureCode: r.procedureCode, comment: r.comment }, r.clientId, { at: r.submittedAt, year: r.year }, q);
-        }));
-        return this.store(kiosk, rechecked, true);
+    const values = [kiosk.kioskId, kiosk.unitId, unitKind, clientIds, years, times, procedures, comments, aIndex, aQuestion, aValue];
+    let rows: { id: string | null; client_id: string }[];
+    const deadline = Date.now() + PUBLICATION_WAIT_MS;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+      try {
+        // A named statement: parsed and planned once per connection, not once per rating.
+        rows = (await pgPool(this.db).query({ name: 'survey_store_v3', text: STORE_SQL, values })).rows;
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw e;
+        if (Date.now() + delay > deadline) {
+          throw new AppError(
+            ErrorCode.SERVICE_UNAVAILABLE,
+            `The ${[...new Set(years)].join(', ')} ${unitKind} results are being published; nothing was stored. Send the same responses again shortly.`,
+            undefined,
+            { reason: 'PUBLISHING' },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
-      throw e;
     }
-    const newIds = new Map(inserted.map((row) => [row.client_id, row.id]));
-    const missing = clientIds.filter((c) => !newIds.has(c));
+    const stale = new Set(rows.filter((row) => row.id === null).map((row) => row.client_id));
+    const newIds = new Map(rows.filter((row) => row.id !== null).map((row) => [row.client_id, row.id!]));
+    const missing = clientIds.filter((c) => !newIds.has(c) && !stale.has(c));
     const existing = new Map<string, string>();
     if (missing.length > 0) {
-      const rows: { id: string; client_id: string }[] = await this.db.query(
+      const found: { id: string; client_id: string }[] = await this.db.query(
         'SELECT id::text AS id, client_id::text AS client_id FROM survey_response WHERE kiosk_id = $1 AND client_id = ANY($2::uuid[])',
         [kiosk.kioskId, missing],
       );
-      for (const row of rows) existing.set(row.client_id, row.id);
+      for (const row of found) existing.set(row.client_id, row.id);
     }
-    if (inserted.length > 0) this.notify(unitKind, responses.filter((r) => newIds.has(r.clientId)).map((r) => r.year));
-    return clientIds.map((clientId) => {
+    if (newIds.size > 0) this.notify(unitKind, responses.filter((r) => newIds.has(r.clientId)).map((r) => r.year));
+    const stored = new Map<string, SubmissionResult>();
+    for (const clientId of clientIds) {
+      if (stale.has(clientId)) continue;
       const id = newIds.get(clientId);
-      if (id !== undefined) return { clientId, status: SubmissionStatus.ACCEPTED, responseId: id, error: null };
+      if (id !== undefined) {
+        stored.set(clientId, { clientId, status: SubmissionStatus.ACCEPTED, responseId: id, error: null });
+        continue;
+      }
       const first = existing.get(clientId);
+      // Unreachable: ON CONFLICT DO NOTHING skipped the row only because a committed row holds (kiosk, clientId)
+      // (it waits for a concurrent inserter and inserts if that one rolls back), responses are never deleted, and
+      // this read comes after. A programming invariant, not a client's fault.
       if (first === undefined) throw new Error(`response ${clientId} of kiosk ${kiosk.kioskId} was neither stored nor found`);
-      return { clientId, status: SubmissionStatus.DUPLICATE, responseId: first, error: null };
-    });
+      stored.set(clientId, { clientId, status: SubmissionStatus.DUPLICATE, responseId: first, error: null });
+    }
+    return { stored, stale };
   }
 
   private notify(unitKind: UnitKind, years: number[]): void {
