@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { Role } from '../entities/enums';
+import { AppError, ErrorCode } from '../errors/app-error';
 import type { Kiosk } from '../entities/kiosk.entity';
 import type { KioskService } from '../survey/kiosk.service';
 import { RegisterKioskInput } from './inputs/survey.inputs';
@@ -38,7 +39,8 @@ export class KioskResolver {
   @FieldResolver(() => UnitType)
   async unit(@Root() kiosk: KioskType, @Ctx() ctx: Context): Promise<UnitType> {
     const unit = await ctx.loaders.unitById.load(kiosk.unitId);
-    if (!unit) throw new Error(`kiosk ${kiosk.id} names a missing unit ${kiosk.unitId}`);
+    // A kiosk's unit cannot be deleted (fk_kiosk_unit is RESTRICT); should it ever be missing, say so with a contract code.
+    if (!unit) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `The unit of kiosk ${kiosk.id} no longer exists`);
     return toUnitType(unit);
   }
 }

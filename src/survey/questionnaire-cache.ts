@@ -8,8 +8,10 @@ export interface CachedQuestionnaire { year: number; byCode: Map<string, CachedQ
  * The questionnaires that ingestion validates against, kept in memory for
  * `ttlMs` so that a rating costs no questionnaire query. A year without a
  * questionnaire is not cached (it may be defined any moment). A
- * redefinition is seen within the TTL; a store that trips on a stale entry
- * (a removed question) invalidates the year and is retried once.
+ * redefinition is seen within the TTL; until then the store itself checks
+ * each answer against the committed question (ingestion's STORE_SQL), and a
+ * response it finds stale (a question removed, a scale narrowed)
+ * invalidates the year and is judged again against the fresh one.
  */
 export class QuestionnaireCache {
   private readonly entries = new Map<number, { at: number; value: Promise<CachedQuestionnaire | null> }>();
