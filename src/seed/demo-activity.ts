@@ -5,6 +5,7 @@ import {
   DEMO_ADJUSTMENTS, DEMO_COMMENTS, DEMO_NOT_APPLICABLE, DEMO_PANELISTS, DEMO_PENDING, DEMO_REAPPRAISALS, DEMO_TWINS,
   demoFramework, demoLeaves, demoPerformance, demoProcedures, demoQuestionnaire, type DemoUnit,
 } from './demo-data';
+import { DEMO_STREAM, type DemoYear } from './demo-years';
 
 /**
  * The demo year's activity as pure data, generated from the hand-set tables
@@ -40,9 +41,9 @@ const quarter = (x: number, max: number) => clamp(Math.round(x * 4) / 4, 0, max)
 interface LeafPoints { code: string; max: number; self: number; panel: number[] }
 
 /** The council's and the unit's own points per EXPERT leaf, before twins, pending leaves and re-appraisals. */
-function basePoints(year: number, unit: DemoUnit, level: number): LeafPoints[] {
+function basePoints({ year, role }: DemoYear, unit: DemoUnit, level: number): LeafPoints[] {
   const leaves = demoLeaves(demoFramework(year, unit.kind)).filter(({ leaf }) => leaf.source === CriterionSource.EXPERT);
-  const random = seededRandom(`${year}:${unit.code}:expert`);
+  const random = seededRandom(`${DEMO_STREAM[role]}:${unit.code}:expert`);
   return leaves.map(({ leaf }) => {
     const max = leaf.maxPoints!;
     const leafLevel = clamp(level + (random() - 0.5) * 0.16, 0, 1);
@@ -76,15 +77,16 @@ function rotateAmongEqualMaxima(points: LeafPoints[]): LeafPoints[] {
  * then the re-appraisals. Empty when the unit has no framework or no
  * activity that year.
  */
-export function demoExpertSubmissions(year: number, unit: DemoUnit): SubmitExpertScoresData[] {
-  const performance = demoPerformance(year, unit.code);
+export function demoExpertSubmissions(demoYear: DemoYear, unit: DemoUnit): SubmitExpertScoresData[] {
+  const { year, role } = demoYear;
+  const performance = demoPerformance(role, unit.code);
   if (!performance || performance.expert <= 0) return [];
-  const twin = DEMO_TWINS.find((t) => t.year === year && t.unitCode === unit.code);
+  const twin = DEMO_TWINS.find((t) => t.role === role && t.unitCode === unit.code);
   // A twin is scored exactly like its original, leaf values rotated: the tie holds by construction.
   const points = twin
-    ? rotateAmongEqualMaxima(basePoints(year, { ...unit, code: twin.of }, demoPerformance(year, twin.of)!.expert))
-    : basePoints(year, unit, performance.expert);
-  const mine = <T extends { year: number; unitCode: string }>(list: readonly T[]) => list.filter((x) => x.year === year && x.unitCode === unit.code);
+    ? rotateAmongEqualMaxima(basePoints(demoYear, { ...unit, code: twin.of }, demoPerformance(role, twin.of)!.expert))
+    : basePoints(demoYear, unit, performance.expert);
+  const mine = <T extends { role: string; unitCode: string }>(list: readonly T[]) => list.filter((x) => x.role === role && x.unitCode === unit.code);
   const notApplicable = mine(DEMO_NOT_APPLICABLE);
   const pending = new Set(mine(DEMO_PENDING).flatMap((p) => p.criteria));
   const naOf = (code: string, panelist: number | 'self') => notApplicable.find((n) =>
@@ -140,6 +142,31 @@ function clientId(year: number, unitIndex: number, k: number, random: () => numb
 
 export interface DemoRating { kioskIndex: number; response: SurveyResponseData }
 
+/** Vietnam keeps UTC+7 all year. */
+const VIETNAM_HOURS = 7;
+/** Office hours in Huế: a rating starts between 8:00 and 16:59. */
+const OFFICE_FIRST_HOUR = 8;
+const OFFICE_HOURS = 9;
+
+/**
+ * The office days of `year` (Monday to Friday, Vietnam time) that have
+ * begun by `until`, with the office hours of each that are already over:
+ * where the open year's ratings may fall, none of them in the future. A
+ * day whose first office hour is not over yet is left out.
+ */
+export function demoOfficeDays(year: number, until: Date): { month: number; day: number; hours: number }[] {
+  const out: { month: number; day: number; hours: number }[] = [];
+  for (let d = new Date(Date.UTC(year, 0, 1)); d.getUTCFullYear() === year; d = new Date(d.getTime() + 86_400_000)) {
+    const weekday = d.getUTCDay();
+    if (weekday === 0 || weekday === 6) continue;
+    const opens = Date.UTC(year, d.getUTCMonth(), d.getUTCDate(), OFFICE_FIRST_HOUR - VIETNAM_HOURS);
+    const hours = Math.min(OFFICE_HOURS, Math.floor((until.getTime() - opens) / 3_600_000));
+    if (hours < 1) break;
+    out.push({ month: d.getUTCMonth(), day: d.getUTCDate(), hours });
+  }
+  return out;
+}
+
 /**
  * A unit's kiosk ratings of a year, spread over its months (working hours,
  * Monday to Friday, Asia/Ho_Chi_Minh). Every rating answers the five
@@ -147,16 +174,23 @@ export interface DemoRating { kioskIndex: number; response: SurveyResponseData }
  * depend only on the unit's satisfaction profile (a twin uses its
  * original's, so their counts are equal); times, kiosks, procedures and
  * comments on the unit itself.
+ *
+ * The open year is the current one: its ratings are spread over the office
+ * hours already over at `now`, never later (a rating ahead of the server
+ * clock is refused). In the first hours of a year, before any office hour
+ * is over, they fall evenly between New Year and `now`.
  */
-export function demoRatings(year: number, unit: DemoUnit, unitIndex: number, kiosks: number): DemoRating[] {
-  const twin = DEMO_TWINS.find((t) => t.year === year && t.unitCode === unit.code);
+export function demoRatings(demoYear: DemoYear, unit: DemoUnit, unitIndex: number, kiosks: number, now: Date = new Date()): DemoRating[] {
+  const { year, role } = demoYear;
+  const twin = DEMO_TWINS.find((t) => t.role === role && t.unitCode === unit.code);
   const profile = twin ? twin.of : unit.code;
-  const performance = demoPerformance(year, profile);
+  const performance = demoPerformance(role, profile);
   if (!performance || kiosks === 0) return [];
-  const values = seededRandom(`${year}:${profile}:ratings`);
-  const meta = seededRandom(`${year}:${unit.code}:meta`);
-  const questions = demoQuestionnaire(year);
+  const values = seededRandom(`${DEMO_STREAM[role]}:${profile}:ratings`);
+  const meta = seededRandom(`${DEMO_STREAM[role]}:${unit.code}:meta`);
+  const questions = demoQuestionnaire(role);
   const procedures = demoProcedures(unit);
+  const officeDays = role === 'open' ? demoOfficeDays(year, now) : null;
   const n = performance.responses;
   const out: DemoRating[] = [];
   for (let k = 0; k < n; k++) {
@@ -165,7 +199,7 @@ export function demoRatings(year: number, unit: DemoUnit, unitIndex: number, kio
     for (const q of questions) {
       if (q.scaleMax === 5 && values() >= 0.55) continue;
       const threshold = q.satisfiedMin ?? (q.scaleMax === 5 ? 4 : 2);
-      // From 2024 only "Rất hài lòng" counts for Q10: fewer answers reach the raised bar.
+      // In the open year only "Rất hài lòng" counts for Q10: fewer answers reach the raised bar.
       const stricter = threshold === q.scaleMax && q.scaleMax === 3 ? 0.8 : 1;
       const p = clamp((performance.satisfaction + ELEMENT_OFFSET[q.element]) * stricter, 0.02, 0.99);
       const ok = values() < p;
@@ -177,14 +211,26 @@ export function demoRatings(year: number, unit: DemoUnit, unitIndex: number, kio
       answers.push({ questionCode: q.code, value });
     }
     // Month by month through the year; a weekday between 8:00 and 16:59 in Huế.
-    const month = Math.floor((k * 12) / n);
     let day = 3 + Math.floor(meta() * 26);
-    const weekday = new Date(Date.UTC(year, month, day)).getUTCDay();
-    if (weekday === 6) day -= 1;
-    if (weekday === 0) day -= 2;
-    const hour = 8 + Math.floor(meta() * 9);
+    const hourDraw = meta();
     const minute = Math.floor(meta() * 60);
-    const submittedAt = new Date(Date.UTC(year, month, day, hour - 7, minute, Math.floor(meta() * 60)));
+    const second = Math.floor(meta() * 60);
+    let submittedAt: Date;
+    if (officeDays === null) {
+      const month = Math.floor((k * 12) / n);
+      const weekday = new Date(Date.UTC(year, month, day)).getUTCDay();
+      if (weekday === 6) day -= 1;
+      if (weekday === 0) day -= 2;
+      const hour = OFFICE_FIRST_HOUR + Math.floor(hourDraw * OFFICE_HOURS);
+      submittedAt = new Date(Date.UTC(year, month, day, hour - VIETNAM_HOURS, minute, second));
+    } else if (officeDays.length > 0) {
+      const office = officeDays[Math.floor((k * officeDays.length) / n)];
+      const hour = OFFICE_FIRST_HOUR + Math.floor(hourDraw * office.hours);
+      submittedAt = new Date(Date.UTC(year, office.month, office.day, hour - VIETNAM_HOURS, minute, second));
+    } else {
+      const newYear = Date.UTC(year, 0, 1, -VIETNAM_HOURS);
+      submittedAt = new Date(newYear + Math.floor(((k + 1) * (now.getTime() - newYear)) / (n + 1)));
+    }
     const procedureCode = procedures.length > 0 && meta() < 0.6 ? procedures[Math.floor(meta() * procedures.length)] : null;
     const pool = satisfied * 2 >= answers.length ? DEMO_COMMENTS.satisfied : DEMO_COMMENTS.unsatisfied;
     const comment = meta() < 0.06 ? pool[Math.floor(meta() * pool.length)] : null;

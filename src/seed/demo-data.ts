@@ -2,6 +2,7 @@ import { CriterionSource, ServiceElement, UnitKind } from '../entities/enums';
 import type { CriterionData, DefineCycleData } from '../services/framework.service';
 import type { QuestionData } from '../services/questionnaire.service';
 import type { CreateUnitData } from '../services/unit.service';
+import type { DemoRole } from './demo-years';
 
 /**
  * The demo province as pure data: Thừa Thiên Huế's departments, districts
@@ -14,7 +15,11 @@ import type { CreateUnitData } from '../services/unit.service';
  * activity (expert scores, kiosks, ratings); demo-activity.ts turns them
  * into submissions with a seeded generator, deterministically.
  *
- * The figures are made up for the demo. The top of the 2023 rankings follows
+ * The years are not fixed: demo-years.ts makes the open year the current one
+ * and the published year the one before; the tables below say "published"
+ * and "open" instead of years.
+ *
+ * The figures are made up for the demo. The top of the published rankings follows
  * the order the province announced (Sở Tư pháp, Sở Nông nghiệp và PTNT,
  * Văn phòng UBND tỉnh, Sở Ngoại vụ "Xuất sắc"; Phong Điền, Quảng Điền, Phú
  * Vang leading the districts), but the rest is invented so that every band,
@@ -22,9 +27,6 @@ import type { CreateUnitData } from '../services/unit.service';
  */
 
 export const DEMO_PROVINCE = 'Thừa Thiên Huế';
-
-/** The years seeded, oldest first: two consecutive years so that rank changes show. */
-export const DEMO_YEARS = [2023, 2024] as const;
 
 /** The unit kinds that get a framework each year. */
 export const DEMO_FRAMEWORK_KINDS = [UnitKind.DEPARTMENT, UnitKind.DISTRICT] as const;
@@ -89,7 +91,7 @@ export const DEMO_UNITS: readonly DemoUnit[] = [...DEMO_DEPARTMENTS, ...DEMO_DIS
  * The satisfaction questionnaire of a year: ten questions over the five
  * SIPAS service elements, half on the 3-level kiosk scale, half on 5 levels.
  */
-export function demoQuestionnaire(year: number): QuestionData[] {
+export function demoQuestionnaire(role: DemoRole): QuestionData[] {
   return [
     { code: 'Q01', element: ServiceElement.ACCESS, scaleMax: 3, text: 'Nơi tiếp nhận hồ sơ thuận tiện, dễ tìm, có đủ chỗ ngồi' },
     { code: 'Q02', element: ServiceElement.ACCESS, scaleMax: 5, text: 'Trang thiết bị phục vụ người dân, tổ chức đầy đủ, dễ sử dụng' },
@@ -102,8 +104,8 @@ export function demoQuestionnaire(year: number): QuestionData[] {
     { code: 'Q09', element: ServiceElement.FEEDBACK, scaleMax: 5, text: 'Dễ dàng gửi góp ý, phản ánh, kiến nghị' },
     {
       code: 'Q10', element: ServiceElement.FEEDBACK, scaleMax: 3,
-      // Only "Rất hài lòng" counts from 2024 on: the province raised the bar for answering feedback.
-      satisfiedMin: year >= 2024 ? 3 : 2,
+      // Only "Rất hài lòng" counts in the open year: the province raised the bar for answering feedback.
+      satisfiedMin: role === 'open' ? 3 : 2,
       text: 'Góp ý, phản ánh được tiếp nhận và trả lời kịp thời, thỏa đáng',
     },
   ];
@@ -257,16 +259,16 @@ export const DEMO_PANELISTS = ['Nguyễn Thị Hoài Thu', 'Trần Quốc Bảo'
  */
 export interface DemoPerformance { expert: number; satisfaction: number; responses: number }
 
-type Row = [code: string, e2023: number, s2023: number, n2023: number, e2024: number, s2024: number, n2024: number];
+type Row = [code: string, ePublished: number, sPublished: number, nPublished: number, eOpen: number, sOpen: number, nOpen: number];
 const PERFORMANCE: Row[] = [
-  // unit                      2023: expert satisf. ratings  2024: expert satisf. ratings
+  // unit                 published: expert satisf. ratings  open: expert satisf. ratings
   ['STP',                        0.93,  0.95, 120,    0.935,  0.96, 130],
   ['SNNPTNT',                   0.925,  0.91,  60,    0.875,  0.89,  64],
   ['VPUBND',                     0.92,  0.88,  50,    0.905,  0.89,  54],
   ['SNGV',                      0.925, 0.885,  40,    0.875,  0.86,  42],
   ['SNV',                        0.89,  0.87,  64,    0.925,  0.91,  70],
   ['STC',                        0.87,  0.84,  90,    0.855,  0.85,  96],
-  ['SKHDT',                      0.87,  0.84,  90,    0.885,  0.86, 110], // 2023: the twin of STC (DEMO_TWINS)
+  ['SKHDT',                      0.87,  0.84,  90,    0.885,  0.86, 110], // published: the twin of STC (DEMO_TWINS)
   ['SYT',                       0.855,  0.80, 100,    0.835,  0.79, 108],
   ['SGDDT',                     0.845,  0.79,  75,     0.86,  0.83,  78],
   ['SXD',                        0.73,  0.70,  95,    0.765,  0.73, 100],
@@ -297,21 +299,21 @@ const PERFORMANCE: Row[] = [
 ];
 
 /** A unit's performance in a year, or undefined when it has no activity then. */
-export function demoPerformance(year: number, unitCode: string): DemoPerformance | undefined {
+export function demoPerformance(role: DemoRole, unitCode: string): DemoPerformance | undefined {
   const row = PERFORMANCE.find((r) => r[0] === unitCode);
   if (!row) return undefined;
-  const [, e23, s23, n23, e24, s24, n24] = row;
-  return year === 2023 ? { expert: e23, satisfaction: s23, responses: n23 } : { expert: e24, satisfaction: s24, responses: n24 };
+  const [, eP, sP, nP, eO, sO, nO] = row;
+  return role === 'published' ? { expert: eP, satisfaction: sP, responses: nP } : { expert: eO, satisfaction: sO, responses: nO };
 }
 
 /**
- * The demo's tie: in 2023 Sở Kế hoạch và Đầu tư's council scores are those
+ * The demo's tie: in the published year Sở Kế hoạch và Đầu tư's council scores are those
  * of Sở Tài chính moved between leaves of equal maximum (the same total,
  * different domains), and its ratings have the same counts; the two share
  * one index and one rank (standard competition ranking: 1, 2, 2, 4).
  */
-export const DEMO_TWINS: readonly { year: number; unitCode: string; of: string }[] = [
-  { year: 2023, unitCode: 'SKHDT', of: 'STC' },
+export const DEMO_TWINS: readonly { role: DemoRole; unitCode: string; of: string }[] = [
+  { role: 'published', unitCode: 'SKHDT', of: 'STC' },
 ];
 
 /**
@@ -319,12 +321,12 @@ export const DEMO_TWINS: readonly { year: number; unitCode: string; of: string }
  * trình"): the council scores these leaves again, `delta` points off its
  * appraisal (clamped to the leaf's range).
  */
-export const DEMO_REAPPRAISALS: readonly { year: number; unitCode: string; criteria: string[]; delta: number; note: string }[] = [
-  { year: 2023, unitCode: 'SXD', criteria: ['LV3.3', 'LV7.2.2'], delta: 1, note: 'Bổ sung minh chứng tỷ lệ hồ sơ đúng hạn sau giải trình' },
-  { year: 2023, unitCode: 'SGTVT', criteria: ['LV3.1'], delta: -0.5, note: 'Giải trình không được chấp nhận: thủ tục công khai chưa cập nhật' },
-  { year: 2023, unitCode: 'PHU_LOC', criteria: ['LV2.1', 'LV2.2'], delta: 0.75, note: 'Bổ sung văn bản ban hành trong tháng 12' },
-  { year: 2024, unitCode: 'NAM_DONG', criteria: ['LV1.1.2', 'LV3.3', 'LV5.1'], delta: 0.5, note: 'Bổ sung minh chứng sau giải trình' },
-  { year: 2024, unitCode: 'SNV', criteria: ['LV5.1'], delta: 0.5, note: 'Bổ sung kết quả kiểm tra công vụ' },
+export const DEMO_REAPPRAISALS: readonly { role: DemoRole; unitCode: string; criteria: string[]; delta: number; note: string }[] = [
+  { role: 'published', unitCode: 'SXD', criteria: ['LV3.3', 'LV7.2.2'], delta: 1, note: 'Bổ sung minh chứng tỷ lệ hồ sơ đúng hạn sau giải trình' },
+  { role: 'published', unitCode: 'SGTVT', criteria: ['LV3.1'], delta: -0.5, note: 'Giải trình không được chấp nhận: thủ tục công khai chưa cập nhật' },
+  { role: 'published', unitCode: 'PHU_LOC', criteria: ['LV2.1', 'LV2.2'], delta: 0.75, note: 'Bổ sung văn bản ban hành trong tháng 12' },
+  { role: 'open', unitCode: 'NAM_DONG', criteria: ['LV1.1.2', 'LV3.3', 'LV5.1'], delta: 0.5, note: 'Bổ sung minh chứng sau giải trình' },
+  { role: 'open', unitCode: 'SNV', criteria: ['LV5.1'], delta: 0.5, note: 'Bổ sung kết quả kiểm tra công vụ' },
 ];
 
 /**
@@ -332,30 +334,30 @@ export const DEMO_REAPPRAISALS: readonly { year: number; unitCode: string; crite
  * removes the leaf from the unit's maximum; a subset leaves the others'
  * points to be combined.
  */
-export const DEMO_NOT_APPLICABLE: readonly { year: number; unitCode: string; criterion: string; panelists: 'all' | number[]; note: string }[] = [
+export const DEMO_NOT_APPLICABLE: readonly { role: DemoRole; unitCode: string; criterion: string; panelists: 'all' | number[]; note: string }[] = [
   // Ban Dân tộc has no subordinate units to inspect.
-  { year: 2023, unitCode: 'BDT', criterion: 'LV1.3', panelists: 'all', note: 'Đơn vị không có đơn vị trực thuộc' },
-  { year: 2024, unitCode: 'BDT', criterion: 'LV1.3', panelists: 'all', note: 'Đơn vị không có đơn vị trực thuộc' },
-  { year: 2024, unitCode: 'HUONG_THUY', criterion: 'LV4.3', panelists: [2], note: 'Chưa có quyết định phân cấp trong năm' },
+  { role: 'published', unitCode: 'BDT', criterion: 'LV1.3', panelists: 'all', note: 'Đơn vị không có đơn vị trực thuộc' },
+  { role: 'open', unitCode: 'BDT', criterion: 'LV1.3', panelists: 'all', note: 'Đơn vị không có đơn vị trực thuộc' },
+  { role: 'open', unitCode: 'HUONG_THUY', criterion: 'LV4.3', panelists: [2], note: 'Chưa có quyết định phân cấp trong năm' },
 ];
 
 /** Bonus ("điểm thưởng") and penalty ("điểm trừ") given by every panelist of the APPRAISAL round, within the caps. */
-export const DEMO_ADJUSTMENTS: readonly { year: number; unitCode: string; bonus?: number[]; penalty?: number[] }[] = [
-  { year: 2023, unitCode: 'STP', bonus: [1, 1, 0.5] },
-  { year: 2023, unitCode: 'PHONG_DIEN', bonus: [0.5, 0.5, 0.5] },
-  { year: 2023, unitCode: 'SGTVT', penalty: [1, 1, 1] },
-  { year: 2023, unitCode: 'NAM_DONG', penalty: [1.5, 1, 1.5] },
-  { year: 2024, unitCode: 'HUE', bonus: [1.5, 1, 1.5] },
-  { year: 2024, unitCode: 'STTTT', bonus: [1, 1, 1] },
-  { year: 2024, unitCode: 'BQLKKT', penalty: [1, 1, 0.5] },
+export const DEMO_ADJUSTMENTS: readonly { role: DemoRole; unitCode: string; bonus?: number[]; penalty?: number[] }[] = [
+  { role: 'published', unitCode: 'STP', bonus: [1, 1, 0.5] },
+  { role: 'published', unitCode: 'PHONG_DIEN', bonus: [0.5, 0.5, 0.5] },
+  { role: 'published', unitCode: 'SGTVT', penalty: [1, 1, 1] },
+  { role: 'published', unitCode: 'NAM_DONG', penalty: [1.5, 1, 1.5] },
+  { role: 'open', unitCode: 'HUE', bonus: [1.5, 1, 1.5] },
+  { role: 'open', unitCode: 'STTTT', bonus: [1, 1, 1] },
+  { role: 'open', unitCode: 'BQLKKT', penalty: [1, 1, 0.5] },
 ];
 
 /**
  * Appraisal still under way: the council has not scored these leaves yet,
  * so the unit's self-assessment counts and its result is provisional.
  */
-export const DEMO_PENDING: readonly { year: number; unitCode: string; criteria: string[] }[] = [
-  { year: 2024, unitCode: 'SDL', criteria: ['LV7.1', 'LV7.2.1', 'LV7.2.2', 'LV7.3'] },
+export const DEMO_PENDING: readonly { role: DemoRole; unitCode: string; criteria: string[] }[] = [
+  { role: 'open', unitCode: 'SDL', criteria: ['LV7.1', 'LV7.2.1', 'LV7.2.2', 'LV7.3'] },
 ];
 
 /** Kiosks per unit: one per department, two per district, one for three communes of Phong Điền (two have none yet). */

@@ -10,13 +10,14 @@ import { KioskService, TallyRoller } from '../survey';
 import { QuestionnaireCache } from '../survey/questionnaire-cache';
 import { checkClientId, checkResponse, checkSubmittedAt } from '../survey/submission';
 import { demoExpertSubmissions, demoRatings } from './demo-activity';
-import { DEMO_FRAMEWORK_KINDS, DEMO_UNITS, DEMO_YEARS, demoFramework, demoKioskLabels, demoQuestionnaire } from './demo-data';
+import { DEMO_FRAMEWORK_KINDS, DEMO_UNITS, demoFramework, demoKioskLabels, demoQuestionnaire } from './demo-data';
+import { demoYears, type DemoYears } from './demo-years';
 
 /** What a seed run stored. */
 export interface DemoSeedResult {
   units: number;
   questions: number;
-  /** Each framework's status once the seed is done: the first year PUBLISHED, the last OPEN. */
+  /** Each framework's status once the seed is done: the published year PUBLISHED, the open one OPEN. */
   frameworks: { year: number; unitKind: string; status: CycleStatus; maxPoints: string }[];
   kiosks: number;
   /** submitExpertScores calls (one per unit, round and panelist). */
@@ -24,9 +25,6 @@ export interface DemoSeedResult {
   ratings: number;
   ms: number;
 }
-
-/** The year whose results the seed publishes; the later one stays OPEN. */
-export const DEMO_PUBLISHED_YEAR = DEMO_YEARS[0];
 
 /** The setup services the seed writes through, so that every validation rule applies to the demo too. */
 export interface DemoSetupServices {
@@ -36,12 +34,12 @@ export interface DemoSetupServices {
 }
 
 /** Seeds units, questionnaires and opened frameworks of the demo province through the given services. */
-export async function seedDemoSetup(services: DemoSetupServices): Promise<Pick<DemoSeedResult, 'units' | 'questions' | 'frameworks'>> {
+export async function seedDemoSetup(services: DemoSetupServices, years: DemoYears = demoYears()): Promise<Pick<DemoSeedResult, 'units' | 'questions' | 'frameworks'>> {
   for (const unit of DEMO_UNITS) await services.units.create(unit);
   let questions = 0;
   const frameworks: DemoSeedResult['frameworks'] = [];
-  for (const year of DEMO_YEARS) {
-    questions += (await services.questionnaires.define(year, demoQuestionnaire(year))).length;
+  for (const { year, role } of years.all) {
+    questions += (await services.questionnaires.define(year, demoQuestionnaire(role))).length;
     for (const kind of DEMO_FRAMEWORK_KINDS) {
       await services.frameworks.define(demoFramework(year, kind));
       const opened = await services.frameworks.open(year, kind);
@@ -71,10 +69,9 @@ function setupServicesIn(tx: EntityManager): DemoSetupServices {
  */
 async function storeRatings(
   tx: EntityManager, questionnaires: QuestionnaireCache, unitId: number, kioskIds: number[],
-  ratings: ReturnType<typeof demoRatings>,
+  ratings: ReturnType<typeof demoRatings>, now: number,
 ): Promise<void> {
   if (ratings.length === 0) return;
-  const now = Date.now();
   const r = { kiosk: [] as number[], client: [] as string[], year: [] as number[], at: [] as string[], procedure: [] as (string | null)[], comment: [] as (string | null)[] };
   const a = { client: [] as string[], question: [] as number[], value: [] as number[] };
   for (const [i, { kioskIndex, response }] of ratings.entries()) {
@@ -107,21 +104,24 @@ async function storeRatings(
 /**
  * The year's activity on `tx`, after the setup: kiosks, expert scores (through
  * ExpertScoreService, so every scoring rule applies), ratings, then the
- * roll-up, the first year's recomputation and publication and the last
- * year's recomputation (against the first year's ranks: rank changes).
+ * roll-up, the published year's recomputation and publication and the open
+ * year's recomputation (against the published ranks: rank changes).
  *
  * Every service here is bound to the seed's transaction, as the setup ones
  * are. ExpertScoreService recomputes after every call; here its results and
  * rankings are stand-ins that do nothing, and the cycles are recomputed once
  * at the end instead (a few hundred recomputations would take seconds).
  */
-async function seedDemoActivity(tx: EntityManager, logger: Logger): Promise<Pick<DemoSeedResult, 'kiosks' | 'expertSubmissions' | 'ratings'>> {
+async function seedDemoActivity(
+  tx: EntityManager, logger: Logger, years: DemoYears, now: Date,
+): Promise<Pick<DemoSeedResult, 'kiosks' | 'expertSubmissions' | 'ratings'>> {
   const source = tx as unknown as DataSource;
   const units = new UnitService(source);
   const frameworks = new FrameworkService(source);
   const kiosks = new KioskService(source);
   const noRecompute = { recompute: async () => undefined } as unknown as ResultsService;
-  const noResult = { resultsByUnitYear: async () => [] } as unknown as RankingService;
+  // The seed reads no result back; one placeholder row keeps submit from refusing "no index" before anything is recomputed.
+  const noResult = { resultsByUnitYear: async () => [{}] } as unknown as RankingService;
   const expertScores = new ExpertScoreService(source, units, frameworks, noRecompute, noResult);
   const questionnaires = new QuestionnaireCache(source, 60_000);
 
@@ -131,13 +131,13 @@ async function seedDemoActivity(tx: EntityManager, logger: Logger): Promise<Pick
     for (const label of demoKioskLabels(unit)) kioskIds.push(Number((await kiosks.register(unit.code, label)).kiosk.id));
     kioskCount += kioskIds.length;
     const unitId = kioskIds.length > 0 ? (await units.requireByCode(unit.code, 'unitCode')).id : 0;
-    for (const year of DEMO_YEARS) {
-      for (const call of demoExpertSubmissions(year, unit)) {
+    for (const demoYear of years.all) {
+      for (const call of demoExpertSubmissions(demoYear, unit)) {
         await expertScores.submit(call, 'demo-seed');
         expertSubmissions++;
       }
-      const rated = demoRatings(year, unit, unitIndex + 1, kioskIds.length);
-      await storeRatings(tx, questionnaires, unitId, kioskIds, rated);
+      const rated = demoRatings(demoYear, unit, unitIndex + 1, kioskIds.length, now);
+      await storeRatings(tx, questionnaires, unitId, kioskIds, rated, now.getTime());
       ratings += rated.length;
     }
   }
@@ -151,12 +151,10 @@ async function seedDemoActivity(tx: EntityManager, logger: Logger): Promise<Pick
   // Fresh tables have no statistics yet (autovacuum has not seen them, least of all inside this
   // transaction): without them the recomputations' aggregations are planned badly and take seconds.
   await tx.query('ANALYZE');
-  for (const kind of DEMO_FRAMEWORK_KINDS) await results.publish(DEMO_PUBLISHED_YEAR, kind);
-  for (const year of DEMO_YEARS.filter((y) => y !== DEMO_PUBLISHED_YEAR)) {
-    for (const kind of DEMO_FRAMEWORK_KINDS) {
-      const cycleId = await results.cycleIdOf(year, kind);
-      await results.recomputeInTransaction(tx, cycleId!, false);
-    }
+  for (const kind of DEMO_FRAMEWORK_KINDS) await results.publish(years.published, kind);
+  for (const kind of DEMO_FRAMEWORK_KINDS) {
+    const cycleId = await results.cycleIdOf(years.open, kind);
+    await results.recomputeInTransaction(tx, cycleId!, false);
   }
   return { kiosks: kioskCount, expertSubmissions, ratings };
 }
@@ -171,8 +169,9 @@ async function isEmpty(manager: EntityManager): Promise<boolean> {
 /**
  * Seeds the demo province into an empty database (no unit, question or
  * framework yet): units, questionnaires, frameworks, kiosks, two years of
- * expert scores and ratings, the first year published and the second
- * recomputed. Returns null when the database was not empty.
+ * expert scores and ratings, the year before `now`'s (Vietnam time)
+ * published and `now`'s year open and recomputed (demo-years.ts). Returns
+ * null when the database was not empty.
  *
  * All of it is one transaction, on purpose: a start that dies midway leaves
  * nothing behind (the next start seeds again from scratch, no marker row
@@ -185,14 +184,15 @@ async function isEmpty(manager: EntityManager): Promise<boolean> {
  * After the commit, the process's own roll-up and recomputation start and
  * find the data current.
  */
-export async function seedDemoIfEmpty(db: DataSource, services: Services, logger: Logger): Promise<DemoSeedResult | null> {
+export async function seedDemoIfEmpty(db: DataSource, services: Services, logger: Logger, now: Date = new Date()): Promise<DemoSeedResult | null> {
   void services;
   const started = Date.now();
+  const years = demoYears(now);
   const result = await db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('par-demo-seed'))`);
     if (!(await isEmpty(tx))) return null;
-    const setup = await seedDemoSetup(setupServicesIn(tx));
-    const activity = await seedDemoActivity(tx, logger);
+    const setup = await seedDemoSetup(setupServicesIn(tx), years);
+    const activity = await seedDemoActivity(tx, logger, years, now);
     const statuses: { year: number; unit_kind: string; status: CycleStatus }[] = await tx.query('SELECT year, unit_kind, status FROM cycle');
     const frameworks = setup.frameworks.map((f) => ({
       ...f, status: statuses.find((c) => c.year === f.year && c.unit_kind === f.unitKind)!.status,

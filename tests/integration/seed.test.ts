@@ -1,11 +1,19 @@
 import { startService } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { DEMO_COMMUNES, DEMO_DEPARTMENTS, DEMO_DISTRICTS, DEMO_UNITS, DEMO_YEARS, demoFramework, demoLeaves } from '../../src/seed/demo-data';
+import { demoOfficeDays } from '../../src/seed/demo-activity';
+import { DEMO_COMMUNES, DEMO_DEPARTMENTS, DEMO_DISTRICTS, DEMO_UNITS, demoFramework, demoLeaves } from '../../src/seed/demo-data';
 import { seedDemoIfEmpty } from '../../src/seed/demo.seed';
+import { demoYears } from '../../src/seed/demo-years';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
 
 /** The demo province: seeded through the services into an empty database, once. */
+
+// The demo's years follow the date: the current year in Vietnam open, the one before published.
+const years = demoYears();
+const PUBLISHED = years.published;
+const OPEN = years.open;
+const YEARS = [PUBLISHED, OPEN];
 
 let t: TestService;
 beforeAll(async () => { t = await startTestService({ seedDemo: true }); });
@@ -46,8 +54,8 @@ test('seeds at least 20 departments, the 9 districts and communes of Phong Đi�
   expect(DEMO_DISTRICTS).toHaveLength(9);
 });
 
-test.each(DEMO_YEARS.flatMap((year) => ['DEPARTMENT', 'DISTRICT'].map((kind) => [year, kind] as const)))(
-  'the %d %s framework (2023 PUBLISHED, 2024 OPEN) is worth 100 = 70 expert + 30 survey over 8 domains, default bands',
+test.each(YEARS.flatMap((year) => ['DEPARTMENT', 'DISTRICT'].map((kind) => [year, kind] as const)))(
+  `the %d %s framework (${PUBLISHED} PUBLISHED, ${OPEN} OPEN) is worth 100 = 70 expert + 30 survey over 8 domains, default bands`,
   async (year, unitKind) => {
     const r = await t.ok(`query($year: Int!, $unitKind: UnitKind!) { cycle(year: $year, unitKind: $unitKind) {
       status maxPoints expertMaxPoints surveyMaxPoints minResponses panelAggregation maxBonus maxPenalty bands { code minScore }
@@ -55,7 +63,7 @@ test.each(DEMO_YEARS.flatMap((year) => ['DEPARTMENT', 'DISTRICT'].map((kind) => 
     { year, unitKind }, null);
     const c = r.cycle;
     expect(c).toMatchObject({
-      status: year === 2023 ? 'PUBLISHED' : 'OPEN', maxPoints: 100, expertMaxPoints: 70, surveyMaxPoints: 30, minResponses: 30,
+      status: year === PUBLISHED ? 'PUBLISHED' : 'OPEN', maxPoints: 100, expertMaxPoints: 70, surveyMaxPoints: 30, minResponses: 30,
       panelAggregation: 'MEAN', maxBonus: 2, maxPenalty: 2,
     });
     expect(c.domains).toHaveLength(8);
@@ -79,7 +87,7 @@ test.each(DEMO_YEARS.flatMap((year) => ['DEPARTMENT', 'DISTRICT'].map((kind) => 
 );
 
 test('each year has a questionnaire of 3- and 5-level questions over the five service elements', async () => {
-  for (const year of DEMO_YEARS) {
+  for (const year of YEARS) {
     const r = await t.ok(`query($year: Int!) { questionnaire(year: $year) { code element scaleMax satisfiedMin } }`, { year }, null);
     const qs = r.questionnaire as { element: string; scaleMax: number; satisfiedMin: number }[];
     expect(qs.length).toBeGreaterThanOrEqual(10);
@@ -122,9 +130,9 @@ describe('the demo years', () => {
   });
   const ranking = async (year: number, unitKind: string, token: string | null) => (await t.ok(RANKING, { year, unitKind }, token)).rankings;
 
-  test('2023 is published: anonymous readers see both rankings, every band in use across the two', async () => {
-    const dep = await ranking(2023, 'DEPARTMENT', null);
-    const dis = await ranking(2023, 'DISTRICT', null);
+  test(`the year before this one (${PUBLISHED}) is published: anonymous readers see both rankings, every band in use across the two`, async () => {
+    const dep = await ranking(PUBLISHED, 'DEPARTMENT', null);
+    const dis = await ranking(PUBLISHED, 'DISTRICT', null);
     expect(dep.totalCount).toBe(DEMO_DEPARTMENTS.length);
     expect(dis.totalCount).toBe(DEMO_DISTRICTS.length);
     for (const r of [dep, dis]) {
@@ -151,8 +159,8 @@ describe('the demo years', () => {
     }
   });
 
-  test('the 2023 department ranking has a tie: two units, one index, one rank, then a rank skipped', async () => {
-    const edges: Edge[] = (await ranking(2023, 'DEPARTMENT', null)).edges;
+  test('the published department ranking has a tie: two units, one index, one rank, then a rank skipped', async () => {
+    const edges: Edge[] = (await ranking(PUBLISHED, 'DEPARTMENT', null)).edges;
     const i = edges.findIndex((e, k) => k > 0 && e.rank === edges[k - 1].rank) - 1;
     expect(i).toBeGreaterThanOrEqual(0);
     expect(edges[i].score).toBe(edges[i + 1].score);
@@ -165,16 +173,16 @@ describe('the demo years', () => {
     edges.forEach((e, k) => expect(e.rank).toBe(k === 0 || e.score !== edges[k - 1].score ? k + 1 : edges[k - 1].rank));
   });
 
-  test('2024 is open: hidden from anonymous readers, seen by an analyst with rank changes against 2023', async () => {
-    expect((await ranking(2024, 'DEPARTMENT', null)).totalCount).toBe(0);
-    expect(await t.gql(`{ satisfaction(year: 2024, unitCode: "STP") { key } }`, {}, null)).toMatchObject({ data: { satisfaction: [] } });
+  test(`this year (${OPEN}) is open: hidden from anonymous readers, seen by an analyst with rank changes against ${PUBLISHED}`, async () => {
+    expect((await ranking(OPEN, 'DEPARTMENT', null)).totalCount).toBe(0);
+    expect(await t.gql(`{ satisfaction(year: ${OPEN}, unitCode: "STP") { key } }`, {}, null)).toMatchObject({ data: { satisfaction: [] } });
     const last = new Map<string, number>();
     for (const kind of ['DEPARTMENT', 'DISTRICT']) {
-      for (const e of (await ranking(2023, kind, analyst)).edges as Edge[]) last.set(e.node.unit.code, e.rank);
+      for (const e of (await ranking(PUBLISHED, kind, analyst)).edges as Edge[]) last.set(e.node.unit.code, e.rank);
     }
     let up = 0, down = 0;
     for (const kind of ['DEPARTMENT', 'DISTRICT']) {
-      const r = await ranking(2024, kind, analyst);
+      const r = await ranking(OPEN, kind, analyst);
       expect(r.totalCount).toBe(kind === 'DEPARTMENT' ? DEMO_DEPARTMENTS.length : DEMO_DISTRICTS.length);
       for (const e of r.edges as Edge[]) {
         expect(e.node.published).toBe(false);
@@ -186,11 +194,11 @@ describe('the demo years', () => {
     }
     expect(up).toBeGreaterThanOrEqual(3);
     expect(down).toBeGreaterThanOrEqual(3);
-    // Thành phố Huế leads the 2024 districts, up from 4th.
-    const dis = await ranking(2024, 'DISTRICT', analyst);
+    // Thành phố Huế leads the open year's districts, up from 4th.
+    const dis = await ranking(OPEN, 'DISTRICT', analyst);
     expect(dis.edges[0].node).toMatchObject({ unit: { code: 'HUE' }, rank: 1, previousRank: 4, rankChange: 3, band: { code: 'EXCELLENT' } });
     // Sở Du lịch's appraisal is not finished: its result rests partly on its self-assessment.
-    const dep: Edge[] = (await ranking(2024, 'DEPARTMENT', analyst)).edges;
+    const dep: Edge[] = (await ranking(OPEN, 'DEPARTMENT', analyst)).edges;
     expect(dep.filter((e) => e.node.provisional).map((e) => e.node.unit.code)).toEqual(['SDL']);
   });
 
@@ -222,9 +230,9 @@ describe('the demo years', () => {
   });
 
   test('exactly one unit is under minResponses and flagged surveyInsufficient; every other one has its survey part', async () => {
-    for (const year of DEMO_YEARS) {
+    for (const year of YEARS) {
       for (const kind of ['DEPARTMENT', 'DISTRICT']) {
-        const edges: Edge[] = (await ranking(year, kind, year === 2023 ? null : analyst)).edges;
+        const edges: Edge[] = (await ranking(year, kind, year === PUBLISHED ? null : analyst)).edges;
         const insufficient = edges.filter((e) => e.node.surveyInsufficient).map((e) => e.node.unit.code);
         expect(insufficient).toEqual(kind === 'DEPARTMENT' ? ['BDT'] : []);
         for (const e of edges.filter((x) => !x.node.surveyInsufficient)) {
@@ -235,30 +243,37 @@ describe('the demo years', () => {
     }
   });
 
-  test('kiosks at most units, ratings spread over the months of each year, with procedures and comments', async () => {
+  test('kiosks at most units, ratings spread over the months of each year (this year\'s up to now), with procedures and comments', async () => {
     const k = await t.ok(`{ kiosks { unit { code kind } active } }`);
     const withKiosk = new Set(k.kiosks.map((x: { unit: { code: string } }) => x.unit.code));
     expect(withKiosk.size).toBeGreaterThan(DEMO_UNITS.length * 0.8);
     expect(withKiosk.size).toBeLessThan(DEMO_UNITS.length);
     for (const u of [...DEMO_DEPARTMENTS, ...DEMO_DISTRICTS]) expect(withKiosk.has(u.code)).toBe(true);
-    for (const year of DEMO_YEARS) {
+    const seededAt = new Date();
+    for (const year of YEARS) {
       const months = await t.ok(`query($year: Int!) { satisfaction(year: $year, unitCode: "HUE", groupBy: MONTH) { key responses } }`, { year }, analyst);
+      // The published year: all twelve months. This year: the months whose office hours have begun, up to now
+      // (January alone in the first hours of a year, before any office hour is over).
+      const monthsSoFar = [...new Set(demoOfficeDays(OPEN, seededAt).map((d) => d.month))];
+      const expected = year === PUBLISHED ? Array.from({ length: 12 }, (_, i) => i) : monthsSoFar.length > 0 ? monthsSoFar : [0];
       expect(months.satisfaction.map((m: { key: string }) => m.key)).toEqual(
-        Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`));
+        expected.map((i) => `${year}-${String(i + 1).padStart(2, '0')}`));
       const kiosks = await t.ok(`query($year: Int!) { satisfaction(year: $year, unitCode: "HUE", groupBy: KIOSK) { key responses } }`, { year }, analyst);
       expect(kiosks.satisfaction).toHaveLength(2);
       const procedures = await t.ok(`query($year: Int!) { satisfaction(year: $year, unitCode: "STP", groupBy: PROCEDURE) { key responses } }`, { year }, analyst);
       expect(procedures.satisfaction.map((p: { key: string }) => p.key)).toEqual(expect.arrayContaining(['LY_LICH_TU_PHAP', 'CHUNG_THUC']));
     }
-    // Every rating falls in its year in Vietnam's time, on a weekday in office hours.
+    // Every rating falls in its year in Vietnam's time, none in the future, on a weekday in office hours
+    // (but in the first hours of a year, before any office hour is over).
     const [spread] = await t.sql(`SELECT count(*)::int AS n,
-        count(*) FILTER (WHERE extract(year FROM submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = year)::int AS in_year,
-        count(*) FILTER (WHERE extract(isodow FROM submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh') <= 5
-                           AND extract(hour FROM submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh') BETWEEN 8 AND 16)::int AS office,
+        count(*) FILTER (WHERE extract(year FROM submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = year AND submitted_at <= now())::int AS in_year,
+        count(*) FILTER (WHERE (extract(isodow FROM submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh') <= 5
+                           AND extract(hour FROM submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh') BETWEEN 8 AND 16)
+                           OR (year = $1 AND $2))::int AS office,
         count(*) FILTER (WHERE procedure_code IS NOT NULL)::int AS with_procedure,
         count(*) FILTER (WHERE comment IS NOT NULL)::int AS with_comment,
         count(*) FILTER (WHERE late OR NOT tallied)::int AS late_or_untallied
-      FROM survey_response`);
+      FROM survey_response`, [OPEN, demoOfficeDays(OPEN, seededAt).length === 0]);
     expect(spread.n).toBeGreaterThan(3000);
     expect(spread.in_year).toBe(spread.n);
     expect(spread.office).toBe(spread.n);
@@ -271,7 +286,7 @@ describe('the demo years', () => {
   });
 
   test('satisfaction differs visibly between units: Sở Tư pháp well above Sở Tài nguyên và Môi trường on most questions', async () => {
-    const q = `query($unitCode: String!) { satisfaction(year: 2024, unitCode: $unitCode, groupBy: QUESTION) {
+    const q = `query($unitCode: String!) { satisfaction(year: ${OPEN}, unitCode: $unitCode, groupBy: QUESTION) {
       key responses answers satisfied rate rateLow rateHigh mean } }`;
     const stp = (await t.ok(q, { unitCode: 'STP' }, analyst)).satisfaction;
     const stnmt = (await t.ok(q, { unitCode: 'STNMT' }, analyst)).satisfaction;
@@ -290,8 +305,8 @@ describe('the demo years', () => {
     });
     expect(apart).toBeGreaterThanOrEqual(5);
     // Anonymous readers see the published year's figures, and the survey points in the ranking follow them.
-    const pub = await t.ok(`{ a: satisfaction(year: 2023, unitCode: "STP", groupBy: ELEMENT) { key rate }
-      b: satisfaction(year: 2023, unitCode: "STNMT", groupBy: ELEMENT) { key rate } }`, {}, null);
+    const pub = await t.ok(`{ a: satisfaction(year: ${PUBLISHED}, unitCode: "STP", groupBy: ELEMENT) { key rate }
+      b: satisfaction(year: ${PUBLISHED}, unitCode: "STNMT", groupBy: ELEMENT) { key rate } }`, {}, null);
     expect(pub.a.map((x: { key: string }) => x.key)).toEqual(['ACCESS', 'PROCEDURE', 'CIVIL_SERVANT', 'RESULT', 'FEEDBACK']);
     pub.a.forEach((x: { rate: number }, i: number) => expect(x.rate).toBeGreaterThan(pub.b[i].rate));
   });
@@ -311,10 +326,10 @@ describe('on an empty database', () => {
     expect(done).toHaveLength(1);
     expect(done[0]!.ms).toBeLessThan(10000);
     expect(done[0]!.frameworks).toEqual([
-      { year: 2023, unitKind: 'DEPARTMENT', status: 'PUBLISHED', maxPoints: '100' },
-      { year: 2023, unitKind: 'DISTRICT', status: 'PUBLISHED', maxPoints: '100' },
-      { year: 2024, unitKind: 'DEPARTMENT', status: 'OPEN', maxPoints: '100' },
-      { year: 2024, unitKind: 'DISTRICT', status: 'OPEN', maxPoints: '100' },
+      { year: PUBLISHED, unitKind: 'DEPARTMENT', status: 'PUBLISHED', maxPoints: '100' },
+      { year: PUBLISHED, unitKind: 'DISTRICT', status: 'PUBLISHED', maxPoints: '100' },
+      { year: OPEN, unitKind: 'DEPARTMENT', status: 'OPEN', maxPoints: '100' },
+      { year: OPEN, unitKind: 'DISTRICT', status: 'OPEN', maxPoints: '100' },
     ]);
     // The same demo as the one seeded at start: deterministic, whatever the run.
     const mine = await snapshot(e);
