@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { vietnamDate } from '../../src/survey/vietnam-time';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
@@ -826,5 +827,116 @@ describe('fuzz: documents and bodies', () => {
   test('the server still answers', async () => {
     const r = await t.gql(`{ unit(code: "STP") { code } }`, {}, null);
     expect(r.data).toEqual({ unit: { code: 'STP' } });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Batches mixing good and bad responses (issue 10, item 10): one bad response never blocks the others.
+
+describe('fuzz: survey batches mixing good and bad responses', () => {
+  const BATCH = `mutation($inputs: [SubmitSurveyResponseInput!]!) {
+    submitSurveyResponses(inputs: $inputs) { clientId status responseId error { code message field } } }`;
+  const recent = () => new Date(Date.now() - 60_000).toISOString();
+  type Entry = { kind: string; input: Record<string, unknown>; field?: RegExp };
+  /** A response that passes every rule: distinct questions of the year, values on their scales. */
+  // A fresh clientId each time (fast-check's uuids repeat across properties with one seed, and a repeat is a DUPLICATE).
+  const good: fc.Arbitrary<Entry> = fc.tuple(validAnswers, fc.constantFrom(null, 'TTHC-01'), fc.constantFrom(null, 'Rất hài lòng'))
+    .map(([answers, procedureCode, comment]) => ({ kind: 'good', input: { clientId: randomUUID(), submittedAt: recent(), answers, procedureCode, comment } }));
+  /** A response that breaks one rule, and the field its refusal must name (after `inputs[i]`). */
+  const bad: fc.Arbitrary<Entry> = fc.tuple(good, fc.constantFrom(
+    'unknown question', 'off the scale', 'zero', 'question twice', 'future', 'not a uuid', 'no answers', 'too many answers',
+    'control character', 'bad procedure', 'long comment', 'year without questionnaire',
+  )).map(([{ input }, kind]) => {
+    const answers = input.answers as { questionCode: string; value: number }[];
+    switch (kind) {
+      case 'unknown question': return { kind, input: { ...input, answers: [...answers, { questionCode: 'QX', value: 1 }] }, field: /\.answers\[\d+\]\.questionCode$/ };
+      case 'off the scale': return { kind, input: { ...input, answers: [{ questionCode: 'Q2', value: 4 }] }, field: /\.answers\[0\]\.value$/ };
+      case 'zero': return { kind, input: { ...input, answers: [{ questionCode: 'Q1', value: 0 }] }, field: /\.answers\[0\]\.value$/ };
+      case 'question twice': return { kind, input: { ...input, answers: [{ questionCode: 'Q3', value: 1 }, { questionCode: 'Q3', value: 2 }] }, field: /\.answers\[1\]\.questionCode$/ };
+      case 'future': return { kind, input: { ...input, submittedAt: new Date(Date.now() + 3_600_000).toISOString() }, field: /\.submittedAt$/ };
+      case 'not a uuid': return { kind, input: { ...input, clientId: String(input.clientId).replace(/-/g, '') }, field: /\.clientId$/ };
+      case 'no answers': return { kind, input: { ...input, answers: [] }, field: /\.answers$/ };
+      case 'too many answers': return { kind, input: { ...input, answers: Array.from({ length: 51 }, () => ({ questionCode: 'Q1', value: 1 })) }, field: /\.answers$/ };
+      case 'control character': return { kind, input: { ...input, comment: 'ổn\u0000' }, field: /\.comment$/ };
+      case 'bad procedure': return { kind, input: { ...input, procedureCode: 'thủ tục 1' }, field: /\.procedureCode$/ };
+      case 'long comment': return { kind, input: { ...input, comment: 'ý'.repeat(1001) }, field: /\.comment$/ };
+      default: return { kind, input: { ...input, submittedAt: '2010-06-01T03:00:00Z' }, field: /\.submittedAt$/ };
+    }
+  });
+  /** A batch: good and bad responses in any order, sometimes a good one repeated later in the same call. */
+  const batch = fc.tuple(fc.array(fc.oneof(good, bad), { minLength: 1, maxLength: 12 }), fc.option(fc.nat(), { nil: undefined }))
+    .map(([entries, repeat]) => {
+      const goods = entries.filter((e) => e.kind === 'good');
+      if (repeat === undefined || goods.length === 0) return entries;
+      return [...entries, { kind: 'repeat', input: { ...goods[repeat % goods.length].input } }];
+    });
+
+  async function storedOf(clientIds: string[]) {
+    const rows = await t.sql<{ client: string; procedure: string | null; comment: string | null; answers: string[] }>(
+      `SELECT r.client_id::text AS client, r.procedure_code AS procedure, r.comment,
+              array_agg(q.code || ':' || a.value ORDER BY q.code) AS answers
+         FROM survey_response r JOIN survey_answer a ON a.response_id = r.id JOIN question q ON q.id = a.question_id
+        WHERE r.client_id = ANY($1::uuid[]) GROUP BY 1, 2, 3`, [clientIds]);
+    return new Map(rows.map((r) => [r.client, r]));
+  }
+  const uuid = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+
+  test('each good response is ACCEPTED and stored whole, each bad one REJECTED naming its field, nothing of it stored', async () => {
+    await check(fc.asyncProperty(batch, async (entries) => {
+      const before = await counts();
+      const a = await send(BATCH, { inputs: entries.map((e) => e.input) }, tokens.kiosk);
+      const verdict = judge(a);
+      expect({ refused: verdict.refused, body: a.text.slice(0, 300) }).toMatchObject({ refused: false });
+      const subs = a.json!.data.submitSurveyResponses as { clientId: string; status: string; responseId: string | null; error: { code: string; field: string } | null }[];
+      expect(subs).toHaveLength(entries.length);
+      const firstOf = new Map<string, number>();
+      let accepted = 0, answers = 0;
+      entries.forEach((e, i) => {
+        const s = subs[i];
+        const where = `inputs[${i}] (${e.kind}): ${JSON.stringify(s)}`;
+        if (e.kind === 'good') {
+          expect({ where, status: s.status, error: s.error }).toEqual({ where, status: 'ACCEPTED', error: null });
+          expect(s.responseId).toEqual(expect.any(String));
+          firstOf.set(String(e.input.clientId).toLowerCase(), i);
+          accepted++;
+          answers += (e.input.answers as unknown[]).length;
+        } else if (e.kind === 'repeat') {
+          const first = subs[firstOf.get(String(e.input.clientId).toLowerCase())!];
+          expect({ where, status: s.status, responseId: s.responseId }).toEqual({ where, status: 'DUPLICATE', responseId: first.responseId });
+        } else {
+          expect({ where, status: s.status, code: s.error?.code }).toEqual({ where, status: 'REJECTED', code: 'BAD_USER_INPUT' });
+          expect({ where, field: s.error!.field.startsWith(`inputs[${i}].`) && e.field!.test(s.error!.field) }).toEqual({ where, field: true });
+          expect(s.responseId).toBeNull();
+        }
+      });
+      // Exactly the good ones' rows, each whole; nothing of any refused one.
+      expect(diff(before, await counts())).toEqual({
+        ...(accepted > 0 ? { survey_response: accepted, survey_answer: answers } : {}),
+      });
+      const stored = await storedOf(entries.filter((e) => uuid(e.input.clientId)).map((e) => String(e.input.clientId)));
+      for (const e of entries) {
+        const row = stored.get(String(e.input.clientId).toLowerCase());
+        if (e.kind === 'good') {
+          const sent = (e.input.answers as { questionCode: string; value: number }[]).map((x) => `${x.questionCode}:${x.value}`).sort();
+          expect(row).toEqual({ client: String(e.input.clientId).toLowerCase(), procedure: e.input.procedureCode, comment: e.input.comment, answers: sent });
+        } else if (e.kind !== 'repeat' && uuid(e.input.clientId)) {
+          expect({ kind: e.kind, row }).toEqual({ kind: e.kind, row: undefined });
+        }
+      }
+    }), Math.max(10, Math.round(RUNS / 2)));
+  });
+
+  test('a resent batch is all DUPLICATE for what was accepted and REJECTED again for the rest, storing nothing', async () => {
+    const [entries] = fc.sample(batch.filter((es) => es.some((e) => e.kind === 'good') && es.some((e) => e.kind !== 'good' && e.kind !== 'repeat')),
+      { seed: SEED, numRuns: 1 });
+    const inputs = entries.map((e) => e.input);
+    const first = (await t.ok(BATCH, { inputs }, tokens.kiosk)).submitSurveyResponses;
+    const before = await counts();
+    const again = (await t.ok(BATCH, { inputs }, tokens.kiosk)).submitSurveyResponses;
+    expect(diff(before, await counts())).toEqual({});
+    again.forEach((s: { status: string; responseId: string | null }, i: number) => {
+      if (first[i].status === 'REJECTED') expect(s.status).toBe('REJECTED');
+      else expect(s).toMatchObject({ status: 'DUPLICATE', responseId: first[i].responseId });
+    });
   });
 });
