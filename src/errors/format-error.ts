@@ -3,6 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { Logger } from '../config/logger';
 import { AppError, toGraphQLCode } from './app-error';
+import { shortenQuotedValues } from '../util/text';
 
 /** The refusals API.md names; any other code a library puts on a request error becomes BAD_USER_INPUT. */
 const CONTRACT_CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'QUERY_TOO_COMPLEX', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
@@ -81,7 +82,8 @@ function firstConstraint(errors: ValidationError[], prefix: string): { field: st
 export function createErrorFormatter(logger: Logger, onDatabaseUnavailable: () => void = () => undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    // graphql-js quotes a client's whole value in its messages: at most 64 characters of it go back.
+    const base = { message: shortenQuotedValues(formatted.message), locations: formatted.locations, path: formatted.path };
     if (original instanceof AppError) {
       return {
         ...base,

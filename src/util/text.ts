@@ -60,3 +60,19 @@ export function invisibleTextProblem(value: string): string | null {
   if (value.replace(INVISIBLE, '') === '') return 'has no visible character';
   return null;
 }
+
+/**
+ * A message with every double-quoted value in it cut to `max` characters:
+ * for messages that libraries write (graphql-js quotes a variable's or a
+ * field's whole value, "Variable "$y" got invalid value "…"").
+ */
+export function shortenQuotedValues(message: string, max = ECHO_MAX): string {
+  if (message.length <= max + 80) return message;
+  return message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => {
+    const chars = Array.from(inner);
+    if (chars.length <= max) return whole;
+    // Never end inside an escape sequence.
+    const cut = chars.slice(0, max).join('').replace(/\\(?:u[0-9a-fA-F]{0,3})?$/, '');
+    return `"${cut}…"`;
+  });
+}

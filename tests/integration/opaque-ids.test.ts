@@ -91,6 +91,18 @@ describe('what a message echoes of a client\'s value', () => {
     expect(error?.message).not.toContain('B'.repeat(65));
     expect(error!.message.length).toBeLessThan(300);
   });
+
+  test.each([
+    ['a variable that does not coerce', 'query($y: Int!) { rankings(year: $y, unitKind: DEPARTMENT) { totalCount } }', { y: long }],
+    ['an enum variable', 'query($k: UnitKind!) { rankings(year: 2022, unitKind: $k) { totalCount } }', { k: long }],
+    ['an unknown field', `{ unit(code: "STP") { ${long} } }`, {}],
+  ])('graphql-js\'s own message on %s: at most 64 characters of the value', async (_name, query, variables) => {
+    const res = await t.gql(query, variables);
+    const error = res.errors?.[0];
+    expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error?.message).toContain(`"${'B'.repeat(64)}…"`);
+    expect(error!.message.length).toBeLessThan(300);
+  });
 });
 
 describe('names that show nothing or display as another text', () => {
