@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { withScratchDatabase } from '../src/db/scratch-database';
+import { demoYears } from '../src/seed/demo-years';
 import { DEPLOYED_NODE_FLAGS } from './as-deployed';
 
 /**
@@ -39,17 +40,19 @@ import { DEPLOYED_NODE_FLAGS } from './as-deployed';
  * the phase's end; the service and database are stopped and removed.
  *
  * Knobs (environment): BENCH_SECONDS (30), BENCH_IDLE_SECONDS (10),
+ * BENCH_WARMUP_SECONDS (5, before idle, not measured),
  * BENCH_KIOSKS (50), BENCH_FLOODS (comma-separated names above; all),
  * DATABASE_URL, and the service's own variables (DB_POOL_SIZE, …), passed on.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const KIOSKS = Number(process.env.BENCH_KIOSKS ?? 50);
 const FLOODS = process.env.BENCH_FLOODS?.split(',').map((s) => s.trim()).filter(Boolean);
 const ROOT = path.resolve(__dirname, '..');
 const ADMIN = `abuse-admin-${randomBytes(12).toString('hex')}`;
-const OPEN_YEAR = 2024;
-const PUBLISHED_YEAR = 2023;
+/** The demo's open year (the current one in Vietnam, rated by kiosks) and the published one before it. */
+const { open: OPEN_YEAR, published: PUBLISHED_YEAR } = demoYears();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,17 +105,22 @@ async function gql(query: string, variables: Record<string, unknown> = {}, token
 // Measurements.
 
 type Phase = 'idle' | 'flood';
-let phase: Phase = 'idle';
+/** Nothing is recorded while warming up (the service's first recomputations, connections opening). */
+let phase: Phase | 'warmup' = 'warmup';
 const latencies: Record<string, Record<Phase, number[]>> = {};
 const outcomes: Record<string, Record<Phase, Map<string, number>>> = {};
-let count503: Record<Phase, number> = { idle: 0, flood: 0 };
+const count503: Record<Phase, number> = { idle: 0, flood: 0 };
+/** The first answer of each kind that was not a success, to show what refusals say. */
+const examples = new Map<string, string>();
 
 function record(stream: string, a: Answer, ok: boolean): void {
+  if (phase === 'warmup') return;
   (latencies[stream] ??= { idle: [], flood: [] })[phase].push(a.ms);
   const byPhase = (outcomes[stream] ??= { idle: new Map(), flood: new Map() })[phase];
   const e = a.json?.errors?.[0]?.extensions;
   const key = ok ? `${a.status} ok` : `${a.status} ${e?.code ?? (a.status === 0 ? 'no answer' : 'error')}${e?.reason ? `/${e.reason}` : ''}`;
   byPhase.set(key, (byPhase.get(key) ?? 0) + 1);
+  if (!ok && !examples.has(`${stream} ${key}`)) examples.set(`${stream} ${key}`, JSON.stringify(a.json?.errors?.[0] ?? a.json).slice(0, 240));
   if (a.status === 503) count503[phase]++;
 }
 
@@ -148,7 +156,8 @@ async function openLoop(name: string, rate: number, maxInFlight: number, until: 
 const notes: string[] = [];
 
 function submission(i: number, kiosk: number) {
-  const at = new Date(Date.UTC(OPEN_YEAR, 5, 1, 2) + ((kiosk * 997 + i) % 86_400) * 1000);
+  // A moment ago (ratings are not from the future), in the open year.
+  const at = new Date(Math.max(Date.now() - 60_000 - ((kiosk * 997 + i) % 3600) * 1000, Date.UTC(OPEN_YEAR, 0, 1)));
   return {
     clientId: randomUUID(),
     submittedAt: at.toISOString(),
@@ -167,6 +176,7 @@ async function kiosk(index: number, token: string, until: number, giveUpAt: numb
     for (;;) {
       const a = await request(agent, '/graphql', { query: SUBMIT, variables: { input } }, token);
       const status = a.json?.data?.submitSurveyResponse?.status;
+      if (status === 'REJECTED') notes.push(`kiosk rejected: ${JSON.stringify(a.json.data.submitSurveyResponse.error)}`);
       const ok = status === 'ACCEPTED' || status === 'DUPLICATE';
       record('kiosk', a, ok);
       if (ok) { acknowledged.add(input.clientId); break; }
@@ -179,12 +189,13 @@ async function kiosk(index: number, token: string, until: number, giveUpAt: numb
   agent.destroy();
 }
 
-const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }';
-const DEEP_SCHEMA = `__schema { queryType { name } mutationType { name } types { kind name description
-  fields(includeDeprecated: true) { name description args { name description type { ${TYPE_REF} } defaultValue } type { ${TYPE_REF} } isDeprecated deprecationReason }
-  inputFields { name description type { ${TYPE_REF} } defaultValue } interfaces { ${TYPE_REF} }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ${TYPE_REF} } }
-  directives { name description locations args { name description type { ${TYPE_REF} } defaultValue } } }`;
+/** A deep introspection of every type (what an IDE asks), its fragments apart so that 30 copies fit in a document. */
+const DEEP_SCHEMA = '__schema { queryType { name } mutationType { name } types { ...T } directives { name description locations args { ...V } } }';
+const DEEP_FRAGMENTS = `
+fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }
+fragment V on __InputValue { name description type { ...R } defaultValue }
+fragment T on __Type { kind name description fields(includeDeprecated: true) { name description args { ...V } type { ...R } isDeprecated deprecationReason }
+  inputFields { ...V } interfaces { ...R } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...R } }`;
 
 const satisfactionAliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `s${i}: satisfaction(year: ${PUBLISHED_YEAR}) { key responses rate }`).join(' ')} }`;
 
@@ -196,14 +207,14 @@ function floods(analyst: string): Flood[] {
     { name: 'sat30', from: '127.0.0.66', rate: 40, connections: 35, query: () => nonce() + satisfactionAliases(30) },
     { name: 'sat5', from: '127.0.0.69', rate: 40, connections: 35, query: () => nonce() + satisfactionAliases(5) },
     { name: 'sat30-analyst', from: '127.0.0.71', rate: 24, connections: 20, token: () => analyst, query: () => nonce() + satisfactionAliases(30) },
-    { name: 'schema30', from: '127.0.0.67', rate: 16, connections: 50, query: () => `${nonce()}{ ${Array.from({ length: 30 }, (_, i) => `i${i}: ${DEEP_SCHEMA}`).join(' ')} }` },
-    { name: 'schema1', from: '127.0.0.70', rate: 16, connections: 50, query: () => `${nonce()}{ ${DEEP_SCHEMA} }` },
+    { name: 'schema30', from: '127.0.0.67', rate: 16, connections: 50, query: () => `${nonce()}{ ${Array.from({ length: 30 }, (_, i) => `i${i}: ${DEEP_SCHEMA}`).join(' ')} }${DEEP_FRAGMENTS}` },
+    { name: 'schema1', from: '127.0.0.70', rate: 16, connections: 50, query: () => `${nonce()}{ ${DEEP_SCHEMA} }${DEEP_FRAGMENTS}` },
     { name: 'mutation', from: '127.0.0.68', rate: 65, connections: 20, query: () => 'mutation { __typename }' },
   ];
   return FLOODS ? all.filter((f) => FLOODS.includes(f.name)) : all;
 }
 
-const RANKING = `{ rankings(year: ${PUBLISHED_YEAR}, kind: DEPARTMENT, first: 20) { totalCount edges { node { rank score unit { code name } band { code } } } } }`;
+const RANKING = `{ rankings(year: ${PUBLISHED_YEAR}, unitKind: DEPARTMENT, first: 20) { totalCount edges { rank score node { unit { code name } band { code } } } } }`;
 
 async function portal(until: number): Promise<void> {
   const agent = agentFrom('127.0.0.2', 16);
@@ -303,8 +314,9 @@ async function main(): Promise<void> {
       const acknowledged = new Set<string>();
       const refused: string[] = [];
       const readiness = { idle: { polls: 0, notReady: 0, flaps: 0 }, flood: { polls: 0, notReady: 0, flaps: 0 } };
-      const kioskEnd = Date.now() + (IDLE_SECONDS + SECONDS) * 1000;
+      const kioskEnd = Date.now() + (WARMUP_SECONDS + IDLE_SECONDS + SECONDS) * 1000;
       const kiosks = tokens.map((token, i) => kiosk(i, token, kioskEnd, kioskEnd + 30_000, acknowledged, refused));
+      await portal(Date.now() + WARMUP_SECONDS * 1000);
 
       phase = 'idle';
       const idleEnd = Date.now() + IDLE_SECONDS * 1000;
@@ -345,6 +357,8 @@ async function main(): Promise<void> {
       console.log(`/readyz: idle ${readiness.idle.polls} polls, ${readiness.idle.notReady} not ready, ${readiness.idle.flaps} flaps; flood ${readiness.flood.polls} polls, ${readiness.flood.notReady} not ready, ${readiness.flood.flaps} flaps`);
       console.log(`service log lines at error level: ${errorsLogged.length}${errorsLogged.length ? ` (first: ${errorsLogged[0].slice(0, 300)})` : ''}`);
       for (const n of [...new Set(notes)].slice(0, 10)) console.log(`note: ${n}`);
+      console.log('\nwhat each kind of refusal said (first of each):');
+      for (const [k, v] of examples) console.log(`  ${k}: ${v}`);
       if (refused.length) console.log(`first refusal: ${refused[0]}`);
     } finally {
       await sql.end();

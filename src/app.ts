@@ -312,7 +312,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         if (req.method !== 'POST' && req.method !== 'GET') {
           return sendJson(res, 405, errorBody('BAD_USER_INPUT', 'Use POST or GET on /graphql'), { allow: 'GET, POST' });
         }
-        return requestScope.run({ dbMs: 0 }, () => handleGraphQL(req, res, url, requestScope.getStore()!));
+        const scope: RequestScope = { dbMs: 0 };
+        return requestScope.run(scope, () => handleGraphQL(req, res, url, scope)).finally(() => { scope.finished = true; });
       }
       return sendJson(res, 404, { error: 'not found', endpoints: ['/graphql', '/healthz', '/readyz'] });
     };

@@ -75,7 +75,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const backgroundWaitMs = Math.max(30000, config.poolWaitMs);
     const gates = {
       read: gatePool(db, { name: 'read', size: config.poolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs }),
-      work: gatePool(workDb, { name: 'work', size: config.workPoolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs }),
+      // A third of the work pool (at least one connection) is kept for kiosks' requests: recomputation never holds it all.
+      work: gatePool(workDb, {
+        name: 'work', size: config.workPoolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs,
+        reservedForRequests: config.workPoolSize > 1 ? Math.max(1, Math.floor(config.workPoolSize / 3)) : 0,
+      }),
     };
     const services = createServices(db, logger, config, workDb);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);

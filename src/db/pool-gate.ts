@@ -10,6 +10,12 @@ import { AppError, ErrorCode } from '../errors/app-error';
  */
 export interface RequestScope {
   dbMs: number;
+  /**
+   * Set when the request has been answered. Work it started that outlives
+   * it (a timer scheduled from inside it inherits its scope) is background
+   * work from then on.
+   */
+  finished?: boolean;
 }
 
 /** The request whose statements are running; unset for background work (roll-up, recomputation). */
@@ -30,7 +36,7 @@ export class PoolBusyError extends AppError {
 
 type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void;
 
-interface Waiter { grant: () => void; timer?: NodeJS.Timeout }
+interface Waiter { grant: () => void; timer?: NodeJS.Timeout; background: boolean }
 
 export interface PoolGateOptions {
   /** Named in the busy error and the stats: "read" or "work". */
@@ -41,6 +47,8 @@ export interface PoolGateOptions {
   requestWaitMs: number;
   /** How long background work (no request scope) may wait. */
   backgroundWaitMs: number;
+  /** Slots background work may never take: requests (kiosk ingestion) always find one within a statement's time. */
+  reservedForRequests?: number;
 }
 
 /**
@@ -52,12 +60,20 @@ export interface PoolGateOptions {
  * connection could not be opened, and a wait here beyond the bound is a
  * PoolBusyError (RATE_LIMITED, Retry-After), never an outage.
  *
+ * Requests go before background work (the roll-up, recomputation), and
+ * `reservedForRequests` slots are never given to background work: however
+ * many statements a recomputation runs at once, a kiosk's submission waits
+ * at most for one statement to finish.
+ *
  * Every `pool.connect()` goes through the gate: TypeORM's queries and
  * transactions, and `pool.query()` (which calls `this.connect`).
  */
 export class PoolGate {
   private free: number;
+  /** Slots held by background work. */
+  private background = 0;
   private readonly waiters: Waiter[] = [];
+  private readonly backgroundWaiters: Waiter[] = [];
   /** Checkouts refused because the wait ran out. */
   busyRefusals = 0;
 
@@ -75,16 +91,21 @@ export class PoolGate {
 
   /** Connections checked out now, and requests waiting for one. */
   get stats(): { name: string; size: number; inUse: number; waiting: number; busyRefusals: number } {
-    return { name: this.options.name, size: this.options.size, inUse: this.options.size - this.free, waiting: this.waiters.length, busyRefusals: this.busyRefusals };
+    return {
+      name: this.options.name, size: this.options.size, inUse: this.options.size - this.free,
+      waiting: this.waiters.length + this.backgroundWaiters.length, busyRefusals: this.busyRefusals,
+    };
   }
 
   private checkout(connect: (cb: Callback) => void, cb: Callback): void {
-    const scope = requestScope.getStore();
-    this.acquire(scope ? this.options.requestWaitMs : this.options.backgroundWaitMs, (err) => {
+    const live = requestScope.getStore();
+    const scope = live && !live.finished ? live : undefined;
+    const background = scope === undefined;
+    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, (err) => {
       if (err) return cb(err);
       connect((error, client, release) => {
         if (error || !client || !release) {
-          this.releaseSlot();
+          this.releaseSlot(background);
           return cb(error ?? new Error('no client'));
         }
         const start = performance.now();
@@ -93,7 +114,7 @@ export class PoolGate {
           if (!returned) {
             returned = true;
             if (scope) scope.dbMs += performance.now() - start;
-            this.releaseSlot();
+            this.releaseSlot(background);
           }
           return release(e);
         };
@@ -103,27 +124,37 @@ export class PoolGate {
     });
   }
 
-  private acquire(waitMs: number, then: (err?: Error) => void): void {
-    if (this.free > 0 && this.waiters.length === 0) {
+  /** Whether background work may take one more slot. */
+  private backgroundMayTake(): boolean {
+    return this.background < this.options.size - (this.options.reservedForRequests ?? 0);
+  }
+
+  private acquire(waitMs: number, background: boolean, then: (err?: Error) => void): void {
+    const queue = background ? this.backgroundWaiters : this.waiters;
+    if (this.free > 0 && queue.length === 0 && (!background || this.backgroundMayTake())) {
       this.free--;
+      if (background) this.background++;
       then();
       return;
     }
-    const waiter: Waiter = { grant: () => then() };
+    const waiter: Waiter = { grant: () => then(), background };
     waiter.timer = setTimeout(() => {
-      const i = this.waiters.indexOf(waiter);
-      if (i >= 0) this.waiters.splice(i, 1);
+      const i = queue.indexOf(waiter);
+      if (i >= 0) queue.splice(i, 1);
       this.busyRefusals++;
       then(new PoolBusyError(this.options.name, waitMs));
     }, waitMs);
     waiter.timer.unref();
-    this.waiters.push(waiter);
+    queue.push(waiter);
   }
 
-  private releaseSlot(): void {
-    const next = this.waiters.shift();
+  /** A slot comes back: to the first waiting request, else to waiting background work if it may take it, else free. */
+  private releaseSlot(background: boolean): void {
+    if (background) this.background--;
+    const next = this.waiters.shift() ?? (this.backgroundMayTake() ? this.backgroundWaiters.shift() : undefined);
     if (next) {
       clearTimeout(next.timer);
+      if (next.background) this.background++;
       next.grant();
     } else {
       this.free++;
