@@ -123,7 +123,9 @@ async function main(): Promise<void> {
         const d = await gql(url, ADMIN, `mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token kiosk { id } } }`, {
           input: { unitCode: `U${k % units}`, label: `Kiosk ${k}` },
         });
-        kiosks.push({ id: Number(d.registerKiosk.kiosk.id), token: d.registerKiosk.token, unitId: 0 });
+        // Kiosk.id is opaque: the baseline's rows need the internal key.
+        const [{ id }] = (await service.db.query('SELECT id FROM kiosk WHERE public_id = $1', [d.registerKiosk.kiosk.id])) as { id: number }[];
+        kiosks.push({ id, token: d.registerKiosk.token, unitId: 0 });
       }
       const httpKiosks = kiosks.slice(0, CONCURRENCY);
       const pgKiosks = kiosks.slice(CONCURRENCY);
