@@ -120,7 +120,7 @@ function record(stream: string, a: Answer, ok: boolean): void {
   const e = a.json?.errors?.[0]?.extensions;
   const key = ok ? `${a.status} ok` : `${a.status} ${e?.code ?? (a.status === 0 ? 'no answer' : 'error')}${e?.reason ? `/${e.reason}` : ''}`;
   byPhase.set(key, (byPhase.get(key) ?? 0) + 1);
-  if (!ok && !examples.has(`${stream} ${key}`)) examples.set(`${stream} ${key}`, JSON.stringify(a.json?.errors?.[0] ?? a.json).slice(0, 240));
+  if (!ok && !examples.has(`${stream} ${key}`)) examples.set(`${stream} ${key}`, (JSON.stringify(a.json?.errors?.[0] ?? a.json) ?? `no answer (status ${a.status})`).slice(0, 240));
   if (a.status === 503) count503[phase]++;
 }
 
@@ -266,6 +266,8 @@ async function startServiceProcess(databaseUrl: string, logPath: string): Promis
       SEED_DEMO: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TS_NODE_TRANSPILE_ONLY: 'true',
     },
   });
+  // Whatever ends this process ends the service too.
+  process.on('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const until = Date.now() + 180_000;

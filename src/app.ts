@@ -19,13 +19,14 @@ import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
+import { createWebHandler } from './web/static';
 import { callerKey, documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
-    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
+    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolWaitMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries'>;
   health: DatabaseHealth;
   logger: Logger;
@@ -119,7 +120,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const formatError = createErrorFormatter(logger, () => health.suspect());
   const anonymousBuckets = new TokenBuckets(config.anonymousRatePerSec, config.anonymousBurst);
   const budgets = new CallerBudgets({
-    callerBudgets: config.callerBudgets, poolSize: config.poolSize, poolWaitMs: config.poolWaitMs,
+    callerBudgets: config.callerBudgets, poolWaitMs: config.poolWaitMs,
     maxOperationCost: {
       anonymous: config.queryLimits.budgets.anonymous,
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
@@ -286,6 +287,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
   }
 
+  // The portal at /, the kiosk at /kiosk and their files (src/web/static.ts).
+  const serveWeb = createWebHandler();
   // Slow clients cannot hold connections: headers and whole requests are bounded, checked every second.
   const server = http.createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -315,6 +318,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const scope: RequestScope = { dbMs: 0 };
         return requestScope.run(scope, () => handleGraphQL(req, res, url, scope)).finally(() => { scope.finished = true; });
       }
+      if (serveWeb(req, res, url)) return;
       return sendJson(res, 404, { error: 'not found', endpoints: ['/graphql', '/healthz', '/readyz'] });
     };
     route().catch((e) => {

@@ -41,13 +41,14 @@ export interface Config {
    * Per caller (an IP for anonymous readers, else the token or kiosk): the
    * cost points their operations may spend per second (sustained; the
    * bucket holds twice that, and at least one operation of the role's
-   * budget), the share of the readers' pool connection time they may hold on
-   * average, and how many of their operations run at once.
+   * budget), the database time (connection held, in ms) they may use per
+   * second and in a burst, and how many of their operations run at once.
    */
   callerBudgets: {
     costPerSecAnonymous: number;
     costPerSecToken: number;
-    dbTimeSharePercent: number;
+    dbMsPerSec: number;
+    dbBurstMs: number;
     maxConcurrent: number;
   };
   /** Survey responses a kiosk token may send per second, sustained (a batch counts each response). */
@@ -145,7 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     callerBudgets: {
       costPerSecAnonymous: integer(env, 'CALLER_COST_PER_SEC_ANONYMOUS', 10000, 1, 1e9),
       costPerSecToken: integer(env, 'CALLER_COST_PER_SEC_TOKEN', 100000, 1, 1e9),
-      dbTimeSharePercent: integer(env, 'CALLER_DB_TIME_SHARE_PERCENT', 30, 1, 100),
+      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 250, 1, 1_000_000),
+      dbBurstMs: integer(env, 'CALLER_DB_BURST_MS', 3000, 1, 10_000_000),
       maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
     },
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),

@@ -10,8 +10,11 @@ import { TokenBuckets } from '../http/token-bucket';
  *   once it is parsed and validated: an operation the bucket cannot pay for
  *   is refused RATE_LIMITED with Retry-After;
  * - a database-time bucket, charged after each request by the connection
- *   time its statements held (src/db/pool-gate.ts), refilling at a share of
- *   the readers' pool: a caller in debt is refused before anything runs;
+ *   time its statements held (src/db/pool-gate.ts), refilling at
+ *   CALLER_DB_MS_PER_SEC: a caller in debt is refused before anything runs.
+ *   It is an absolute figure, not a share of the pool: what a connection
+ *   costs is the database server's CPU, which ten connections do not
+ *   multiply;
  * - a bound on its operations running at once; more wait (up to the pool
  *   wait) for one of them to finish, then are refused.
  *
@@ -33,7 +36,6 @@ export interface Refusal {
 
 export interface CallerBudgetConfig {
   callerBudgets: Config['callerBudgets'];
-  poolSize: number;
   poolWaitMs: number;
   /** The largest per-operation budget of each side: a full bucket always pays for one operation within it. */
   maxOperationCost: { anonymous: number; token: number };
@@ -51,9 +53,7 @@ export class CallerBudgets {
     const b = config.callerBudgets;
     this.costAnonymous = new TokenBuckets(b.costPerSecAnonymous, Math.max(2 * b.costPerSecAnonymous, config.maxOperationCost.anonymous), now);
     this.costToken = new TokenBuckets(b.costPerSecToken, Math.max(2 * b.costPerSecToken, config.maxOperationCost.token), now);
-    // Connection-milliseconds per second: the caller's share of the readers' pool; the bucket holds two seconds of it.
-    const msPerSec = (config.poolSize * 1000 * b.dbTimeSharePercent) / 100;
-    this.dbTime = new TokenBuckets(msPerSec, 2 * msPerSec, now);
+    this.dbTime = new TokenBuckets(b.dbMsPerSec, b.dbBurstMs, now);
   }
 
   static callerOf(principal: Principal | null, ip: string): Caller {
@@ -74,7 +74,7 @@ export class CallerBudgets {
         refusal: {
           reason: 'DB_TIME',
           retryAfter: Math.max(1, Math.ceil(-owed / this.dbTime.ratePerSec)),
-          message: `Too much database time used by ${caller.label}: each caller may hold ${this.config.callerBudgets.dbTimeSharePercent} % of the database connections on average`,
+          message: `Too much database time used by ${caller.label}: each caller may use ${this.config.callerBudgets.dbMsPerSec} ms of it per second`,
         },
       };
     }
