@@ -30,6 +30,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from '../src/config/logger';
 import { EmbeddedPostgres } from '../src/db/embedded-postgres';
+import { responseIdOf } from '../src/survey/ingestion.service';
 
 // ---------------------------------------------------------------------------
 // Options.
@@ -401,15 +402,16 @@ async function main(): Promise<void> {
   const [{ doubledAny }] = (await db.query(
     `SELECT count(*)::int AS "doubledAny" FROM (SELECT client_id FROM survey_response GROUP BY client_id HAVING count(*) > 1) d`)).rows;
   const ackedIds = [...stats.acked.keys()];
-  const ackedResponseIds = ackedIds.map((c) => stats.acked.get(c)!);
-  const check = (await db.query(`
-    SELECT count(*) FILTER (WHERE n = 0)::int AS missing,
-           count(*) FILTER (WHERE n > 1)::int AS "storedTwice",
-           count(*) FILTER (WHERE n = 1 AND NOT ok)::int AS "wrongResponseId"
-      FROM (SELECT a.client_id, count(r.id) AS n, bool_and(r.id::text = a.response_id) AS ok
-              FROM unnest($1::uuid[], $2::text[]) AS a(client_id, response_id)
-              LEFT JOIN survey_response r ON r.client_id = a.client_id
-             GROUP BY a.client_id) x`, [ackedIds, ackedResponseIds])).rows[0];
+  // Each acknowledged clientId: how many rows hold it, and the opaque id of the stored one (responseIdOf its kiosk and clientId).
+  const found: { client_id: string; n: number; kiosk_id: number }[] = (await db.query(`
+    SELECT a.client_id::text AS client_id, count(r.id)::int AS n, min(r.kiosk_id) AS kiosk_id
+      FROM unnest($1::uuid[]) AS a(client_id) LEFT JOIN survey_response r ON r.client_id = a.client_id
+     GROUP BY a.client_id`, [ackedIds])).rows;
+  const check = {
+    missing: found.filter((f) => f.n === 0).length,
+    storedTwice: found.filter((f) => f.n > 1).length,
+    wrongResponseId: found.filter((f) => f.n === 1 && responseIdOf(f.kiosk_id, f.client_id) !== stats.acked.get(f.client_id)).length,
+  };
   const pendingIds = [...stats.pending];
   const [{ storedUnacked }] = (await db.query(
     `SELECT count(*)::int AS "storedUnacked" FROM survey_response WHERE client_id = ANY($1::uuid[])`, [pendingIds])).rows;

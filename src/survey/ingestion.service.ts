@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { pgPool } from '../db/data-source';
 import type { Principal } from '../auth/principal';
@@ -193,7 +194,7 @@ export class SurveyIngestionService {
     const seconds = Math.max(1, this.limiter.retryAfter(key, cost));
     throw new AppError(
       ErrorCode.RATE_LIMITED,
-      `Kiosk ${kiosk.kioskId} sends more than ${this.options.ratePerSecond} responses per second (bursts of ${this.options.rateBurst}); retry in ${seconds} s`,
+      `This kiosk sends more than ${this.options.ratePerSecond} responses per second (bursts of ${this.options.rateBurst}); retry in ${seconds} s`,
       undefined,
       { retryAfterSeconds: seconds },
     );
@@ -305,7 +306,7 @@ export class SurveyIngestionService {
       if (stale.has(clientId)) continue;
       const id = newIds.get(clientId);
       if (id !== undefined) {
-        stored.set(clientId, { clientId, status: SubmissionStatus.ACCEPTED, responseId: id, error: null });
+        stored.set(clientId, { clientId, status: SubmissionStatus.ACCEPTED, responseId: responseIdOf(kiosk.kioskId, clientId), error: null });
         continue;
       }
       const first = existing.get(clientId);
@@ -313,7 +314,7 @@ export class SurveyIngestionService {
       // (it waits for a concurrent inserter and inserts if that one rolls back), responses are never deleted, and
       // this read comes after. A programming invariant, not a client's fault.
       if (first === undefined) throw new Error(`response ${clientId} of kiosk ${kiosk.kioskId} was neither stored nor found`);
-      stored.set(clientId, { clientId, status: SubmissionStatus.DUPLICATE, responseId: first, error: null });
+      stored.set(clientId, { clientId, status: SubmissionStatus.DUPLICATE, responseId: responseIdOf(kiosk.kioskId, clientId), error: null });
     }
     return { stored, stale };
   }
@@ -341,4 +342,17 @@ export class SurveyIngestionService {
     }
     return kind;
   }
+}
+
+/**
+ * A response's opaque id: a name-based UUID (version 5 layout, SHA-256) of
+ * its unique key, the kiosk and its clientId. A resend gets the same id,
+ * nothing sequential or countable shows, and nothing more is stored.
+ */
+export function responseIdOf(kioskId: number, clientId: string): string {
+  const hash = createHash('sha256').update(`survey_response:${kioskId}:${clientId.toLowerCase()}`).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -20,7 +20,10 @@ describe('idempotency on (kiosk, clientId)', () => {
     const r = response({ procedureCode: '1.001234', comment: 'Cán bộ nhiệt tình' });
     const first = (await submit(r)).data!.submitSurveyResponse;
     expect(first).toMatchObject({ clientId: r.clientId, status: 'ACCEPTED', error: null });
-    expect(first.responseId).toMatch(/^\d+$/);
+    // Opaque: not the row's sequential id.
+    expect(first.responseId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const [row] = await t.sql(`SELECT id::text FROM survey_response WHERE client_id = $1`, [r.clientId]);
+    expect(first.responseId).not.toBe(row.id);
     const before = await storedCounts(t);
     const again = (await submit(r)).data!.submitSurveyResponse;
     expect(again).toEqual({ clientId: r.clientId, status: 'DUPLICATE', responseId: first.responseId, error: null });
