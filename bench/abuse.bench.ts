@@ -1,5 +1,5 @@
 import './as-deployed';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,7 +14,8 @@ import { DEPLOYED_NODE_FLAGS } from './as-deployed';
 /**
  * Hostile-load benchmark (`npm run bench:abuse`; not a test), issue 11.
  *
- * Starts the service as a child process, as deployed (NODE_ENV=production),
+ * Starts the service as a child process, as deployed (compiled by tsc into
+ * a temporary directory, NODE_ENV=production, `npm start`'s node flags),
  * on a scratch database (on DATABASE_URL's server when set, else an embedded
  * PostgreSQL) seeded with the demo province. Then, in one run:
  *
@@ -42,6 +43,8 @@ import { DEPLOYED_NODE_FLAGS } from './as-deployed';
  * Knobs (environment): BENCH_SECONDS (30), BENCH_IDLE_SECONDS (10),
  * BENCH_WARMUP_SECONDS (5, before idle, not measured),
  * BENCH_KIOSKS (50), BENCH_FLOODS (comma-separated names above; all),
+ * BENCH_TS_NODE (set: run the service under ts-node instead of compiled),
+ * BENCH_SERVICE_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
  * DATABASE_URL, and the service's own variables (DB_POOL_SIZE, …), passed on.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -226,13 +229,27 @@ async function portal(until: number): Promise<void> {
   agent.destroy();
 }
 
+interface PoolSeen { maxInUse: number; maxWaiting: number; busyRefusals: number }
+interface Readiness { polls: number; notReady: number; flaps: number; pools: { read: PoolSeen; work: PoolSeen } }
+const readiness = (): Readiness => ({
+  polls: 0, notReady: 0, flaps: 0,
+  pools: { read: { maxInUse: 0, maxWaiting: 0, busyRefusals: 0 }, work: { maxInUse: 0, maxWaiting: 0, busyRefusals: 0 } },
+});
+
 /** Polls /readyz every 100 ms until `until`; counts the polls that were not 200 and the flaps (200 → not 200). */
-async function watchReadiness(until: number, seen: { polls: number; notReady: number; flaps: number }): Promise<void> {
+async function watchReadiness(until: number, seen: Readiness): Promise<void> {
   const agent = agentFrom('127.0.0.3', 1);
   let last = 200;
   while (Date.now() < until) {
     const a = await request(agent, '/readyz');
     seen.polls++;
+    for (const name of ['read', 'work'] as const) {
+      const pool = a.json?.pools?.[name];
+      if (!pool) continue;
+      seen.pools[name].maxInUse = Math.max(seen.pools[name].maxInUse, pool.inUse);
+      seen.pools[name].maxWaiting = Math.max(seen.pools[name].maxWaiting, pool.waiting);
+      seen.pools[name].busyRefusals = pool.busyRefusals;
+    }
     if (a.status !== 200) seen.notReady++;
     if (last === 200 && a.status !== 200) seen.flaps++;
     last = a.status;
@@ -255,14 +272,30 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServiceProcess(databaseUrl: string, logPath: string): Promise<ChildProcess> {
+/**
+ * The service compiled as `npm start` runs it (tsc, plain node: no ts-node
+ * and its source-map support, which makes every Error's stack costly), into
+ * a directory of its own so that the shared dist/ is left alone.
+ */
+function compileService(workDir: string): string {
+  const outDir = path.join(workDir, 'build');
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir, '--sourceMap', 'false'],
+    { cwd: ROOT, encoding: 'utf8' });
+  const main = path.join(outDir, 'src', 'main.js');
+  if (!fs.existsSync(main)) throw new Error(`compiling the service failed:\n${tsc.stdout}${tsc.stderr}`);
+  return main;
+}
+
+async function startServiceProcess(databaseUrl: string, logPath: string, compiledMain: string | undefined): Promise<ChildProcess> {
   port = await freePort();
   const log = fs.createWriteStream(logPath);
-  const child = spawn(process.execPath, [...DEPLOYED_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src/main.ts')], {
+  const extraFlags = process.env.BENCH_SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const entry = compiledMain ? [compiledMain] : ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src/main.ts')];
+  const child = spawn(process.execPath, [...DEPLOYED_NODE_FLAGS, ...extraFlags, ...entry], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN,
+      ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN,
       SEED_DEMO: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TS_NODE_TRANSPILE_ONLY: 'true',
     },
   });
@@ -299,7 +332,8 @@ async function main(): Promise<void> {
   console.log(`bench:abuse — ${KIOSKS} kiosks and a portal, ${IDLE_SECONDS} s idle then ${SECONDS} s under flood; service log ${logPath}`);
   await withScratchDatabase('par_abuse', async ({ url }) => {
     const t0 = Date.now();
-    const child = await startServiceProcess(url, logPath);
+    const compiled = process.env.BENCH_TS_NODE ? undefined : compileService(workDir);
+    const child = await startServiceProcess(url, logPath, compiled);
     console.log(`service ready with the demo province in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${child.pid}, port ${port})`);
     const sql = new Client({ connectionString: url });
     await sql.connect();
@@ -315,14 +349,14 @@ async function main(): Promise<void> {
 
       const acknowledged = new Set<string>();
       const refused: string[] = [];
-      const readiness = { idle: { polls: 0, notReady: 0, flaps: 0 }, flood: { polls: 0, notReady: 0, flaps: 0 } };
+      const ready = { idle: readiness(), flood: readiness() };
       const kioskEnd = Date.now() + (WARMUP_SECONDS + IDLE_SECONDS + SECONDS) * 1000;
       const kiosks = tokens.map((token, i) => kiosk(i, token, kioskEnd, kioskEnd + 30_000, acknowledged, refused));
       await portal(Date.now() + WARMUP_SECONDS * 1000);
 
       phase = 'idle';
       const idleEnd = Date.now() + IDLE_SECONDS * 1000;
-      await Promise.all([portal(idleEnd), watchReadiness(idleEnd, readiness.idle)]);
+      await Promise.all([portal(idleEnd), watchReadiness(idleEnd, ready.idle)]);
 
       phase = 'flood';
       const floodEnd = Date.now() + SECONDS * 1000;
@@ -331,7 +365,7 @@ async function main(): Promise<void> {
         return openLoop(f.name, f.rate, f.connections, floodEnd, () => request(agent, '/graphql', { query: f.query() }, f.token?.())
           .then((a) => ({ a, ok: a.status === 200 && !a.json?.errors }))).finally(() => agent.destroy());
       });
-      await Promise.all([portal(floodEnd), watchReadiness(floodEnd, readiness.flood), ...flooders]);
+      await Promise.all([portal(floodEnd), watchReadiness(floodEnd, ready.flood), ...flooders]);
       await Promise.all(kiosks);
 
       // Acknowledged against stored: every acknowledged rating is stored once, nothing else is.
@@ -356,7 +390,11 @@ async function main(): Promise<void> {
       const errorsLogged = fs.readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes('"level":"error"'));
       console.log(`\nkiosk ratings acknowledged: ${acknowledged.size}, stored: ${stored} (${acknowledged.size === stored ? 'equal' : 'DIFFERENT'}); refused as invalid: ${refused.length}`);
       console.log(`503 answers: idle ${count503.idle}, flood ${count503.flood}`);
-      console.log(`/readyz: idle ${readiness.idle.polls} polls, ${readiness.idle.notReady} not ready, ${readiness.idle.flaps} flaps; flood ${readiness.flood.polls} polls, ${readiness.flood.notReady} not ready, ${readiness.flood.flaps} flaps`);
+      console.log(`/readyz: idle ${ready.idle.polls} polls, ${ready.idle.notReady} not ready, ${ready.idle.flaps} flaps; flood ${ready.flood.polls} polls, ${ready.flood.notReady} not ready, ${ready.flood.flaps} flaps`);
+      for (const p of ['idle', 'flood'] as Phase[]) {
+        const { read, work } = ready[p].pools;
+        console.log(`pools (${p}, as /readyz saw them): read at most ${read.maxInUse} in use and ${read.maxWaiting} waiting; work at most ${work.maxInUse} in use and ${work.maxWaiting} waiting; waits refused as busy so far: read ${read.busyRefusals}, work ${work.busyRefusals}`);
+      }
       console.log(`service log lines at error level: ${errorsLogged.length}${errorsLogged.length ? ` (first: ${errorsLogged[0].slice(0, 300)})` : ''}`);
       for (const n of [...new Set(notes)].slice(0, 10)) console.log(`note: ${n}`);
       console.log('\nwhat each kind of refusal said (first of each):');

@@ -10,7 +10,7 @@ import { createLoaders, type Context } from './context';
 import { AppError, ErrorCode, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
 import type { DatabaseHealth } from './db/database-health';
-import { requestScope, type RequestScope } from './db/pool-gate';
+import { requestScope, type PoolGate, type RequestScope } from './db/pool-gate';
 import { CallerBudgets } from './protection/caller-budgets';
 import { applyCors, SECURITY_HEADERS } from './http/headers';
 import { jitGateway } from './http/jit-executor';
@@ -29,6 +29,8 @@ export interface AppDeps {
     | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolWaitMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries'>;
   health: DatabaseHealth;
+  /** The queues in front of the pools: /readyz shows their use. */
+  gates?: { read: PoolGate; work: PoolGate };
   logger: Logger;
   services: Services;
 }
@@ -307,7 +309,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
         const ok = !draining && (await health.probe());
-        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable' });
+        // Busy pools (connections in use, requests waiting, waits refused as busy) are shown, never a reason to be unready.
+        const pools = deps.gates ? { read: deps.gates.read.stats, work: deps.gates.work.stats } : undefined;
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', ...(pools ? { pools } : {}) });
       }
       if (url.pathname.startsWith(IDE_PREFIX) && serveIdeAsset(req, res, url.pathname)) return;
       if (url.pathname === '/graphql' && wantsIde(req, url)) return sendIdePage(res);

@@ -88,7 +88,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     services.recompute.start();
     health = new DatabaseHealth(url, logger, config.dbHealthIntervalMs, Math.max(1000, config.connectTimeoutMs));
     health.start();
-    const app = await createApp({ config, logger, services, health });
+    const app = await createApp({ config, logger, services, health, gates });
     const address = await app.listen(config.port, config.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return {

@@ -146,8 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     callerBudgets: {
       costPerSecAnonymous: integer(env, 'CALLER_COST_PER_SEC_ANONYMOUS', 10000, 1, 1e9),
       costPerSecToken: integer(env, 'CALLER_COST_PER_SEC_TOKEN', 100000, 1, 1e9),
-      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 250, 1, 1_000_000),
-      dbBurstMs: integer(env, 'CALLER_DB_BURST_MS', 3000, 1, 10_000_000),
+      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 400, 1, 1_000_000),
+      dbBurstMs: integer(env, 'CALLER_DB_BURST_MS', 4000, 1, 10_000_000),
       maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
     },
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),
