@@ -59,11 +59,11 @@ describeInBrowser('the kiosk in a real browser', () => {
 
   /** The kiosk's IndexedDB queue, read as the page sees it. */
   const idbQueue = (page: Page) => page.evaluate(() => new Promise<QueuedItem[]>((resolve, reject) => {
-    const req = indexedDB.open('par-kiosk');
+    const req = (globalThis as any).indexedDB.open('par-kiosk');
     req.onerror = () => reject(req.error);
     req.onsuccess = () => {
       const db = req.result;
-      if (!db.objectStoreNames.contains('responses')) return resolve([]);
+      if (!db.objectStoreNames.contains('responses')) { resolve([]); return; }
       const all = db.transaction('responses').objectStore('responses').getAll();
       all.onsuccess = () => resolve(all.result as QueuedItem[]);
     };
@@ -98,18 +98,17 @@ describeInBrowser('the kiosk in a real browser', () => {
     await page.getByRole('button', { name: 'Bắt đầu đánh giá' }).waitFor();
   }
 
-  const controlled = (page: Page) => page.waitForFunction(() => !!navigator.serviceWorker?.controller, null, { timeout: 20_000 });
+  const controlled = (page: Page) => page.waitForFunction(() => !!(globalThis as any).navigator.serviceWorker?.controller, null, { timeout: 20_000 });
 
   test('provisioned by ?token=, which leaves the address bar; a full response is stored once, with its procedure', async () => {
     const { token } = await newKiosk('Kiosk 1');
     const { page } = await provision(token);
     const seen = watch(page);
     expect(page.url()).toBe(`${origin}/kiosk`);
-    expect(await page.evaluate(() => localStorage.getItem('par-kiosk-token'))).toBe(token);
+    expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('par-kiosk-token'))).toBe(token);
     await page.reload();
     await page.getByRole('button', { name: 'Bắt đầu đánh giá' }).waitFor();
     expect(await page.getByText('Bộ phận Một cửa Sở Tư pháp').isVisible()).toBe(true);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'kiosk-welcome.png') });
 
     // The first question on five faces, for the README.
     await page.getByRole('button', { name: 'Bắt đầu đánh giá' }).click();

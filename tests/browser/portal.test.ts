@@ -50,7 +50,7 @@ async function axeSerious(page: Page): Promise<string[]> {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   // Evaluated through the DevTools protocol, which the page's CSP does not govern (the page itself runs no inline script).
   await page.evaluate(source);
-  const result = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
+  const result = await page.evaluate(() => (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] }));
   return (result.violations as { id: string; impact: string; help: string; nodes: { target: string[] }[] }[])
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
@@ -117,7 +117,7 @@ describeInBrowser('the portal in a real browser', () => {
     await page.getByLabel('Lĩnh vực', { exact: true }).selectOption('LV3');
     await page.waitForURL(/domain=LV3/);
     const byDomain = (await anon(RANKING, { year: YEAR, kind: 'DISTRICT', domain: 'LV3' })).rankings.edges;
-    await page.waitForFunction(() => document.querySelector('table.ranking th:nth-child(3)')?.textContent === 'Chỉ số lĩnh vực');
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('table.ranking th:nth-child(3)')?.textContent === 'Chỉ số lĩnh vực');
     await expectTableEquals(page, byDomain, false);
     expect(byDomain.map((e: any) => e.node.unit.code)).not.toEqual((await anon(RANKING, { year: YEAR, kind: 'DISTRICT' })).rankings.edges.map((e: any) => e.node.unit.code));
 
@@ -192,7 +192,7 @@ describeInBrowser('the portal in a real browser', () => {
     await page.getByRole('link', { name: 'Switch to English' }).click();
     await page.waitForURL(/lang=en/);
     expect(await page.locator('h1').textContent()).toBe(`Departments: ranking ${YEAR}`);
-    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForFunction(() => (globalThis as any).document.documentElement.lang === 'en');
     const rows = await shownRows(page);
     expect(rows[0].score).toMatch(/^\d{1,3},\d\d$/);
     await page.reload();
@@ -208,7 +208,7 @@ describeInBrowser('the portal in a real browser', () => {
         await p.goto(url);
         await p.locator('main h1').waitFor();
         await p.waitForLoadState('networkidle');
-        expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+        expect(await p.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
       }
       await p.goto(`${origin}/`);
       await shownRows(p);

@@ -115,7 +115,10 @@ export function UnitPageView({ route, t, years, go }: PageProps) {
                         { label: t.provinceAverage, data: history.map((a) => a.average), borderColor: MUTED, backgroundColor: MUTED, borderDash: [6, 4], pointRadius: 4, borderWidth: 2 },
                       ],
                     },
-                    options: { scales: { y: { suggestedMin: 50, suggestedMax: 100 } }, plugins: { legend: { position: 'bottom' } } },
+                    options: {
+                      scales: { x: { offset: true }, y: { suggestedMin: 50, suggestedMax: 100 } },
+                      plugins: { legend: { position: 'bottom', labels: { usePointStyle: true } } },
+                    },
                   }} />
                   <details>
                     <summary>{t.showData}</summary>
