@@ -254,6 +254,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // What runs is charged to its caller (src/protection/caller-budgets.ts): refused while they owe
     // database time or run too many operations at once; the cost once known, the database time after.
     const caller = CallerBudgets.callerOf(principal, ip);
+    scope.caller = caller.key;
     const admission = await budgets.admit(caller);
     if ('refusal' in admission) {
       const { refusal } = admission;

@@ -74,11 +74,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await workDb.initialize();
     const backgroundWaitMs = Math.max(30000, config.poolWaitMs);
     const gates = {
-      read: gatePool(db, { name: 'read', size: config.poolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs }),
+      // One caller (an IP, a token) holds at most a quarter of the readers' pool, a third of the work pool.
+      read: gatePool(db, {
+        name: 'read', size: config.poolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs,
+        maxPerCaller: Math.max(1, Math.floor(config.poolSize / 4)),
+      }),
       // A third of the work pool (at least one connection) is kept for kiosks' requests: recomputation never holds it all.
       work: gatePool(workDb, {
         name: 'work', size: config.workPoolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs,
         reservedForRequests: config.workPoolSize > 1 ? Math.max(1, Math.floor(config.workPoolSize / 3)) : 0,
+        maxPerCaller: Math.max(1, Math.floor(config.workPoolSize / 3)),
       }),
     };
     const services = createServices(db, logger, config, workDb);

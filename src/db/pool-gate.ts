@@ -16,6 +16,8 @@ export interface RequestScope {
    * work from then on.
    */
   finished?: boolean;
+  /** Who is calling (src/protection/caller-budgets.ts), once known: their connections at once are capped. */
+  caller?: string;
 }
 
 /** The request whose statements are running; unset for background work (roll-up, recomputation). */
@@ -36,7 +38,7 @@ export class PoolBusyError extends AppError {
 
 type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void;
 
-interface Waiter { grant: () => void; timer?: NodeJS.Timeout; background: boolean }
+interface Waiter { grant: () => void; timer?: NodeJS.Timeout; background: boolean; caller: string | undefined }
 
 export interface PoolGateOptions {
   /** Named in the busy error and the stats: "read" or "work". */
@@ -49,6 +51,13 @@ export interface PoolGateOptions {
   backgroundWaitMs: number;
   /** Slots background work may never take: requests (kiosk ingestion) always find one within a statement's time. */
   reservedForRequests?: number;
+  /**
+   * Connections one caller's requests may hold at once. One operation can
+   * fan out into a statement per field (30 aliased fields, 30 statements):
+   * beyond the cap they wait their turn behind that caller's own, and other
+   * callers' statements go ahead of them.
+   */
+  maxPerCaller?: number;
 }
 
 /**
@@ -65,6 +74,9 @@ export interface PoolGateOptions {
  * many statements a recomputation runs at once, a kiosk's submission waits
  * at most for one statement to finish.
  *
+ * A caller's requests hold at most `maxPerCaller` connections at once; a
+ * free slot goes to the first waiter whose caller is under the cap.
+ *
  * Every `pool.connect()` goes through the gate: TypeORM's queries and
  * transactions, and `pool.query()` (which calls `this.connect`).
  */
@@ -74,6 +86,8 @@ export class PoolGate {
   private background = 0;
   private readonly waiters: Waiter[] = [];
   private readonly backgroundWaiters: Waiter[] = [];
+  /** Connections held per caller. */
+  private readonly held = new Map<string, number>();
   /** Checkouts refused because the wait ran out. */
   busyRefusals = 0;
 
@@ -101,11 +115,12 @@ export class PoolGate {
     const live = requestScope.getStore();
     const scope = live && !live.finished ? live : undefined;
     const background = scope === undefined;
-    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, (err) => {
+    const caller = scope?.caller;
+    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, caller, (err) => {
       if (err) return cb(err);
       connect((error, client, release) => {
         if (error || !client || !release) {
-          this.releaseSlot(background);
+          this.releaseSlot(background, caller);
           return cb(error ?? new Error('no client'));
         }
         const start = performance.now();
@@ -114,7 +129,7 @@ export class PoolGate {
           if (!returned) {
             returned = true;
             if (scope) scope.dbMs += performance.now() - start;
-            this.releaseSlot(background);
+            this.releaseSlot(background, caller);
           }
           return release(e);
         };
@@ -129,15 +144,27 @@ export class PoolGate {
     return this.background < this.options.size - (this.options.reservedForRequests ?? 0);
   }
 
-  private acquire(waitMs: number, background: boolean, then: (err?: Error) => void): void {
-    const queue = background ? this.backgroundWaiters : this.waiters;
-    if (this.free > 0 && queue.length === 0 && (!background || this.backgroundMayTake())) {
-      this.free--;
-      if (background) this.background++;
+  private eligible(w: { background: boolean; caller: string | undefined }): boolean {
+    if (w.background) return this.backgroundMayTake();
+    const cap = this.options.maxPerCaller;
+    return w.caller === undefined || cap === undefined || (this.held.get(w.caller) ?? 0) < cap;
+  }
+
+  private take(w: { background: boolean; caller: string | undefined }): void {
+    this.free--;
+    if (w.background) this.background++;
+    if (w.caller !== undefined) this.held.set(w.caller, (this.held.get(w.caller) ?? 0) + 1);
+  }
+
+  private acquire(waitMs: number, background: boolean, caller: string | undefined, then: (err?: Error) => void): void {
+    const waiter: Waiter = { grant: () => then(), background, caller };
+    // A free slot with waiters queued means none of them may take it (capped): no one is overtaken.
+    if (this.free > 0 && this.eligible(waiter)) {
+      this.take(waiter);
       then();
       return;
     }
-    const waiter: Waiter = { grant: () => then(), background };
+    const queue = background ? this.backgroundWaiters : this.waiters;
     waiter.timer = setTimeout(() => {
       const i = queue.indexOf(waiter);
       if (i >= 0) queue.splice(i, 1);
@@ -148,16 +175,23 @@ export class PoolGate {
     queue.push(waiter);
   }
 
-  /** A slot comes back: to the first waiting request, else to waiting background work if it may take it, else free. */
-  private releaseSlot(background: boolean): void {
+  /** A slot comes back: to the first waiting request that may take it, else to waiting background work, else free. */
+  private releaseSlot(background: boolean, caller: string | undefined): void {
     if (background) this.background--;
-    const next = this.waiters.shift() ?? (this.backgroundMayTake() ? this.backgroundWaiters.shift() : undefined);
-    if (next) {
+    if (caller !== undefined) {
+      const n = (this.held.get(caller) ?? 1) - 1;
+      if (n > 0) this.held.set(caller, n);
+      else this.held.delete(caller);
+    }
+    this.free++;
+    while (this.free > 0) {
+      const queue = this.waiters.some((w) => this.eligible(w)) ? this.waiters : this.backgroundWaiters;
+      const i = queue.findIndex((w) => this.eligible(w));
+      if (i < 0) return;
+      const [next] = queue.splice(i, 1);
       clearTimeout(next.timer);
-      if (next.background) this.background++;
+      this.take(next);
       next.grant();
-    } else {
-      this.free++;
     }
   }
 }
