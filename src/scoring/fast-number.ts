@@ -112,17 +112,6 @@ export class CentsSum {
   }
 }
 
-export function bigGcd(a: bigint, b: bigint): bigint {
-  if (a < 0n) a = -a;
-  if (b < 0n) b = -b;
-  while (b !== 0n) {
-    const t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 /**
  * Decimals of whole cents, shared: Decimal instances are immutable, and the
  * same few thousand figures (indices 0.00 to 100.00, sums of points) recur

@@ -89,6 +89,11 @@ export function rankChange(previousRank: number | null | undefined, rank: number
  * lowest items, and the count per band for every band of the framework, in
  * framework order, zeros included. Items without a score (a domain that
  * does not apply to the unit) are left out of all of it.
+ *
+ * The service aggregates a ranking's summary in PostgreSQL, for speed
+ * (src/results/ranking.service.ts); this is the rule that aggregation is
+ * checked against (tests/integration/ranking-summary.test.ts), worked by
+ * hand in tests/unit/scoring-ranking.test.ts.
  */
 export function summarize(
   ranked: readonly { key: string; score: Decimal | null; bandCode: string | null }[],

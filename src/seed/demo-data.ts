@@ -26,8 +26,6 @@ import type { DemoRole } from './demo-years';
  * a tie and rank changes show.
  */
 
-export const DEMO_PROVINCE = 'Thừa Thiên Huế';
-
 /** The unit kinds that get a framework each year. */
 export const DEMO_FRAMEWORK_KINDS = [UnitKind.DEPARTMENT, UnitKind.DISTRICT] as const;
 
