@@ -249,6 +249,7 @@ async function watchReadiness(until: number, seen: Readiness): Promise<void> {
       seen.pools[name].maxInUse = Math.max(seen.pools[name].maxInUse, pool.inUse);
       seen.pools[name].maxWaiting = Math.max(seen.pools[name].maxWaiting, pool.waiting);
       seen.pools[name].busyRefusals = pool.busyRefusals;
+      if (process.env.BENCH_DEBUG_POOLS && pool.inUse >= pool.size) console.log(name, JSON.stringify(pool));
     }
     if (a.status !== 200) seen.notReady++;
     if (last === 200 && a.status !== 200) seen.flaps++;

@@ -255,6 +255,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // database time or run too many operations at once; the cost once known, the database time after.
     const caller = CallerBudgets.callerOf(principal, ip);
     scope.caller = caller.key;
+    scope.lateCharge = (ms) => budgets.chargeDbTime(caller, ms);
     const admission = await budgets.admit(caller);
     if ('refusal' in admission) {
       const { refusal } = admission;

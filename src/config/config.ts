@@ -130,7 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken,
     seedDemo: boolean(env, 'SEED_DEMO', databaseUrl === undefined),
     poolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
-    workPoolSize: integer(env, 'DB_WORK_POOL_SIZE', 6, 1, 500),
+    workPoolSize: integer(env, 'DB_WORK_POOL_SIZE', 10, 1, 500),
     poolWaitMs: integer(env, 'DB_POOL_WAIT_MS', 1000, 10, 60000),
     statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
     connectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120000),

@@ -11,11 +11,14 @@ import { AppError, ErrorCode } from '../errors/app-error';
 export interface RequestScope {
   dbMs: number;
   /**
-   * Set when the request has been answered. Work it started that outlives
-   * it (a timer scheduled from inside it inherits its scope) is background
-   * work from then on.
+   * Set when the request has been answered. Its statements may outlive it
+   * (graphql-js answers as soon as an error nulls the whole result, while
+   * sibling fields still run): they stay its caller's, capped and bounded
+   * like any of its statements, and their time is charged late (`lateCharge`).
    */
   finished?: boolean;
+  /** Charges database time used after the request was answered to its caller. */
+  lateCharge?: (ms: number) => void;
   /** Who is calling (src/protection/caller-budgets.ts), once known: their connections at once are capped. */
   caller?: string;
 }
@@ -104,16 +107,16 @@ export class PoolGate {
   }
 
   /** Connections checked out now, and requests waiting for one. */
-  get stats(): { name: string; size: number; inUse: number; waiting: number; busyRefusals: number } {
+  get stats(): { name: string; size: number; inUse: number; waiting: number; busyRefusals: number; background: number; byCaller: Record<string, number> } {
     return {
       name: this.options.name, size: this.options.size, inUse: this.options.size - this.free,
       waiting: this.waiters.length + this.backgroundWaiters.length, busyRefusals: this.busyRefusals,
+      background: this.background, byCaller: Object.fromEntries(this.held),
     };
   }
 
   private checkout(connect: (cb: Callback) => void, cb: Callback): void {
-    const live = requestScope.getStore();
-    const scope = live && !live.finished ? live : undefined;
+    const scope = requestScope.getStore();
     const background = scope === undefined;
     const caller = scope?.caller;
     this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, caller, (err) => {
@@ -128,7 +131,8 @@ export class PoolGate {
         const wrapped = (e?: Error | boolean) => {
           if (!returned) {
             returned = true;
-            if (scope) scope.dbMs += performance.now() - start;
+            if (scope?.finished) scope.lateCharge?.(performance.now() - start);
+            else if (scope) scope.dbMs += performance.now() - start;
             this.releaseSlot(background, caller);
           }
           return release(e);

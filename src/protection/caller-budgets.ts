@@ -128,6 +128,11 @@ export class CallerBudgets {
     };
   }
 
+  /** Database time used by a caller's statements that outlived their request. */
+  chargeDbTime(caller: Caller, ms: number): void {
+    if (ms > 0) this.dbTime.charge(caller.key, ms);
+  }
+
   /** Once the operation's cost is known: spends it from the caller's cost bucket, or says why not. */
   chargeCost(caller: Caller, cost: number): Refusal | undefined {
     const buckets = caller.anonymous ? this.costAnonymous : this.costToken;
