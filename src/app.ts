@@ -20,6 +20,7 @@ import { createSchema, renderers } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { createWebHandler } from './web/static';
+import { createDocumentsHandler } from './documents';
 import { callerKey, documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
@@ -293,6 +294,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // The portal at /, the kiosk at /kiosk and their files (src/web/static.ts).
   const serveWeb = createWebHandler();
+  // Excel and CSV at /export/*, /templates/*, /import/*, read through this Apollo server as the caller (src/documents/).
+  const serveDocuments = createDocumentsHandler({ apollo, services, logger, health, invalidate: (c) => responseCache.invalidate(c) });
   // Slow clients cannot hold connections: headers and whole requests are bounded, checked every second.
   const server = http.createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -324,6 +327,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const scope: RequestScope = { dbMs: 0 };
         return requestScope.run(scope, () => handleGraphQL(req, res, url, scope)).finally(() => { scope.finished = true; });
       }
+      const document = serveDocuments(req, res, url);
+      if (document) return document;
       if (serveWeb(req, res, url)) return;
       return sendJson(res, 404, { error: 'not found', endpoints: ['/graphql', '/healthz', '/readyz'] });
     };

@@ -3,6 +3,7 @@ import { AuthService } from '../auth/auth.service';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { UnitKind } from '../entities/enums';
+import { createDocumentServices, type DocumentServices } from '../documents';
 import { createResultServices, type RecomputeScheduler, type ResultServices } from '../results';
 import { createSurveyServices, type SurveyServices } from '../survey';
 import { FrameworkService } from './framework.service';
@@ -15,6 +16,8 @@ export interface Services extends ResultServices, SurveyServices {
   units: UnitService;
   frameworks: FrameworkService;
   questionnaires: QuestionnaireService;
+  /** Excel and CSV in and out (src/documents/). */
+  documents: DocumentServices;
 }
 
 /**
@@ -38,5 +41,6 @@ export function createServices(db: DataSource, logger: Logger, config?: Config, 
   }, work);
   const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs, work);
   recompute = results.recompute;
-  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey };
+  const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
+  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents };
 }
