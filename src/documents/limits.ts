@@ -7,7 +7,7 @@ export const DOCUMENT_LIMITS = {
   /** Largest upload accepted by POST /import/appraisal (413 beyond). A national template filled in is about 3 MB. */
   maxUploadBytes: 20 * 1024 * 1024,
   /** What the zip may expand to, all parts together (413 beyond): a zip bomb stops here, mid-inflation. */
-  maxExpandedBytes: 200 * 1024 * 1024,
+  maxExpandedBytes: 100 * 1024 * 1024,
   /** Parts of the zip (an xlsx has about a dozen). */
   maxZipEntries: 1000,
   /** Rows of a sheet: one per unit of a kind, and no kind has 50,000 units (a national ranking has 12,000). */
