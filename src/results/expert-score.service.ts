@@ -31,16 +31,16 @@ export interface ExpertScoreHooks {
 
 /**
  * The expert panel's scores: validated in full, stored in one transaction,
- * then the cycle recomputed.
+ * then the unit recomputed and the ranks it changes moved
+ * (ResultsService.recompute with the unit: a single-unit update, or a full
+ * recomputation when the engine cannot trust what it last wrote).
  *
- * The two are not one transaction on purpose: a recomputation covers the
- * whole year and kind (about 2 s at national scale, under the cycle's
- * advisory lock), so concurrent submissions share one queued run
- * (ResultsService.recompute) instead of each holding its own transaction
- * open behind the others. When that run fails after the scores committed,
- * the answer is still the truth: the scores are stored, the unit's result
- * is the one last computed, marked `stale`, and the scheduler recomputes
- * the cycle on its next tick.
+ * The two are not one transaction on purpose: the update takes the cycle's
+ * results lock, which a full recomputation also holds while it writes, and
+ * the scores must not wait for it. When the update fails after the scores
+ * committed, the answer is still the truth: the scores are stored, the
+ * unit's result is the one last computed, marked `stale`, and the scheduler
+ * recomputes the cycle on its next tick.
  */
 export class ExpertScoreService {
   constructor(
@@ -54,8 +54,9 @@ export class ExpertScoreService {
 
   /**
    * Upserts one panelist's scores of one unit and round (and the bonus and
-   * penalty, when given), then recomputes the unit's cycle so that the
-   * result returned reflects them at once (or says it does not: `stale`).
+   * penalty, when given), then recomputes the unit and moves the ranks it
+   * changes, so that the result returned reflects them at once (or says it
+   * does not: `stale`).
    */
   async submit(data: SubmitExpertScoresData, principalName: string): Promise<SubmittedResult> {
     const year = requireYear('input.year', data.year);
@@ -156,7 +157,7 @@ export class ExpertScoreService {
     // From here on the scores are committed: nothing below may answer as if they were not.
     let stale = false;
     try {
-      await this.results.recompute(cycleId);
+      await this.results.recompute(cycleId, { unitId: unit.id });
     } catch (e) {
       stale = true;
       try {

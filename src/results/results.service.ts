@@ -1,106 +1,63 @@
-import type { Pool, PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { pgPool } from '../db/data-source';
 import type { Logger } from '../config/logger';
-import { CriterionSource, CycleStatus, type UnitKind } from '../entities/enums';
+import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
-import {
-  computeUnitResult, listingOrder, rankItems,
-  type Adjustment, type FrameworkSpec, type PanelScore, type SurveyTally, type UnitOutcome,
-} from '../scoring';
-import { type Framework, type FrameworkService, leavesOf } from '../services/framework.service';
+import { computeUnitResult, listingOrder, rankItems, type FrameworkSpec, type UnitOutcome } from '../scoring';
+import type { Framework, FrameworkService } from '../services/framework.service';
 import type { TallyRoller } from '../survey/tally-roller';
+import { type CycleInputs, type CycleRef, readCycleInputs, toFrameworkSpec, type UnitFacts, type UnitRow } from './cycle-inputs';
+import {
+  bumpVersion, domainTuple, type DomainTuple, type IndexedOutcome, lockResults, type Place, sameTuple, unitTuple, type UnitTuple, upsertRows,
+} from './result-rows';
+import { applyChange, type CycleMemo, rerankUnit, writeChange } from './unit-update';
+
+export { SURVEY_TALLY_SQL, toFrameworkSpec } from './cycle-inputs';
 
 /**
- * The SQL that feeds the index method, and the set-wise writing of its
- * results. One recomputation covers one cycle (year and unit kind): the
- * framework once, every expert score and adjustment of the cycle with one
- * query each, the survey counts with one aggregation, the method per unit,
- * the ranks, then every result written with a handful of array statements
- * in one transaction. A PUBLISHED cycle is never touched.
+ * Stored results: full recomputations of a cycle and single-unit updates.
+ *
+ * A recomputation covers one cycle (year and unit kind): the framework once,
+ * every expert score and adjustment of the cycle with one query each, the
+ * survey counts with one aggregation (src/results/cycle-inputs.ts), the
+ * method per unit, the ranks, then the rows that changed written with a
+ * handful of array statements in one transaction.
+ *
+ * A single-unit update (after submitExpertScores) reads one unit's inputs,
+ * runs the method for it and moves only the rows whose rank or position
+ * changes (src/results/unit-update.ts), from what this process last wrote
+ * (the memo), in one transaction; when the memo cannot be trusted it runs a
+ * full recomputation instead.
+ *
+ * Every writer of a cycle's results, in any process, holds the advisory lock
+ * of the cycle's results until it commits and writes a new version token in
+ * result_state; a memo is trusted only while the token is still its own. A
+ * PUBLISHED cycle is never touched.
  */
-
-interface UnitRow { id: number; code: string; name: string; parent_id: number | null }
-/** [unit_id, criterion_id, round, panelist, points, not_applicable] */
-type ScoreRow = [number, number, PanelScore['round'], string, string | null, boolean];
-interface AdjustmentRow { unit_id: number; round: Adjustment['round']; panelist: string; bonus: string | null; penalty: string | null }
-interface TallyRow { unit_id: number; criterion_id: number; responses: string; answers: string; satisfied: string }
-
-/** What the reads of one recomputation gather. */
-interface CycleInputs {
-  units: UnitRow[];
-  scores: ScoreRow[];
-  adjustments: AdjustmentRow[];
-  tallies: TallyRow[];
-  /** Responses of the year per unit (not late). */
-  unitResponses: Map<number, number>;
-  previousRanks: Map<number, number>;
-}
 
 export interface RecomputeStats {
   cycleId: number; units: number; skipped?: 'PUBLISHED' | 'MISSING'; ms: number;
   /** Where the time went: reading, the method and ranks, writing. */
   phases?: { readMs: number; computeMs: number; writeMs: number };
+  /** A single-unit update: how many index_result and domain_result rows it wrote or deleted. */
+  incremental?: { unitRows: number; domainRows: number };
 }
 
-/**
- * The survey counts per unit and SURVEY leaf of a cycle, read from the
- * roll-ups (never from the raw answers): answers and satisfied answers from
- * survey_question_tally (satisfied = the value counts at or above each
- * question's threshold); responses that answered any of the leaf's
- * questions from survey_question_set_tally (the sets overlapping the leaf's
- * questions). Late responses (after publication) are left out.
- */
-export const SURVEY_TALLY_SQL = `
-  WITH leaf AS (
-    SELECT c.id AS criterion_id, array_agg(cq.question_id) AS question_ids
-      FROM criterion c JOIN criterion_question cq ON cq.criterion_id = c.id
-     WHERE c.cycle_id = $3 AND c.source = 'SURVEY'
-     GROUP BY c.id
-  ), answers AS (
-    SELECT t.unit_id, cq.criterion_id, sum(t.answers) AS answers,
-           sum(CASE WHEN q.satisfied_min <= 1 THEN t.n1 ELSE 0 END + CASE WHEN q.satisfied_min <= 2 THEN t.n2 ELSE 0 END
-             + CASE WHEN q.satisfied_min <= 3 THEN t.n3 ELSE 0 END + CASE WHEN q.satisfied_min <= 4 THEN t.n4 ELSE 0 END
-             + t.n5) AS satisfied
-      FROM survey_question_tally t
-      JOIN unit u ON u.id = t.unit_id AND u.kind = $2
-      JOIN question q ON q.id = t.question_id
-      JOIN criterion_question cq ON cq.question_id = t.question_id
-      JOIN leaf l ON l.criterion_id = cq.criterion_id
-     WHERE t.year = $1 AND NOT t.late
-     GROUP BY 1, 2
-  ), responses AS (
-    SELECT s.unit_id, l.criterion_id, sum(s.responses) AS responses
-      FROM survey_question_set_tally s
-      JOIN unit u ON u.id = s.unit_id AND u.kind = $2
-      JOIN leaf l ON l.question_ids && s.question_ids
-     WHERE s.year = $1 AND NOT s.late
-     GROUP BY 1, 2
-  )
-  SELECT a.unit_id, a.criterion_id, r.responses, a.answers, a.satisfied
-    FROM answers a JOIN responses r ON r.unit_id = a.unit_id AND r.criterion_id = a.criterion_id`;
+interface CycleRow { id: number; year: number; unit_kind: UnitKind; status: CycleStatus; updated_at: string }
 
-/** Responses per unit of a kind in a year (not late): IndexResult.responses. */
-const UNIT_RESPONSES_SQL = `
-  SELECT s.unit_id, sum(s.responses) AS responses
-    FROM survey_question_set_tally s JOIN unit u ON u.id = s.unit_id AND u.kind = $2
-   WHERE s.year = $1 AND NOT s.late
-   GROUP BY 1`;
+const NO_FACTS: UnitFacts = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, responses: 0, previousRank: null };
 
-/** Rows as arrays (no object per row), on the caller's transaction when it has one. */
-async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  const runner = manager.queryRunner;
-  const target: Pool | PoolClient = runner
-    ? ((await runner.connect()) as PoolClient)
-    : pgPool(db);
-  return (await target.query({ text, values, rowMode: 'array' })).rows as T[];
-}
+/** A cycle's results as computed: per unit with an index, its index_result row and its domain_result rows. */
+interface ComputedCycle { results: Map<number, UnitTuple>; domains: Map<number, DomainTuple[]> }
 
 export class ResultsService {
   /** Per cycle: the tail of its queue of runs, and a queued recomputation not yet started. */
   private readonly slots = new Map<number, { tail: Promise<unknown>; queued?: Promise<RecomputeStats> }>();
-  /** Per cycle, the rows this process last wrote and committed, with their version token. */
-  private readonly written = new Map<number, { version: string; units: Map<number, string>; domains: Map<string, string> }>();
+  /** Per cycle, what this process last wrote and committed, with its version token. */
+  private readonly memos = new Map<number, CycleMemo>();
+  /** Per cycle, the tail of this process's writes (a write and the memo it leaves are one step). */
+  private readonly writers = new Map<number, Promise<unknown>>();
+  /** Per cycle, the single-unit updates committed since the last full write: the version before and after each. */
+  private readonly updates = new Map<number, { before: string | null; after: string; unitId: number }[]>();
 
   constructor(
     private readonly db: DataSource,
@@ -119,8 +76,16 @@ export class ResultsService {
    * made while a run is in progress queues the next run (which starts after
    * the current one, so it sees everything committed before the call); calls
    * arriving while that run is still queued share it.
+   *
+   * With `only.unitId` (only that unit's inputs changed, and they are
+   * committed), the unit alone is recomputed and the rows its move changes
+   * rewritten, at once and outside the queue; a full recomputation when this
+   * process cannot trust what it last wrote.
    */
-  recompute(cycleId: number): Promise<RecomputeStats> {
+  recompute(cycleId: number, only?: { unitId: number }): Promise<RecomputeStats> {
+    if (only) {
+      return this.updateUnit(cycleId, only.unitId).then((done) => done ?? this.recompute(cycleId));
+    }
     const queued = this.slots.get(cycleId)?.queued;
     if (queued) return queued;
     return this.enqueue(cycleId, () => this.recomputeNow(cycleId), true);
@@ -140,28 +105,129 @@ export class ResultsService {
     return run;
   }
 
+  /** Runs `task` (a write and the memo it leaves) after this process's other writes of the cycle. */
+  private writing<T>(cycleId: number, task: () => Promise<T>): Promise<T> {
+    const run = (this.writers.get(cycleId) ?? Promise.resolve()).then(task);
+    const tail = run.catch(() => undefined);
+    this.writers.set(cycleId, tail);
+    void tail.then(() => { if (this.writers.get(cycleId) === tail) this.writers.delete(cycleId); });
+    return run;
+  }
+
   private async recomputeNow(cycleId: number): Promise<RecomputeStats> {
     const started = performance.now();
-    const cycle: { id: number; year: number; unit_kind: UnitKind; status: CycleStatus }[] =
-      await this.db.query('SELECT id, year, unit_kind, status FROM cycle WHERE id = $1', [cycleId]);
-    if (!cycle[0]) return { cycleId, units: 0, skipped: 'MISSING', ms: performance.now() - started };
-    if (cycle[0].status === CycleStatus.PUBLISHED) return { cycleId, units: 0, skipped: 'PUBLISHED', ms: performance.now() - started };
+    const [cycle]: CycleRow[] = await this.db.query(
+      'SELECT id, year, unit_kind, status, updated_at::text FROM cycle WHERE id = $1', [cycleId]);
+    if (!cycle) return { cycleId, units: 0, skipped: 'MISSING', ms: performance.now() - started };
+    if (cycle.status === CycleStatus.PUBLISHED) return { cycleId, units: 0, skipped: 'PUBLISHED', ms: performance.now() - started };
+    // The token before the reads: a writer committing after it may have written from newer inputs than ours.
+    const startVersion = await this.versionOf(this.db.manager, cycleId);
     const framework = await this.frameworks.loadById(this.db.manager, cycleId);
-    const inputs = await this.readInputs(this.db.manager, framework, true);
+    const ref: CycleRef = { id: cycleId, year: cycle.year, unitKind: cycle.unit_kind };
+    await this.tallies.rollUp(); // every response stored before this recomputation is in the roll-ups it reads
+    let inputs = await readCycleInputs(this.db.manager, this.db, ref, null, true);
     const read = performance.now();
-    const rows = this.compute(framework, inputs);
-    const computed = performance.now();
-    const stored = await this.db.transaction(async (tx) => {
-      const [locked]: { status: CycleStatus }[] = await tx.query('SELECT status FROM cycle WHERE id = $1 FOR SHARE', [cycleId]);
-      if (!locked || locked.status === CycleStatus.PUBLISHED) return null;
-      return this.write(tx, framework, rows, false);
+    const spec = toFrameworkSpec(framework);
+    let computed = this.compute(framework, spec, inputs);
+    const computedAt = performance.now();
+    const stored = await this.writing(cycleId, async () => {
+      const written = await this.db.transaction(async (tx) => {
+        const [locked]: { status: CycleStatus }[] = await tx.query('SELECT status FROM cycle WHERE id = $1 FOR SHARE', [cycleId]);
+        if (!locked || locked.status === CycleStatus.PUBLISHED) return null;
+        const version = await lockResults(tx, cycleId);
+        if (version !== startVersion) {
+          // Someone wrote since our reads began: single-unit updates of this process (read those units again), or
+          // another process (read everything again, under the lock this time).
+          const touched = this.updatedSince(cycleId, startVersion, version);
+          if (touched === null) {
+            inputs = await readCycleInputs(tx, this.db, ref, null, false);
+          } else {
+            const fresh = await readCycleInputs(tx, this.db, ref, [...touched], false);
+            for (const unitId of touched) inputs.facts.set(unitId, fresh.facts.get(unitId) ?? NO_FACTS);
+          }
+          computed = this.compute(framework, spec, inputs);
+        }
+        return { version: await this.write(tx, cycleId, computed, false, version) };
+      });
+      if (written) this.remember(cycle, framework, spec, inputs.units, computed, written.version);
+      return written !== null;
     });
-    if (stored) this.remember(stored);
-    const written = stored !== null;
     const ms = performance.now() - started;
-    this.logger.debug('results recomputed', { cycleId, units: rows.units.length, ms: Math.round(ms) });
-    const phases = { readMs: read - started, computeMs: computed - read, writeMs: started + ms - computed };
-    return { cycleId, units: rows.units.length, ...(written ? {} : { skipped: 'PUBLISHED' as const }), ms, phases };
+    this.logger.debug('results recomputed', { cycleId, units: computed.results.size, ms: Math.round(ms) });
+    const phases = { readMs: read - started, computeMs: computedAt - read, writeMs: started + ms - computedAt };
+    return { cycleId, units: computed.results.size, ...(stored ? {} : { skipped: 'PUBLISHED' as const }), ms, phases };
+  }
+
+  /** The units this process's single-unit updates changed from token `from` to token `to`; null if someone else wrote. */
+  private updatedSince(cycleId: number, from: string | null, to: string | null): Set<number> | null {
+    const log = this.updates.get(cycleId) ?? [];
+    const units = new Set<number>();
+    let at = from;
+    while (at !== to) {
+      const step = log.find((u) => u.before === at);
+      if (!step) return null;
+      units.add(step.unitId);
+      at = step.after;
+    }
+    return units;
+  }
+
+  private async versionOf(manager: EntityManager, cycleId: number): Promise<string | null> {
+    const [state]: { version: string }[] = await manager.query('SELECT version::text FROM result_state WHERE cycle_id = $1', [cycleId]);
+    return state?.version ?? null;
+  }
+
+  /**
+   * One unit recomputed and its moves written, in one transaction under the
+   * cycle's results lock; null when what this process last wrote cannot be
+   * trusted (another writer since, another framework, other units), for the
+   * caller to recompute the whole cycle instead.
+   */
+  private async updateUnit(cycleId: number, unitId: number): Promise<RecomputeStats | null> {
+    const started = performance.now();
+    return this.writing(cycleId, async () => {
+      const done = await this.db.transaction(async (tx) => {
+        const [cycle]: CycleRow[] = await tx.query(
+          'SELECT id, year, unit_kind, status, updated_at::text FROM cycle WHERE id = $1 FOR SHARE', [cycleId]);
+        if (!cycle) return { kind: 'skipped' as const, skipped: 'MISSING' as const };
+        if (cycle.status === CycleStatus.PUBLISHED) return { kind: 'skipped' as const, skipped: 'PUBLISHED' as const };
+        const version = await lockResults(tx, cycleId);
+        const memo = this.memos.get(cycleId);
+        if (!memo || memo.version !== version || memo.frameworkVersion !== cycle.updated_at) return null;
+        const [unit]: (UnitRow & { watermark: string })[] = await tx.query(
+          `SELECT id, code, name, parent_id,
+                  (SELECT count(*) || ':' || coalesce(max(id), 0) FROM unit WHERE kind = $2) AS watermark
+             FROM unit WHERE id = $1`, [unitId, cycle.unit_kind]);
+        const known = memo.units.get(unitId);
+        if (!unit || !known || unit.watermark !== memo.unitsWatermark
+          || known.name !== unit.name || known.code !== unit.code || known.parent_id !== unit.parent_id) return null;
+
+        const ref: CycleRef = { id: cycleId, year: cycle.year, unitKind: cycle.unit_kind };
+        const facts = (await readCycleInputs(tx, this.db, ref, [unitId], false)).facts.get(unitId) ?? NO_FACTS;
+        const outcome = computeUnitResult(memo.spec, facts.input);
+        const change = rerankUnit(memo, unitId, outcome.score === null ? null : {
+          outcome: outcome as IndexedOutcome, previousRank: facts.previousRank, responses: facts.responses,
+        });
+        await writeChange(tx, cycleId, change, upsertRows);
+        return { kind: 'done' as const, memo, change, before: version, after: await bumpVersion(tx, cycleId) };
+      });
+      const ms = () => performance.now() - started;
+      if (done === null) return null;
+      if (done.kind === 'skipped') return { cycleId, units: 0, skipped: done.skipped, ms: ms() };
+      applyChange(done.memo, done.change, done.after);
+      const log = this.updates.get(cycleId) ?? [];
+      log.push({ before: done.before, after: done.after, unitId });
+      // A full write clears the log; should none come for long, the oldest steps go (a recomputation then reads all again).
+      if (log.length > 10000) log.splice(0, log.length - 10000);
+      this.updates.set(cycleId, log);
+      return {
+        cycleId, units: 1, ms: ms(),
+        incremental: {
+          unitRows: done.change.units.length + (done.change.removed ? 1 : 0),
+          domainRows: done.change.domains.length + (done.change.removed ? done.memo.domainIds.length : 0),
+        },
+      };
+    });
   }
 
   /**
@@ -170,8 +236,11 @@ export class ResultsService {
    */
   async recomputeInTransaction(tx: EntityManager, cycleId: number, published: boolean): Promise<void> {
     const framework = await this.frameworks.loadById(tx, cycleId);
-    const inputs = await this.readInputs(tx, framework, false);
-    await this.write(tx, framework, this.compute(framework, inputs), published);
+    const { year, unitKind } = framework.cycle;
+    await this.tallies.rollUp();
+    const inputs = await readCycleInputs(tx, this.db, { id: cycleId, year, unitKind }, null, false);
+    const version = await lockResults(tx, cycleId);
+    await this.write(tx, cycleId, this.compute(framework, toFrameworkSpec(framework), inputs), published, version);
   }
 
   /** Publication: recompute one last time, then freeze, in one transaction. */
@@ -187,6 +256,7 @@ export class ResultsService {
         // The cycle row FOR UPDATE from before the last roll-up until the status commits: the lock survey ingestion
         // respects (its STORE_SQL locks the row FOR KEY SHARE NOWAIT and retries), so that a response is stored either
         // before this point (rolled up and counted below) or after the commit (flagged late), never in between.
+        // Expert scores and single-unit updates take it FOR SHARE: none is in flight from here on.
         await tx.query('SELECT id FROM cycle WHERE id = $1 FOR UPDATE', [cycle.id]);
         await this.recomputeInTransaction(tx, cycle.id, true);
         await tx.query(`UPDATE cycle SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE id = $1`, [cycle.id]);
@@ -195,68 +265,15 @@ export class ResultsService {
     })();
   }
 
-  private async readInputs(manager: EntityManager, framework: Framework, parallel: boolean): Promise<CycleInputs> {
-    const { id: cycleId, year, unitKind } = framework.cycle;
-    // Every response stored before this recomputation is in the roll-ups it reads.
-    await this.tallies.rollUp();
-    const reads = [
-      () => manager.query(`SELECT id, code, name, parent_id FROM unit WHERE kind = $1`, [unitKind]),
-      // A score above its leaf's maximum (the framework was redefined lower) no longer counts: the leaf is then missing.
-      // Half a million rows at national scale: read as arrays, not objects.
-      () => rawRows(manager, this.db,
-        `SELECT s.unit_id, s.criterion_id, s.round, s.panelist, s.points, s.not_applicable
-           FROM expert_score s JOIN criterion c ON c.id = s.criterion_id
-          WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)`,
-        [cycleId]),
-      () => manager.query(`SELECT unit_id, round, panelist, bonus, penalty FROM score_adjustment WHERE cycle_id = $1`, [cycleId]),
-      () => manager.query(SURVEY_TALLY_SQL, [year, unitKind, cycleId]),
-      () => manager.query(UNIT_RESPONSES_SQL, [year, unitKind]),
-      // Rank change compares with the previous year's published ranking only: none while it is unpublished.
-      () => manager.query(
-        `SELECT ir.unit_id, ir.rank FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
-          WHERE c.year = $1 AND c.unit_kind = $2 AND c.status = 'PUBLISHED'`,
-        [year - 1, unitKind]),
-    ] as const;
-    const results = parallel ? await Promise.all(reads.map((r) => r())) : await reads.reduce(
-      async (acc, r) => [...(await acc), await r()], Promise.resolve([] as unknown[]));
-    const [units, scores, adjustments, tallies, unitResponses, previous] = results as [
-      UnitRow[], ScoreRow[], AdjustmentRow[], TallyRow[], { unit_id: number; responses: string }[], { unit_id: number; rank: number }[],
-    ];
-    return {
-      units, scores, adjustments, tallies,
-      unitResponses: new Map(unitResponses.map((r) => [r.unit_id, Number(r.responses)])),
-      previousRanks: new Map(previous.map((p) => [p.unit_id, p.rank])),
-    };
-  }
-
-  /** The method per unit, then the overall, per-parent and per-domain rankings. */
-  private compute(framework: Framework, inputs: CycleInputs): ComputedCycle {
-    const spec = toFrameworkSpec(framework);
-    const perUnit = new Map<number, { panelScores: PanelScore[]; adjustments: Adjustment[]; surveyTallies: SurveyTally[] }>();
-    const inputOf = (unitId: number) => {
-      let entry = perUnit.get(unitId);
-      if (!entry) perUnit.set(unitId, (entry = { panelScores: [], adjustments: [], surveyTallies: [] }));
-      return entry;
-    };
-    const leafIds = new Map<number, string>();
-    for (const [unitId, criterionId, round, panelist, points, notApplicable] of inputs.scores) {
-      let leafId = leafIds.get(criterionId);
-      if (leafId === undefined) leafIds.set(criterionId, (leafId = String(criterionId)));
-      inputOf(unitId).panelScores.push({ leafId, round, panelist, points, notApplicable });
-    }
-    for (const a of inputs.adjustments) {
-      inputOf(a.unit_id).adjustments.push({ round: a.round, panelist: a.panelist, bonus: a.bonus, penalty: a.penalty });
-    }
-    for (const t of inputs.tallies) {
-      inputOf(t.unit_id).surveyTallies.push({
-        leafId: String(t.criterion_id), responses: Number(t.responses), answers: Number(t.answers), satisfied: Number(t.satisfied),
-      });
-    }
-    const empty = { panelScores: [], adjustments: [], surveyTallies: [] };
+  /** The method per unit, then the overall, per-parent and per-domain rankings, as the rows to store. */
+  private compute(framework: Framework, spec: FrameworkSpec, inputs: CycleInputs): ComputedCycle {
     // A unit with no applicable leaf (maximum 0) has no index that year: no result is stored, it is not ranked.
-    const units = inputs.units
-      .map((u) => ({ unit: u, outcome: computeUnitResult(spec, perUnit.get(u.id) ?? empty) }))
-      .filter((u): u is { unit: UnitRow; outcome: IndexedOutcome } => u.outcome.score !== null);
+    const units: { unit: UnitRow; outcome: IndexedOutcome; facts: UnitFacts }[] = [];
+    for (const unit of inputs.units) {
+      const facts = inputs.facts.get(unit.id) ?? NO_FACTS;
+      const outcome = computeUnitResult(spec, facts.input);
+      if (outcome.score !== null) units.push({ unit, outcome: outcome as IndexedOutcome, facts });
+    }
     // The same units are ranked 10 times or more: settle the order of ties (Vietnamese names) once.
     const listing = listingOrder(inputs.units.map((u) => ({ key: String(u.id), name: u.name, code: u.code })));
     const rankable = (u: (typeof units)[number], score: UnitOutcome['score'] | null) => {
@@ -272,147 +289,78 @@ export class ResultsService {
       list.push(item);
       byParent.set(item.u.unit.parent_id, list);
     }
-    const parentPlace = new Map<number, { rank: number; position: number }>();
+    const parentPlace = new Map<number, Place>();
     for (const list of byParent.values()) {
       rankItems(list).forEach(({ item, rank }, i) => parentPlace.set(item.u.unit.id, { rank, position: i + 1 }));
     }
-    const domains = framework.domains.map((d, di) => {
-      const ranked = rankItems(units.map((u) => rankable(u, u.outcome.domains[di].score)));
-      return { id: d.id, ranked };
+    const results = new Map<number, UnitTuple>();
+    overall.forEach(({ item: { u }, rank }, i) => {
+      results.set(u.unit.id, unitTuple(
+        u.unit.id, u.outcome, { rank, position: i + 1 }, parentPlace.get(u.unit.id) ?? null,
+        u.facts.previousRank, u.facts.responses, false,
+      ));
     });
-    return {
-      units: overall.map(({ item, rank }, i) => ({
-        unit: item.u.unit, outcome: item.u.outcome, rank, position: i + 1,
-        parent: parentPlace.get(item.u.unit.id) ?? null,
-        previousRank: inputs.previousRanks.get(item.u.unit.id) ?? null,
-        responses: inputs.unitResponses.get(item.u.unit.id) ?? 0,
-      })),
-      domains: domains.map(({ id, ranked }) => ({
-        id,
-        rows: ranked.map(({ item, rank }, i) => ({ unitId: item.u.unit.id, outcome: item.score === null ? null : item.score, rank, position: i + 1, domain: item.u.outcome.domains })),
-      })),
-    };
+    const domains = new Map<number, DomainTuple[]>(units.map((u) => [u.unit.id, new Array<DomainTuple>(framework.domains.length)]));
+    framework.domains.forEach((d, di) => {
+      rankItems(units.map((u) => rankable(u, u.outcome.domains[di].score))).forEach(({ item: { u }, rank }, i) => {
+        domains.get(u.unit.id)![di] = domainTuple(u.unit.id, d.id, u.outcome.domains[di], { rank, position: i + 1 });
+      });
+    });
+    return { results, domains };
   }
 
   /**
    * Every result of the cycle in a few array statements: upserts keyed by
    * (cycle, unit[, domain]). Only rows whose figures changed are sent: the
-   * rows this process last wrote for the cycle are remembered with the
-   * version token stored beside them (result_state), and trusted only while
-   * the stored token is still that one (no other writer since, no rollback).
-   * Otherwise every row is sent. Returns what to remember once committed.
+   * rows this process last wrote for the cycle (its memo) are trusted only
+   * while the stored token (`version`, read under the lock) is still that
+   * write's (no other writer since, no rollback). Otherwise every row is
+   * sent. Returns the new token.
    */
-  private async write(tx: EntityManager, framework: Framework, computed: ComputedCycle, published: boolean): Promise<WrittenRows> {
-    const cycleId = framework.cycle.id;
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', ['index_result', cycleId]);
-    const [state]: { version: string }[] = await tx.query('SELECT version::text FROM result_state WHERE cycle_id = $1', [cycleId]);
-    const known = this.written.get(cycleId);
-    const trusted = known !== undefined && state !== undefined && known.version === state.version;
-
-    const fixed = (d: { toFixed(n: number): string } | null) => (d === null ? null : d.toFixed(2));
-    const unitRows = computed.units.map((r) => [
-      r.unit.id, r.outcome.score.toFixed(2), fixed(r.outcome.expertScore), fixed(r.outcome.surveyScore),
-      r.outcome.earned.toString(), r.outcome.max.toString(), r.rank, r.parent?.rank ?? null, r.previousRank,
-      r.outcome.band?.code ?? null, r.responses, r.outcome.surveyInsufficient, r.outcome.provisional,
-      r.position, r.parent?.position ?? null, published,
-    ] as const);
-    const domainRows = computed.domains.flatMap((dom, di) => dom.rows.map((row) => [
-      row.unitId, dom.id, fixed(row.domain[di].score), row.domain[di].earned.toString(), row.domain[di].max.toString(),
-      row.rank, row.position,
-    ] as const));
-    const units = new Map(unitRows.map((row) => [row[0], row.join('|')]));
-    const domains = new Map(domainRows.map((row) => [`${row[0]}:${row[1]}`, row.join('|')]));
-    const changedUnits = trusted ? unitRows.filter((row) => known.units.get(row[0]) !== units.get(row[0])) : unitRows;
-    const changedDomains = trusted ? domainRows.filter((row) => {
-      const key = `${row[0]}:${row[1]}`;
-      return known.domains.get(key) !== domains.get(key);
-    }) : domainRows;
-    const column = <T extends readonly unknown[], I extends number>(rows: T[], i: I) => rows.map((row) => row[i]);
-
-    if (changedUnits.length > 0) {
-      await tx.query(
-        `INSERT INTO index_result (cycle_id, unit_id, score, expert_score, survey_score, earned_points, max_points, rank,
-                                   parent_rank, previous_rank, band_code, responses, survey_insufficient, provisional,
-                                   position, parent_position, published, computed_at)
-         SELECT $1, t.*, now()
-           FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::int[],
-                       $9::int[], $10::int[], $11::varchar[], $12::int[], $13::boolean[], $14::boolean[], $15::int[], $16::int[],
-                       $17::boolean[]) AS t
-         ON CONFLICT (cycle_id, unit_id) DO UPDATE SET
-           score = excluded.score, expert_score = excluded.expert_score, survey_score = excluded.survey_score,
-           earned_points = excluded.earned_points, max_points = excluded.max_points, rank = excluded.rank,
-           parent_rank = excluded.parent_rank, previous_rank = excluded.previous_rank, band_code = excluded.band_code,
-           responses = excluded.responses, survey_insufficient = excluded.survey_insufficient,
-           provisional = excluded.provisional, position = excluded.position, parent_position = excluded.parent_position,
-           published = excluded.published, computed_at = excluded.computed_at`,
-        [cycleId, ...Array.from({ length: 16 }, (_, i) => column(changedUnits, i))],
-      );
+  private async write(tx: EntityManager, cycleId: number, computed: ComputedCycle, published: boolean, version: string | null): Promise<string> {
+    const known = this.memos.get(cycleId);
+    const trusted = known !== undefined && version !== null && known.version === version;
+    const withPublished = <T extends UnitTuple>(row: T): T => {
+      if (row[15] === published) return row;
+      const copy = [...row] as T;
+      copy[15] = published;
+      return copy;
+    };
+    const unitRows: UnitTuple[] = [];
+    const domainRows: DomainTuple[] = [];
+    for (const [unitId, row] of computed.results) {
+      const r = withPublished(row);
+      if (!trusted || !sameTuple(known.results.get(unitId), r)) unitRows.push(r);
+      const before = trusted ? known.domains.get(unitId) : undefined;
+      computed.domains.get(unitId)!.forEach((d, di) => { if (!sameTuple(before?.[di], d)) domainRows.push(d); });
     }
-    if (changedDomains.length > 0) {
-      await tx.query(
-        `INSERT INTO domain_result (cycle_id, unit_id, domain_id, score, earned_points, max_points, rank, position)
-         SELECT $1, t.*
-           FROM unnest($2::int[], $3::int[], $4::numeric[], $5::numeric[], $6::numeric[], $7::int[], $8::int[]) AS t
-         ON CONFLICT (cycle_id, unit_id, domain_id) DO UPDATE SET
-           score = excluded.score, earned_points = excluded.earned_points, max_points = excluded.max_points,
-           rank = excluded.rank, position = excluded.position`,
-        [cycleId, ...Array.from({ length: 7 }, (_, i) => column(changedDomains, i))],
-      );
-    }
-    // Units gone from the kind, domains gone from the framework: only when the sets may have changed.
-    const sameSets = trusted && known.units.size === units.size && [...units.keys()].every((id) => known.units.has(id))
-      && known.domains.size === domains.size && [...domains.keys()].every((k) => known.domains.has(k));
+    await upsertRows(tx, cycleId, unitRows, domainRows);
+    // Units gone from the kind (or without an index now), domains gone from the framework: only when the sets may have changed.
+    const domainIds = [...computed.domains.values()][0]?.map((d) => d[1]) ?? [];
+    const sameSets = trusted && known.results.size === computed.results.size
+      && [...computed.results.keys()].every((id) => known.results.has(id))
+      && known.domainIds.length === domainIds.length && domainIds.every((id, i) => known.domainIds[i] === id);
     if (!sameSets) {
-      const unitIds = unitRows.map((row) => row[0]);
+      const unitIds = [...computed.results.keys()];
       await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id NOT IN (SELECT unnest($2::int[]))', [cycleId, unitIds]);
       await tx.query(
         `DELETE FROM domain_result WHERE cycle_id = $1
             AND (unit_id NOT IN (SELECT unnest($2::int[])) OR domain_id NOT IN (SELECT unnest($3::int[])))`,
-        [cycleId, unitIds, computed.domains.map((x) => x.id)],
+        [cycleId, unitIds, domainIds],
       );
     }
-    const [next]: { version: string }[] = await tx.query(
-      `INSERT INTO result_state (cycle_id, version, written_at) VALUES ($1, gen_random_uuid(), now())
-       ON CONFLICT (cycle_id) DO UPDATE SET version = excluded.version, written_at = excluded.written_at
-       RETURNING version::text`,
-      [cycleId],
-    );
-    return { cycleId, version: next.version, units, domains };
+    return bumpVersion(tx, cycleId);
   }
 
   /** After commit only: a rolled-back write must never be trusted. */
-  private remember(rows: WrittenRows): void {
-    this.written.set(rows.cycleId, { version: rows.version, units: rows.units, domains: rows.domains });
+  private remember(cycle: CycleRow, framework: Framework, spec: FrameworkSpec, units: UnitRow[], computed: ComputedCycle, version: string): void {
+    let max = 0;
+    for (const u of units) if (u.id > max) max = u.id;
+    this.memos.set(cycle.id, {
+      cycleId: cycle.id, version, frameworkVersion: cycle.updated_at, unitsWatermark: `${units.length}:${max}`, spec,
+      domainIds: framework.domains.map((d) => d.id), units: new Map(units.map((u) => [u.id, u])),
+      results: computed.results, domains: computed.domains,
+    });
+    this.updates.delete(cycle.id);
   }
-}
-
-/** The rows of a cycle as written, keyed by unit (and domain), each as one comparable string. */
-interface WrittenRows { cycleId: number; version: string; units: Map<number, string>; domains: Map<string, string> }
-
-/** The outcome of a unit that has an index (an applicable maximum above 0). */
-type IndexedOutcome = UnitOutcome & { score: NonNullable<UnitOutcome['score']> };
-
-interface ComputedCycle {
-  units: {
-    unit: UnitRow; outcome: IndexedOutcome; rank: number; position: number;
-    parent: { rank: number; position: number } | null; previousRank: number | null; responses: number;
-  }[];
-  domains: { id: number; rows: { unitId: number; rank: number; position: number; domain: UnitOutcome['domains'] }[] }[];
-}
-
-/** The framework tree as the method's flat spec. */
-export function toFrameworkSpec(framework: Framework): FrameworkSpec {
-  const c = framework.cycle;
-  return {
-    domains: framework.domains.map((d) => ({ code: d.code, name: d.name })),
-    leaves: leavesOf(framework).map(({ node, domain }) => ({
-      id: String(node.id), code: node.code, domainCode: domain.code, maxPoints: node.maxPoints,
-      source: node.source === CriterionSource.SURVEY ? 'SURVEY' : 'EXPERT',
-    })),
-    aggregation: c.panelAggregation,
-    minResponses: c.minResponses,
-    maxBonus: c.maxBonus,
-    maxPenalty: c.maxPenalty,
-    bands: framework.bands.map((b) => ({ code: b.code, label: b.label, minScore: b.minScore })),
-  };
 }

@@ -1,0 +1,188 @@
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { pgPool } from '../db/data-source';
+import { CriterionSource, type UnitKind } from '../entities/enums';
+import type { Adjustment, FrameworkSpec, PanelScore, SurveyTally, UnitInput } from '../scoring';
+import { type Framework, leavesOf } from '../services/framework.service';
+
+/**
+ * The SQL that feeds the index method: a whole cycle for a recomputation,
+ * or a few units of it for a single-unit update, from the same statements
+ * (the latter with `unit_id = ANY(...)` added).
+ */
+
+export interface UnitRow { id: number; code: string; name: string; parent_id: number | null }
+/** [unit_id, criterion_id, round, panelist, points, not_applicable] */
+type ScoreRow = [number, number, PanelScore['round'], string, string | null, boolean];
+interface AdjustmentRow { unit_id: number; round: Adjustment['round']; panelist: string; bonus: string | null; penalty: string | null }
+interface TallyRow { unit_id: number; criterion_id: number; responses: string; answers: string; satisfied: string }
+
+/** What the method needs per unit, with the two figures stored beside its result. */
+export interface UnitFacts { input: UnitInput; responses: number; previousRank: number | null }
+
+/** What the reads of one recomputation gather. */
+export interface CycleInputs {
+  units: UnitRow[];
+  /** Per unit that has any score, adjustment, survey count or previous rank. */
+  facts: Map<number, UnitFacts>;
+}
+
+export interface CycleRef { id: number; year: number; unitKind: UnitKind }
+
+/**
+ * The survey counts per unit and SURVEY leaf of a cycle, read from the
+ * roll-ups (never from the raw answers): answers and satisfied answers from
+ * survey_question_tally (satisfied = the value counts at or above each
+ * question's threshold); responses that answered any of the leaf's
+ * questions from survey_question_set_tally (the sets overlapping the leaf's
+ * questions). Late responses (after publication) are left out. With
+ * `someUnits`, only the units of $4.
+ */
+function surveyTallySql(someUnits: boolean): string {
+  const only = (alias: string) => (someUnits ? ` AND ${alias}.unit_id = ANY($4::int[])` : '');
+  return `
+  WITH leaf AS (
+    SELECT c.id AS criterion_id, array_agg(cq.question_id) AS question_ids
+      FROM criterion c JOIN criterion_question cq ON cq.criterion_id = c.id
+     WHERE c.cycle_id = $3 AND c.source = 'SURVEY'
+     GROUP BY c.id
+  ), answers AS (
+    SELECT t.unit_id, cq.criterion_id, sum(t.answers) AS answers,
+           sum(CASE WHEN q.satisfied_min <= 1 THEN t.n1 ELSE 0 END + CASE WHEN q.satisfied_min <= 2 THEN t.n2 ELSE 0 END
+             + CASE WHEN q.satisfied_min <= 3 THEN t.n3 ELSE 0 END + CASE WHEN q.satisfied_min <= 4 THEN t.n4 ELSE 0 END
+             + t.n5) AS satisfied
+      FROM survey_question_tally t
+      JOIN unit u ON u.id = t.unit_id AND u.kind = $2
+      JOIN question q ON q.id = t.question_id
+      JOIN criterion_question cq ON cq.question_id = t.question_id
+      JOIN leaf l ON l.criterion_id = cq.criterion_id
+     WHERE t.year = $1 AND NOT t.late${only('t')}
+     GROUP BY 1, 2
+  ), responses AS (
+    SELECT s.unit_id, l.criterion_id, sum(s.responses) AS responses
+      FROM survey_question_set_tally s
+      JOIN unit u ON u.id = s.unit_id AND u.kind = $2
+      JOIN leaf l ON l.question_ids && s.question_ids
+     WHERE s.year = $1 AND NOT s.late${only('s')}
+     GROUP BY 1, 2
+  )
+  SELECT a.unit_id, a.criterion_id, r.responses, a.answers, a.satisfied
+    FROM answers a JOIN responses r ON r.unit_id = a.unit_id AND r.criterion_id = a.criterion_id`;
+}
+
+export const SURVEY_TALLY_SQL = surveyTallySql(false);
+
+/** Rows as arrays (no object per row), on the caller's transaction when it has one. */
+async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner;
+  const target: Pool | PoolClient = runner
+    ? ((await runner.connect()) as PoolClient)
+    : pgPool(db);
+  return (await target.query({ text, values, rowMode: 'array' })).rows as T[];
+}
+
+/** The reads of a cycle, for all its units or only `unitIds` ($4 in each statement that takes it). */
+function statements(cycle: CycleRef, unitIds: number[] | null) {
+  const { id: cycleId, year, unitKind } = cycle;
+  const some = unitIds !== null;
+  const only = (alias: string, n: number) => (some ? ` AND ${alias}.unit_id = ANY($${n}::int[])` : '');
+  const extra = some ? [unitIds] : [];
+  return {
+    // A score above its leaf's maximum (the framework was redefined lower) no longer counts: the leaf is then missing.
+    // Half a million rows at national scale: read as arrays, not objects.
+    scores: {
+      text: `SELECT s.unit_id, s.criterion_id, s.round, s.panelist, s.points, s.not_applicable
+               FROM expert_score s JOIN criterion c ON c.id = s.criterion_id
+              WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)${only('s', 2)}`,
+      values: [cycleId, ...extra],
+    },
+    adjustments: {
+      text: `SELECT unit_id, round, panelist, bonus, penalty FROM score_adjustment a WHERE cycle_id = $1${only('a', 2)}`,
+      values: [cycleId, ...extra],
+    },
+    tallies: { text: surveyTallySql(some), values: [year, unitKind, cycleId, ...extra] },
+    // Responses per unit of the kind in the year (not late): IndexResult.responses.
+    responses: {
+      text: `SELECT s.unit_id, sum(s.responses) AS responses
+               FROM survey_question_set_tally s JOIN unit u ON u.id = s.unit_id AND u.kind = $2
+              WHERE s.year = $1 AND NOT s.late${only('s', 3)}
+              GROUP BY 1`,
+      values: [year, unitKind, ...extra],
+    },
+    // Rank change compares with the previous year's published ranking only: none while it is unpublished.
+    previous: {
+      text: `SELECT ir.unit_id, ir.rank FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
+              WHERE c.year = $1 AND c.unit_kind = $2 AND c.status = 'PUBLISHED'${only('ir', 3)}`,
+      values: [year - 1, unitKind, ...extra],
+    },
+  };
+}
+
+/**
+ * Reads a cycle's inputs: every unit of the kind and the facts of each, or
+ * (with `unitIds`) only those units' facts and no unit list. `parallel`
+ * spreads the reads over the pool; without it they run one after the other
+ * on `manager` (a transaction's, for instance).
+ */
+export async function readCycleInputs(
+  manager: EntityManager, db: DataSource, cycle: CycleRef, unitIds: number[] | null, parallel: boolean,
+): Promise<CycleInputs> {
+  const s = statements(cycle, unitIds);
+  const reads = [
+    () => (unitIds === null ? manager.query(`SELECT id, code, name, parent_id FROM unit WHERE kind = $1`, [cycle.unitKind]) : Promise.resolve([])),
+    () => rawRows(manager, db, s.scores.text, s.scores.values),
+    () => manager.query(s.adjustments.text, s.adjustments.values),
+    () => manager.query(s.tallies.text, s.tallies.values),
+    () => manager.query(s.responses.text, s.responses.values),
+    () => manager.query(s.previous.text, s.previous.values),
+  ] as const;
+  const results = parallel ? await Promise.all(reads.map((r) => r())) : await reads.reduce(
+    async (acc, r) => [...(await acc), await r()], Promise.resolve([] as unknown[]));
+  const [units, scores, adjustments, tallies, responses, previous] = results as [
+    UnitRow[], ScoreRow[], AdjustmentRow[], TallyRow[], { unit_id: number; responses: string }[], { unit_id: number; rank: number }[],
+  ];
+
+  const facts = new Map<number, UnitFacts>();
+  const of = (unitId: number) => {
+    let entry = facts.get(unitId);
+    if (!entry) facts.set(unitId, (entry = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, responses: 0, previousRank: null }));
+    return entry;
+  };
+  const leafIds = new Map<number, string>();
+  let lastUnit = -1;
+  let last: UnitFacts | undefined;
+  for (const [unitId, criterionId, round, panelist, points, notApplicable] of scores) {
+    let leafId = leafIds.get(criterionId);
+    if (leafId === undefined) leafIds.set(criterionId, (leafId = String(criterionId)));
+    if (unitId !== lastUnit) { last = of(unitId); lastUnit = unitId; }
+    last!.input.panelScores.push({ leafId, round, panelist, points, notApplicable });
+  }
+  for (const a of adjustments) {
+    of(a.unit_id).input.adjustments.push({ round: a.round, panelist: a.panelist, bonus: a.bonus, penalty: a.penalty });
+  }
+  for (const t of tallies) {
+    of(t.unit_id).input.surveyTallies.push({
+      leafId: String(t.criterion_id), responses: Number(t.responses), answers: Number(t.answers), satisfied: Number(t.satisfied),
+    } satisfies SurveyTally);
+  }
+  for (const r of responses) of(r.unit_id).responses = Number(r.responses);
+  for (const p of previous) of(p.unit_id).previousRank = p.rank;
+  return { units, facts };
+}
+
+/** The framework tree as the method's flat spec. */
+export function toFrameworkSpec(framework: Framework): FrameworkSpec {
+  const c = framework.cycle;
+  return {
+    domains: framework.domains.map((d) => ({ code: d.code, name: d.name })),
+    leaves: leavesOf(framework).map(({ node, domain }) => ({
+      id: String(node.id), code: node.code, domainCode: domain.code, maxPoints: node.maxPoints,
+      source: node.source === CriterionSource.SURVEY ? 'SURVEY' : 'EXPERT',
+    })),
+    aggregation: c.panelAggregation,
+    minResponses: c.minResponses,
+    maxBonus: c.maxBonus,
+    maxPenalty: c.maxPenalty,
+    bands: framework.bands.map((b) => ({ code: b.code, label: b.label, minScore: b.minScore })),
+  };
+}
