@@ -110,7 +110,9 @@ export class CycleBreakdown {
       const expert = sumOf(expertLeaves.map((l) => l.earned));
       const expertMax = sumOf(expertLeaves.map((l) => l.max));
       const earned = toDecimal(row.earned_points);
-      const survey = earned.minus(outcome.bonus).plus(outcome.penalty).minus(expert);
+      // Stored figures are exact to 40 digits (a third stays 0.333…3): a difference below that is nothing.
+      const difference = earned.minus(outcome.bonus).plus(outcome.penalty).minus(expert);
+      const survey = difference.abs().lessThan('1e-30') ? toDecimal(0) : difference;
       const expertScore = expertMax.isZero() ? null : roundHalfUp2(expert.times(100).dividedBy(expertMax)).toNumber();
       const consistent = roundHalfUp2(earned).toNumber() === s.earnedPoints && expertScore === s.expertScore && !survey.isNegative();
       out.set(row.code, consistent ? { expert, survey, bonus: outcome.bonus, penalty: outcome.penalty } : null);

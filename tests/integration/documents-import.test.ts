@@ -116,6 +116,20 @@ test('the same scores through submitExpertScores give the same figures (the impo
   expect(await result('SNV')).toEqual(byMutation);
 });
 
+test('the imported figures show in the appendix, expert points, bonus and penalty included, as worked out by hand', async () => {
+  const sheet = (await readXlsx((await download(t, '/export/rankings.xlsx?year=2024&unitKind=DEPARTMENT')).body)).getWorksheet('Phụ lục')!;
+  const rows = [4, 5, 6].map((n) => ['B', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N'].map((c) => {
+    const v = sheet.getCell(`${c}${n}`).value;
+    return v ?? null;
+  }));
+  // Code | D1 D2 | expert survey bonus penalty | total | index | band | rank | change
+  expect(rows).toEqual([
+    ['SNV', 17.25, 0, 17.25, 0, 0, 0.5, 16.75, 83.75, 'Tốt', 1, null],
+    ['STP', 14.5, 9, 23.5, 0, 0, 0, 23.5, 78.33, 'Khá', 2, null],
+    ['SYT', 5, 0, 5, 0, 1, 0, 6, 30, 'Yếu', 3, null],
+  ]);
+});
+
 test('every bad cell is named with its sheet and cell and what is allowed, in Vietnamese and English; nothing is stored', async () => {
   const before = await stored();
   const file = await filled({
