@@ -34,7 +34,9 @@ import { DEPLOYED_NODE_FLAGS } from './as-deployed';
  *      - schema1: one deep `__schema` (what the IDE does), 16/s from 50 connections;
  *      - mutation: anonymous `mutation { __typename }`, 65/s from 20 connections.
  *
- * /readyz is polled every 100 ms throughout. Prints, per phase, kiosk and
+ * The floods run in a child process of their own, so that they do not slow
+ * the loop timing the kiosks and the portal. /readyz is polled every 100 ms
+ * throughout. Prints, per phase, kiosk and
  * portal latency (p50, p99), the 503s, the /readyz flaps, how each flood was
  * answered (by code and reason), and at the end the kiosks' acknowledged
  * ratings against those stored. Loopback only; every loop is bounded by
@@ -327,6 +329,52 @@ function stopServiceProcess(child: ChildProcess): Promise<void> {
 
 // ---------------------------------------------------------------------------
 
+/**
+ * The floods run in a process of their own: in this one their hundreds of
+ * requests per second would slow the event loop that times the kiosks and
+ * the portal, and the figures would measure the load generator.
+ */
+function floodInChild(analyst: string, start: number, until: number): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--flood'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_FLOOD: JSON.stringify({ port, analyst, start, until }) },
+  });
+  process.on('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the flood process exited with ${code}`));
+      const got: { outcomes: Record<string, [string, number][]>; count503: number; examples: [string, string][]; notes: string[] } = JSON.parse(out);
+      for (const [stream, entries] of Object.entries(got.outcomes)) {
+        const byPhase = (outcomes[stream] ??= { idle: new Map(), flood: new Map() }).flood;
+        for (const [k, n] of entries) byPhase.set(k, (byPhase.get(k) ?? 0) + n);
+      }
+      count503.flood += got.count503;
+      for (const [k, v] of got.examples) if (!examples.has(k)) examples.set(k, v);
+      notes.push(...got.notes);
+      resolve();
+    });
+  });
+}
+
+async function floodProcess(): Promise<void> {
+  const { port: p, analyst, start, until } = JSON.parse(process.env.BENCH_FLOOD!);
+  port = p;
+  // Started early (loading takes seconds): the floods begin when the parent's flood phase does.
+  await sleep(Math.max(0, start - Date.now()));
+  phase = 'flood';
+  await Promise.all(floods(analyst).map((f) => {
+    const agent = agentFrom(f.from, f.connections);
+    return openLoop(f.name, f.rate, f.connections, until, () => request(agent, '/graphql', { query: f.query() }, f.token?.())
+      .then((a) => ({ a, ok: a.status === 200 && !a.json?.errors }))).finally(() => agent.destroy());
+  }));
+  process.stdout.write(JSON.stringify({
+    outcomes: Object.fromEntries(Object.entries(outcomes).map(([k, v]) => [k, [...v.flood.entries()]])),
+    count503: count503.flood, examples: [...examples.entries()], notes,
+  }));
+}
+
 async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-abuse-'));
   const logPath = path.join(workDir, 'service.log');
@@ -357,16 +405,12 @@ async function main(): Promise<void> {
 
       phase = 'idle';
       const idleEnd = Date.now() + IDLE_SECONDS * 1000;
+      const floodEnd = idleEnd + SECONDS * 1000;
+      const flooding = floodInChild(analyst, idleEnd, floodEnd);
       await Promise.all([portal(idleEnd), watchReadiness(idleEnd, ready.idle)]);
 
       phase = 'flood';
-      const floodEnd = Date.now() + SECONDS * 1000;
-      const flooders = floods(analyst).map((f) => {
-        const agent = agentFrom(f.from, f.connections);
-        return openLoop(f.name, f.rate, f.connections, floodEnd, () => request(agent, '/graphql', { query: f.query() }, f.token?.())
-          .then((a) => ({ a, ok: a.status === 200 && !a.json?.errors }))).finally(() => agent.destroy());
-      });
-      await Promise.all([portal(floodEnd), watchReadiness(floodEnd, ready.flood), ...flooders]);
+      await Promise.all([portal(floodEnd), watchReadiness(floodEnd, ready.flood), flooding]);
       await Promise.all(kiosks);
 
       // Acknowledged against stored: every acknowledged rating is stored once, nothing else is.
@@ -408,7 +452,7 @@ async function main(): Promise<void> {
   });
 }
 
-main().then(() => process.exit(0), (e) => {
+(process.argv.includes('--flood') ? floodProcess() : main()).then(() => process.exit(0), (e) => {
   console.error(e);
   process.exit(1);
 });
