@@ -27,7 +27,7 @@ import type { Services } from './services';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
-    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolWaitMs'
+    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries'>;
   health: DatabaseHealth;
   /** The queues in front of the pools: /readyz shows their use. */
@@ -123,7 +123,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const formatError = createErrorFormatter(logger, () => health.suspect());
   const anonymousBuckets = new TokenBuckets(config.anonymousRatePerSec, config.anonymousBurst);
   const budgets = new CallerBudgets({
-    callerBudgets: config.callerBudgets, poolWaitMs: config.poolWaitMs,
+    callerBudgets: config.callerBudgets, poolSize: config.poolSize, poolWaitMs: config.poolWaitMs,
     maxOperationCost: {
       anonymous: config.queryLimits.budgets.anonymous,
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),

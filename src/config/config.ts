@@ -41,14 +41,15 @@ export interface Config {
    * Per caller (an IP for anonymous readers, else the token or kiosk): the
    * cost points their operations may spend per second (sustained; the
    * bucket holds twice that, and at least one operation of the role's
-   * budget), the database time (connection held, in ms) they may use per
-   * second and in a burst, and how many of their operations run at once.
+   * budget), the database time (connection held, ms per second) above which
+   * they may be refused, and their share of all of it while the database is
+   * busy, and how many of their operations run at once.
    */
   callerBudgets: {
     costPerSecAnonymous: number;
     costPerSecToken: number;
     dbMsPerSec: number;
-    dbBurstMs: number;
+    dbSharePercent: number;
     maxConcurrent: number;
   };
   /** Survey responses a kiosk token may send per second, sustained (a batch counts each response). */
@@ -146,8 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
     callerBudgets: {
       costPerSecAnonymous: integer(env, 'CALLER_COST_PER_SEC_ANONYMOUS', 10000, 1, 1e9),
       costPerSecToken: integer(env, 'CALLER_COST_PER_SEC_TOKEN', 100000, 1, 1e9),
-      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 400, 1, 1_000_000),
-      dbBurstMs: integer(env, 'CALLER_DB_BURST_MS', 4000, 1, 10_000_000),
+      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 300, 1, 1_000_000),
+      dbSharePercent: integer(env, 'CALLER_DB_SHARE_PERCENT', 30, 1, 100),
       maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
     },
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),

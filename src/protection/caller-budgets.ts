@@ -9,12 +9,14 @@ import { TokenBuckets } from '../http/token-bucket';
  * - a cost bucket, charged by each operation's cost (src/protection/cost.ts)
  *   once it is parsed and validated: an operation the bucket cannot pay for
  *   is refused RATE_LIMITED with Retry-After;
- * - a database-time bucket, charged after each request by the connection
- *   time its statements held (src/db/pool-gate.ts), refilling at
- *   CALLER_DB_MS_PER_SEC: a caller in debt is refused before anything runs.
- *   It is an absolute figure, not a share of the pool: what a connection
- *   costs is the database server's CPU, which ten connections do not
- *   multiply;
+ * - a share of the database time: the connection time its statements held
+ *   (src/db/pool-gate.ts) is measured after each request, as a rate decaying
+ *   over a few seconds. While the callers together use more than a quarter
+ *   of the readers' pool, one using more than CALLER_DB_MS_PER_SEC and more
+ *   than CALLER_DB_SHARE_PERCENT of all of it is refused before anything
+ *   runs. A share, not a fixed allowance: when the server is slow every
+ *   statement holds its connection longer, and a fixed allowance would then
+ *   refuse a portal reading at its usual pace;
  * - a bound on its operations running at once; more wait (up to the pool
  *   wait) for one of them to finish, then are refused.
  *
@@ -36,9 +38,48 @@ export interface Refusal {
 
 export interface CallerBudgetConfig {
   callerBudgets: Config['callerBudgets'];
+  poolSize: number;
   poolWaitMs: number;
   /** The largest per-operation budget of each side: a full bucket always pays for one operation within it. */
   maxOperationCost: { anonymous: number; token: number };
+}
+
+/** The time constant of the database-time rates: what a caller used in the last few seconds. */
+const DB_TIME_WINDOW_MS = 3000;
+
+/** Per key and in total, amounts (ms) as a rate per second that decays exponentially with time constant `windowMs`. */
+class DecayingRates {
+  private readonly byKey = new Map<string, { v: number; at: number }>();
+  private total = { v: 0, at: 0 };
+  private lastSweep = 0;
+
+  constructor(private readonly windowMs: number, private readonly now: () => number) {}
+
+  add(key: string, amount: number): void {
+    const now = this.now();
+    const e = this.decayed(this.byKey.get(key), now);
+    e.v += amount;
+    this.byKey.set(key, e);
+    this.total = this.decayed(this.total, now);
+    this.total.v += amount;
+    if (now - this.lastSweep > 10 * this.windowMs) {
+      this.lastSweep = now;
+      for (const [k, x] of this.byKey) if (this.decayed(x, now).v < 1) this.byKey.delete(k);
+    }
+  }
+
+  rate(key: string): number {
+    return (this.decayed(this.byKey.get(key), this.now()).v * 1000) / this.windowMs;
+  }
+
+  totalRate(): number {
+    return (this.decayed(this.total, this.now()).v * 1000) / this.windowMs;
+  }
+
+  private decayed(e: { v: number; at: number } | undefined, now: number): { v: number; at: number } {
+    if (!e) return { v: 0, at: now };
+    return { v: e.v * Math.exp(-Math.max(0, now - e.at) / this.windowMs), at: now };
+  }
 }
 
 interface Running { n: number; waiters: { go: () => void; timer: NodeJS.Timeout }[] }
@@ -46,14 +87,17 @@ interface Running { n: number; waiters: { go: () => void; timer: NodeJS.Timeout 
 export class CallerBudgets {
   private readonly costAnonymous: TokenBuckets;
   private readonly costToken: TokenBuckets;
-  private readonly dbTime: TokenBuckets;
+  private readonly dbTime: DecayingRates;
+  /** Above this total (ms per second) the database is contended and shares are enforced. */
+  private readonly contendedMsPerSec: number;
   private readonly running = new Map<string, Running>();
 
   constructor(private readonly config: CallerBudgetConfig, now: () => number = Date.now) {
     const b = config.callerBudgets;
     this.costAnonymous = new TokenBuckets(b.costPerSecAnonymous, Math.max(2 * b.costPerSecAnonymous, config.maxOperationCost.anonymous), now);
     this.costToken = new TokenBuckets(b.costPerSecToken, Math.max(2 * b.costPerSecToken, config.maxOperationCost.token), now);
-    this.dbTime = new TokenBuckets(b.dbMsPerSec, b.dbBurstMs, now);
+    this.dbTime = new DecayingRates(DB_TIME_WINDOW_MS, now);
+    this.contendedMsPerSec = (config.poolSize * 1000) / 4;
   }
 
   static callerOf(principal: Principal | null, ip: string): Caller {
@@ -68,13 +112,17 @@ export class CallerBudgets {
    * returned `done` must be called once the request has finished.
    */
   async admit(caller: Caller): Promise<{ refusal: Refusal } | { done: (dbMs: number) => void }> {
-    const owed = this.dbTime.available(caller.key);
-    if (owed < 0) {
+    const b = this.config.callerBudgets;
+    const mine = this.dbTime.rate(caller.key);
+    const total = this.dbTime.totalRate();
+    const allowed = Math.max(b.dbMsPerSec, (b.dbSharePercent / 100) * total);
+    if (total > this.contendedMsPerSec && mine > allowed) {
       return {
         refusal: {
           reason: 'DB_TIME',
-          retryAfter: Math.max(1, Math.ceil(-owed / this.dbTime.ratePerSec)),
-          message: `Too much database time used by ${caller.label}: each caller may use ${this.config.callerBudgets.dbMsPerSec} ms of it per second`,
+          // Until the caller's rate has decayed to what is allowed.
+          retryAfter: Math.max(1, Math.ceil((DB_TIME_WINDOW_MS / 1000) * Math.log(mine / allowed))),
+          message: `Too much database time used by ${caller.label}: ${Math.round(mine)} ms per second, ${Math.round((100 * mine) / total)} % of all; while the database is busy each caller may use ${b.dbSharePercent} % of it`,
         },
       };
     }
@@ -115,7 +163,7 @@ export class CallerBudgets {
       done: (dbMs: number) => {
         if (finished) return;
         finished = true;
-        if (dbMs > 0) this.dbTime.charge(caller.key, dbMs);
+        if (dbMs > 0) this.dbTime.add(caller.key, dbMs);
         const next = slot.waiters.shift();
         if (next) {
           clearTimeout(next.timer);
@@ -130,7 +178,7 @@ export class CallerBudgets {
 
   /** Database time used by a caller's statements that outlived their request. */
   chargeDbTime(caller: Caller, ms: number): void {
-    if (ms > 0) this.dbTime.charge(caller.key, ms);
+    if (ms > 0) this.dbTime.add(caller.key, ms);
   }
 
   /** Once the operation's cost is known: spends it from the caller's cost bucket, or says why not. */

@@ -17,7 +17,7 @@ let kioskToken: string;
 beforeAll(async () => {
   t = await startTestService({
     poolSize: 2, workPoolSize: 2, poolWaitMs: 300, connectTimeoutMs: 1000, dbHealthIntervalMs: 200, maxBodyBytes: 4096,
-    callerBudgets: { costPerSecAnonymous: 100, costPerSecToken: 100_000, dbMsPerSec: 250, dbBurstMs: 3000, maxConcurrent: 4 },
+    callerBudgets: { costPerSecAnonymous: 100, costPerSecToken: 100_000, dbMsPerSec: 300, dbSharePercent: 30, maxConcurrent: 4 },
   });
   await buildProvince(t);
   kioskToken = (await registerKiosk(t, 'STP', 'Quầy 1')).token;

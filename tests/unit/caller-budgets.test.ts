@@ -1,0 +1,74 @@
+import { CallerBudgets } from '../../src/protection/caller-budgets';
+
+/** The per-caller rules of src/protection/caller-budgets.ts, on a clock of our own. */
+function budgets(clock: { t: number }) {
+  return new CallerBudgets({
+    callerBudgets: { costPerSecAnonymous: 1000, costPerSecToken: 10000, dbMsPerSec: 300, dbSharePercent: 30, maxConcurrent: 2 },
+    poolSize: 10, poolWaitMs: 50, maxOperationCost: { anonymous: 3000, token: 20000 },
+  }, () => clock.t);
+}
+
+const flooder = CallerBudgets.callerOf(null, '10.0.0.66');
+const portal = CallerBudgets.callerOf(null, '10.0.0.2');
+
+/** One request of the caller that held its connections `dbMs`; whether it was admitted. */
+async function run(b: CallerBudgets, caller: typeof flooder, dbMs: number): Promise<boolean> {
+  const a = await b.admit(caller);
+  if ('refusal' in a) return false;
+  a.done(dbMs);
+  return true;
+}
+
+test('while the database is busy, a caller over its share of database time is refused; a reader at its usual pace is not', async () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  const refused = { flooder: 0, portal: 0 };
+  for (let ms = 0; ms < 10_000; ms += 100) {
+    clock.t = ms;
+    // The flooder asks for 10 statements of 60 ms each tenth of a second (6 connections' worth), the portal for one of 30 ms.
+    for (let i = 0; i < 10; i++) if (!(await run(b, flooder, 60))) refused.flooder++;
+    if (!(await run(b, portal, 30))) refused.portal++;
+  }
+  expect(refused.portal).toBe(0);
+  expect(refused.flooder).toBeGreaterThan(500);
+  const a = await b.admit(flooder);
+  expect('refusal' in a && a.refusal.reason).toBe('DB_TIME');
+  expect('refusal' in a && a.refusal.retryAfter).toBeGreaterThanOrEqual(1);
+});
+
+test('alone on an idle database, a caller is not refused for database time, however slow its statements', async () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  let refused = 0;
+  for (let ms = 0; ms < 10_000; ms += 100) {
+    clock.t = ms;
+    // 200 ms a tenth of a second: two connections' worth, under a quarter of the pool.
+    if (!(await run(b, portal, 200))) refused++;
+  }
+  expect(refused).toBe(0);
+});
+
+test('cost is charged per caller: over its rate it is refused with the seconds to wait; another caller is not', () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  // A bucket of 3,000 (one anonymous operation's budget), refilling at 1,000 per second.
+  expect(b.chargeCost(flooder, 2000)).toBeUndefined();
+  const refusal = b.chargeCost(flooder, 2000);
+  expect(refusal?.reason).toBe('COST_RATE');
+  expect(refusal?.retryAfter).toBe(1);
+  expect(b.chargeCost(portal, 2000)).toBeUndefined();
+  clock.t = 1000;
+  expect(b.chargeCost(flooder, 2000)).toBeUndefined();
+});
+
+test('a caller runs at most maxConcurrent operations at once; the next waits, then is refused', async () => {
+  const b = budgets({ t: 0 });
+  const first = await b.admit(portal);
+  const second = await b.admit(portal);
+  expect('done' in first && 'done' in second).toBe(true);
+  const third = await b.admit(portal);
+  expect('refusal' in third && third.refusal.reason).toBe('CONCURRENCY');
+  const waiting = b.admit(portal);
+  if ('done' in first) first.done(0);
+  expect('done' in (await waiting)).toBe(true);
+});
