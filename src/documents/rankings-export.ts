@@ -102,12 +102,15 @@ async function* pages(run: RunGraphQL, principal: Principal | null, args: Rankin
   let page: Page | null = first;
   let stt = 0;
   while (page) {
+    // The next page is read while this one is worked out and written: two pages in memory at most.
+    const after: string | null = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    const next: Promise<{ rankings: Page }> | null = after === null ? null : run<{ rankings: Page }>(principal, NEXT_PAGE, { ...args, first: DOCUMENT_LIMITS.pageSize, after });
+    next?.catch(() => undefined);
     const points = breakdown
       ? await breakdown.page(page.edges.map((e) => ({ code: e.node.unit.code, earnedPoints: e.node.earnedPoints, expertScore: e.node.expertScore })))
       : new Map<string, PointsBreakdown | null>();
     yield page.edges.map((edge): Row => ({ stt: ++stt, edge, points: points.get(edge.node.unit.code) ?? null }));
-    const after: string | null = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-    page = after === null ? null : (await run<{ rankings: Page }>(principal, NEXT_PAGE, { ...args, first: DOCUMENT_LIMITS.pageSize, after })).rankings;
+    page = next === null ? null : (await next).rankings;
   }
 }
 
