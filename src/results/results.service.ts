@@ -9,7 +9,7 @@ import { type CycleInputs, type CycleRef, readCycleInputs, toFrameworkSpec, type
 import {
   bumpVersion, domainTuple, type DomainTuple, type IndexedOutcome, lockResults, type Place, sameTuple, unitTuple, type UnitTuple, upsertRows,
 } from './result-rows';
-import { applyChange, type CycleMemo, rerankUnit, writeChange } from './unit-update';
+import { applyChange, type CycleMemo, rankingsOf, rerankUnit, writeChange } from './unit-update';
 
 export { SURVEY_TALLY_SQL, toFrameworkSpec } from './cycle-inputs';
 
@@ -356,10 +356,11 @@ export class ResultsService {
   private remember(cycle: CycleRow, framework: Framework, spec: FrameworkSpec, units: UnitRow[], computed: ComputedCycle, version: string): void {
     let max = 0;
     for (const u of units) if (u.id > max) max = u.id;
+    const byId = new Map(units.map((u) => [u.id, u]));
     this.memos.set(cycle.id, {
       cycleId: cycle.id, version, frameworkVersion: cycle.updated_at, unitsWatermark: `${units.length}:${max}`, spec,
-      domainIds: framework.domains.map((d) => d.id), units: new Map(units.map((u) => [u.id, u])),
-      results: computed.results, domains: computed.domains,
+      domainIds: framework.domains.map((d) => d.id), units: byId, results: computed.results, domains: computed.domains,
+      ...rankingsOf(computed.results, computed.domains, byId, framework.domains.length),
     });
     this.updates.delete(cycle.id);
   }

@@ -25,6 +25,13 @@ import {
  * index), then one walk renumbers the list and keeps the rows that differ.
  */
 
+/**
+ * One ranking as stored: unit ids by position, and beside them their rounded
+ * scores in hundredths (-1 for none: a domain that does not apply, listed
+ * last), so that moving a unit never parses a stored figure again.
+ */
+export interface Ranking { order: number[]; cents: number[] }
+
 /** What this process last wrote and committed for a cycle, with what it was ranked with. */
 export interface CycleMemo {
   cycleId: number;
@@ -43,69 +50,96 @@ export interface CycleMemo {
   results: Map<number, UnitTuple>;
   /** domain_result as written, per unit, in the framework's domain order. */
   domains: Map<number, DomainTuple[]>;
+  /** The rankings those rows hold: overall, per parent, per domain (in the framework's order). */
+  overall: Ranking;
+  parents: Map<number, Ranking>;
+  byDomain: Ranking[];
 }
 
 /** The unit's new figures; null when it has no index any more (no applicable maximum). */
 export interface UnitFigures { outcome: IndexedOutcome; previousRank: number | null; responses: number }
 
-/** What a single-unit update writes: changed rows in full, and whether the unit's own rows go. */
-export interface UnitChange { unitId: number; units: UnitTuple[]; domains: DomainTuple[]; removed: boolean }
+/** What a single-unit update writes: changed rows in full, whether the unit's own rows go, and the rankings after it. */
+export interface UnitChange {
+  unitId: number; units: UnitTuple[]; domains: DomainTuple[]; removed: boolean;
+  overall: Ranking; parent: [number, Ranking] | null; byDomain: Ranking[];
+}
 
-type Cents = number | null;
+const NONE = -1;
+const centsOrNone = (score: string | null) => cents(score) ?? NONE;
 
-/** Whether `c` ranks strictly ahead of `than`: a higher rounded score; any score ahead of none. */
-const ahead = (c: Cents, than: Cents) => c !== null && (than === null || c > than);
+/** The rankings held by rows as written (positions 1..n in each). */
+export function rankingsOf(results: Map<number, UnitTuple>, domains: Map<number, DomainTuple[]>, units: Map<number, UnitRow>, domainCount: number) {
+  const empty = (n: number): Ranking => ({ order: new Array<number>(n), cents: new Array<number>(n) });
+  const overall = empty(results.size);
+  const parents = new Map<number, Ranking>();
+  const byDomain = Array.from({ length: domainCount }, () => empty(results.size));
+  for (const [id, row] of results) {
+    overall.order[row[U.position] - 1] = id;
+    overall.cents[row[U.position] - 1] = centsOrNone(row[U.score]);
+    const parent = units.get(id)?.parent_id ?? null;
+    if (parent !== null && row[U.parentPosition] !== null) {
+      let r = parents.get(parent);
+      if (!r) parents.set(parent, (r = empty(0)));
+      r.order[row[U.parentPosition]! - 1] = id;
+      r.cents[row[U.parentPosition]! - 1] = centsOrNone(row[U.score]);
+    }
+    const list = domains.get(id)!;
+    for (let di = 0; di < domainCount; di++) {
+      byDomain[di].order[list[di][D.position] - 1] = id;
+      byDomain[di].cents[list[di][D.position] - 1] = centsOrNone(list[di][D.score]);
+    }
+  }
+  return { overall, parents, byDomain };
+}
 
 /**
- * `order` (unit ids by stored position) with `unitId` moved to its place for
- * `score` (`undefined`: taken out), ties listed by `listing`.
+ * Moves `unitId` in a ranking: out of index `from` (-1: it was not in it),
+ * into its place for `score` (undefined: it leaves), ties listed by
+ * `listing`. Returns the ranking after, and the new place of every row
+ * whose rank or position may have changed: the rows between the two places,
+ * then those tied with the lower of the unit's two scores (their count of
+ * higher scores changed), or every row after the place when the unit
+ * enters or leaves. Every other row keeps its rank and position.
  */
-function reorder(
-  order: number[], centsOf: (id: number) => Cents, unitId: number, score: Cents | undefined,
-  listing: (ids: number[]) => Map<number, number>,
-): number[] {
-  const rest = order.filter((id) => id !== unitId);
-  if (score === undefined) return rest;
-  let i = 0;
-  while (i < rest.length && ahead(centsOf(rest[i]), score)) i++;
-  let end = i;
-  while (end < rest.length && centsOf(rest[end]) === score) end++;
-  if (end > i) {
-    const listed = listing([unitId, ...rest.slice(i, end)]);
-    const mine = listed.get(unitId)!;
-    while (i < end && listed.get(rest[i])! < mine) i++;
+function move(
+  ranking: Ranking, unitId: number, from: number, score: number | undefined,
+  listing: (ids: number[]) => Map<number, number>, storedRank: (id: number) => number,
+): { ranking: Ranking; places: [number, Place][] } {
+  const order = ranking.order.slice();
+  const scores = ranking.cents.slice();
+  const old = from >= 0 ? scores[from] : undefined;
+  if (from >= 0) { order.splice(from, 1); scores.splice(from, 1); }
+  let to = -1;
+  if (score !== undefined) {
+    // The first row not ranked strictly ahead (scores descending), then after the ties listed before the unit.
+    let lo = 0;
+    let hi = scores.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (scores[mid] > score) lo = mid + 1; else hi = mid; }
+    let end = lo;
+    while (end < scores.length && scores[end] === score) end++;
+    if (end > lo) {
+      const listed = listing([unitId, ...order.slice(lo, end)]);
+      const mine = listed.get(unitId)!;
+      while (lo < end && listed.get(order[lo])! < mine) lo++;
+    }
+    to = lo;
+    order.splice(to, 0, unitId);
+    scores.splice(to, 0, score);
   }
-  rest.splice(i, 0, unitId);
-  return rest;
-}
-
-/** Standard competition ranks and positions of an ordered list, as rankItems numbers them. */
-function places(order: number[], centsOf: (id: number) => Cents): Map<number, Place> {
-  const out = new Map<number, Place>();
-  let rank = 0;
-  let previous: Cents = null;
-  order.forEach((id, i) => {
-    const c = centsOf(id);
-    if (i === 0 || c !== previous) rank = i + 1;
-    previous = c;
-    out.set(id, { rank, position: i + 1 });
-  });
-  return out;
-}
-
-/** Unit ids ordered by a stored position. */
-function byPosition<T>(rows: Iterable<[number, T]>, position: (row: T) => number): number[] {
-  const list = [...rows];
-  const order = new Array<number>(list.length);
-  let dense = true;
-  for (const [id, row] of list) {
-    const p = position(row);
-    if (p < 1 || p > list.length || order[p - 1] !== undefined) { dense = false; break; }
-    order[p - 1] = id;
+  const places: [number, Place][] = [];
+  const starts = [from, to].filter((i) => i >= 0);
+  if (starts.length > 0) {
+    const first = Math.min(...starts);
+    const last = from >= 0 && to >= 0 ? Math.max(from, to) : order.length - 1;
+    const floor = Math.min(...[old, score].filter((c): c is number => c !== undefined));
+    let rank = first > 0 && scores[first] === scores[first - 1] ? storedRank(order[first - 1]) : first + 1;
+    for (let i = first; i < order.length && (i <= last || scores[i] >= floor); i++) {
+      if (i > first && scores[i] !== scores[i - 1]) rank = i + 1;
+      places.push([order[i], { rank, position: i + 1 }]);
+    }
   }
-  if (dense) return order;
-  // Positions with gaps or repeats (never written so by this engine): order by them anyway, stably.
-  return list.sort((a, b) => position(a[1]) - position(b[1])).map(([id]) => id);
+  return { ranking: { order, cents: scores }, places };
 }
 
 /**
@@ -123,44 +157,48 @@ export function rerankUnit(memo: CycleMemo, unitId: number, next: UnitFigures | 
     }));
     return new Map(ids.map((id) => [id, order.get(String(id))!]));
   };
-  const score = next === null ? undefined : cents(next.outcome.score.toFixed(2));
-  const scoreOf = (id: number) => (id === unitId ? score ?? null : cents(memo.results.get(id)![U.score]));
+  const before = memo.results.get(unitId);
+  const score = next === null ? undefined : cents(next.outcome.score.toFixed(2))!;
 
   // Overall, and among the units of the same parent.
-  const overall = places(reorder(byPosition(memo.results, (r) => r[U.position]), scoreOf, unitId, score, listing), scoreOf);
-  let parent = new Map<number, Place>();
+  const overall = move(memo.overall, unitId, before ? before[U.position] - 1 : -1, score, listing, (id) => memo.results.get(id)![U.rank]);
+  let parent: ReturnType<typeof move> | null = null;
   if (unit.parent_id !== null) {
-    const siblings: [number, UnitTuple][] = [];
-    for (const [id, row] of memo.results) if (memo.units.get(id)?.parent_id === unit.parent_id) siblings.push([id, row]);
-    const order = siblings.sort((a, b) => (a[1][U.parentPosition] ?? 0) - (b[1][U.parentPosition] ?? 0)).map(([id]) => id);
-    parent = places(reorder(order, scoreOf, unitId, score, listing), scoreOf);
+    const ranking = memo.parents.get(unit.parent_id) ?? { order: [], cents: [] };
+    const from = before?.[U.parentPosition] != null ? before[U.parentPosition]! - 1 : -1;
+    parent = move(ranking, unitId, from, score, listing, (id) => memo.results.get(id)![U.parentRank]!);
   }
-  const units: UnitTuple[] = [];
-  for (const [id, p] of overall) {
+  const changed = new Map<number, UnitTuple>();
+  const changedRow = (id: number) => {
+    let row = changed.get(id);
+    if (!row) changed.set(id, (row = [...memo.results.get(id)!] as UnitTuple));
+    return row;
+  };
+  for (const [id, p] of overall.places) {
     if (id === unitId) continue;
     const old = memo.results.get(id)!;
-    const q = parent.get(id);
-    const parentRank = q ? q.rank : old[U.parentRank];
-    const parentPosition = q ? q.position : old[U.parentPosition];
-    if (old[U.rank] !== p.rank || old[U.position] !== p.position || old[U.parentRank] !== parentRank || old[U.parentPosition] !== parentPosition) {
-      const row = [...old] as UnitTuple;
-      row[U.rank] = p.rank; row[U.position] = p.position; row[U.parentRank] = parentRank; row[U.parentPosition] = parentPosition;
-      units.push(row);
+    if (old[U.rank] !== p.rank || old[U.position] !== p.position) {
+      const row = changedRow(id);
+      row[U.rank] = p.rank; row[U.position] = p.position;
     }
   }
+  for (const [id, p] of parent?.places ?? []) {
+    if (id === unitId) continue;
+    const old = memo.results.get(id)!;
+    if (old[U.parentRank] !== p.rank || old[U.parentPosition] !== p.position) {
+      const row = changedRow(id);
+      row[U.parentRank] = p.rank; row[U.parentPosition] = p.position;
+    }
+  }
+  const units = [...changed.values()];
   const domains: DomainTuple[] = [];
-  memo.domainIds.forEach((domainId, di) => {
-    const mine = next === null ? undefined : cents(next.outcome.domains[di].score?.toFixed(2) ?? null);
-    const domainScore = (id: number) => (id === unitId ? mine ?? null : cents(memo.domains.get(id)![di][D.score]));
-    const rows: [number, DomainTuple][] = [];
-    for (const [id, list] of memo.domains) rows.push([id, list[di]]);
-    const ranked = places(reorder(byPosition(rows, (r) => r[D.position]), domainScore, unitId, mine, listing), domainScore);
-    for (const [id, p] of ranked) {
-      if (id === unitId) {
-        const row = domainTuple(unitId, domainId, next!.outcome.domains[di], p);
-        if (!sameTuple(memo.domains.get(unitId)?.[di], row)) domains.push(row);
-        continue;
-      }
+  const byDomain = memo.domainIds.map((domainId, di) => {
+    const ownBefore = memo.domains.get(unitId)?.[di];
+    const mine = next === null ? undefined : centsOrNone(next.outcome.domains[di].score?.toFixed(2) ?? null);
+    const moved = move(memo.byDomain[di], unitId, ownBefore ? ownBefore[D.position] - 1 : -1, mine, listing,
+      (id) => memo.domains.get(id)![di][D.rank]);
+    for (const [id, p] of moved.places) {
+      if (id === unitId) continue;
       const old = memo.domains.get(id)![di];
       if (old[D.rank] !== p.rank || old[D.position] !== p.position) {
         const row = [...old] as DomainTuple;
@@ -168,13 +206,23 @@ export function rerankUnit(memo: CycleMemo, unitId: number, next: UnitFigures | 
         domains.push(row);
       }
     }
+    if (next !== null) {
+      const place = moved.places.find(([id]) => id === unitId)![1];
+      const row = domainTuple(unitId, domainId, next.outcome.domains[di], place);
+      if (!sameTuple(ownBefore, row)) domains.push(row);
+    }
+    return moved.ranking;
   });
   if (next !== null) {
-    const row = unitTuple(unitId, next.outcome, overall.get(unitId)!, parent.get(unitId) ?? null, next.previousRank, next.responses, published);
+    const place = (m: ReturnType<typeof move> | null) => m?.places.find(([id]) => id === unitId)?.[1] ?? null;
+    const row = unitTuple(unitId, next.outcome, place(overall)!, place(parent), next.previousRank, next.responses, published);
     // The unit's own row first: its domain rows reference it.
-    if (!sameTuple(memo.results.get(unitId), row)) units.unshift(row);
+    if (!sameTuple(before, row)) units.unshift(row);
   }
-  return { unitId, units, domains, removed: next === null && memo.results.has(unitId) };
+  return {
+    unitId, units, domains, removed: next === null && before !== undefined,
+    overall: overall.ranking, parent: unit.parent_id !== null ? [unit.parent_id, parent!.ranking] : null, byDomain,
+  };
 }
 
 /** After the change committed: the memo as the database now holds it. */
@@ -190,16 +238,25 @@ export function applyChange(memo: CycleMemo, change: UnitChange, version: string
     if (!list) memo.domains.set(row[0], (list = new Array<DomainTuple>(memo.domainIds.length)));
     list[index.get(row[1])!] = row;
   }
+  memo.overall = change.overall;
+  if (change.parent) memo.parents.set(change.parent[0], change.parent[1]);
+  memo.byDomain = change.byDomain;
   memo.version = version;
 }
 
-/** Writes a change in the caller's transaction (which holds the cycle's results lock). */
+/**
+ * Writes a change in the caller's transaction (which holds the cycle's
+ * results lock): the unit's rows deleted when it has no index any more (its
+ * domain rows go with them, ON DELETE CASCADE), then every changed row
+ * upserted, the unit's own first. Upserts, not UPDATE ... FROM: each row is
+ * one index probe whatever the planner's statistics say (a hash join over
+ * the cycle's 96,000 domain rows cost 0.4 s). Positions are not unique in
+ * the schema, so rows can move in any order.
+ */
 export async function writeChange(
   tx: EntityManager, cycleId: number, change: UnitChange,
   upsert: (tx: EntityManager, cycleId: number, units: UnitTuple[], domains: DomainTuple[]) => Promise<void>,
 ): Promise<void> {
-  // Positions are not unique in the schema, so rows can move in any order; the unit's own rows go first when it
-  // loses its index (its domain rows with it, ON DELETE CASCADE).
   if (change.removed) await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id = $2', [cycleId, change.unitId]);
   await upsert(tx, cycleId, change.units, change.domains);
 }
