@@ -26,6 +26,16 @@ export interface RequestScope {
 /** The request whose statements are running; unset for background work (roll-up, recomputation). */
 export const requestScope = new AsyncLocalStorage<RequestScope>();
 
+/**
+ * Runs `fn` as background work whoever calls it: work shared between
+ * callers (one roll-up serves every request waiting for it, and the
+ * recomputation) must not wait under the bound, cap and account of the
+ * request that happened to start it.
+ */
+export function asBackground<T>(fn: () => T): T {
+  return requestScope.exit(fn);
+}
+
 /** How long to wait for a free connection before answering "busy", and after how many seconds to retry. */
 export const BUSY_RETRY_AFTER_SECONDS = 1;
 

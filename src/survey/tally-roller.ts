@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../config/logger';
+import { asBackground } from '../db/pool-gate';
 import type { UnitKind } from '../entities/enums';
 
 /**
@@ -129,7 +130,8 @@ export class TallyRoller {
     const current = this.running;
     if (current) await current.catch(() => undefined);
     if (this.running && this.running !== current) return this.running;
-    const run = this.drain().finally(() => {
+    // Shared by every caller waiting for it (requests and the background): background work (src/db/pool-gate.ts).
+    const run = asBackground(() => this.drain()).finally(() => {
       if (this.running === run) this.running = undefined;
     });
     this.running = run;
