@@ -55,6 +55,7 @@ interface Column {
   header: string;
   width: number;
   format?: string;
+  center?: boolean;
   value(row: Row): string | number | null;
 }
 interface Row { stt: number; edge: Edge; points: PointsBreakdown | null }
@@ -66,11 +67,11 @@ function columns(cycle: CycleInfo, args: RankingExportArgs, nameWidth: number): 
   const byDomain = args.domainCode !== null;
   const pts = (f: (p: PointsBreakdown) => Parameters<typeof figure>[0]) => (r: Row) => (r.points ? figure(f(r.points)) : null);
   return [
-    { header: 'STT', width: 6, format: FORMAT.int, value: (r) => r.stt },
+    { header: 'STT', width: 6, format: FORMAT.int, center: true, value: (r) => r.stt },
     { header: 'Mã', width: 12, value: (r) => r.edge.node.unit.code },
     { header: 'Đơn vị', width: nameWidth, value: (r) => r.edge.node.unit.name },
     ...cycle.domains.map((d): Column => ({
-      header: `${domainName(d)} (tối đa ${vnNumber(d.maxPoints)})`, width: 13, format: FORMAT.points,
+      header: `${domainName(d)} (tối đa ${vnNumber(d.maxPoints)})`, width: 14, format: FORMAT.points,
       value: (r) => r.edge.node.domains.find((x) => x.code === d.code)?.earnedPoints ?? null,
     })),
     { header: 'Điểm thẩm định', width: 11, format: FORMAT.points, value: pts((p) => p.expert) },
@@ -79,10 +80,10 @@ function columns(cycle: CycleInfo, args: RankingExportArgs, nameWidth: number): 
     { header: 'Điểm trừ', width: 10, format: FORMAT.points, value: pts((p) => p.penalty) },
     { header: 'Tổng điểm', width: 10, format: FORMAT.points, value: (r) => r.edge.node.earnedPoints },
     { header: byDomain ? `Chỉ số lĩnh vực ${args.domainCode}` : 'Chỉ số', width: 10, format: FORMAT.points, value: (r) => r.edge.score },
-    { header: 'Xếp loại', width: 12, value: (r) => r.edge.node.band?.label ?? null },
-    { header: byDomain ? `Xếp hạng lĩnh vực ${args.domainCode}` : 'Xếp hạng', width: 10, format: FORMAT.int, value: (r) => r.edge.rank },
+    { header: 'Xếp loại', width: 12, center: true, value: (r) => r.edge.node.band?.label ?? null },
+    { header: byDomain ? `Xếp hạng lĩnh vực ${args.domainCode}` : 'Xếp hạng', width: 10, format: FORMAT.int, center: true, value: (r) => r.edge.rank },
     // The rank change is the overall ranking's; a ranking by domain has none.
-    { header: 'Thay đổi', width: 9, format: FORMAT.change, value: (r) => (byDomain ? null : r.edge.node.rankChange) },
+    { header: 'Thay đổi', width: 9, format: FORMAT.change, center: true, value: (r) => (byDomain ? null : r.edge.node.rankChange) },
   ];
 }
 
@@ -156,7 +157,11 @@ export async function prepareRankingExport(
         },
         headerFooter: { oddFooter: `&L${title}&RTrang &P / &N` },
       });
-      sheet.columns = cols.map((c) => ({ width: c.width, style: c.format ? { numFmt: c.format } : {} }));
+      const thin = { style: 'thin' as const, color: { argb: 'FF999999' } };
+      sheet.columns = cols.map((c) => ({
+        width: c.width,
+        style: { ...(c.format ? { numFmt: c.format } : {}), ...(c.center ? { alignment: { horizontal: 'center' as const } } : {}), border: { left: thin, right: thin, bottom: thin } },
+      }));
       const last = cols.length;
       const titleRow = sheet.addRow([title]);
       titleRow.font = { bold: true, size: 14 };
@@ -169,7 +174,7 @@ export async function prepareRankingExport(
       sheet.mergeCells(2, 1, 2, last);
       subRow.commit();
       const header = sheet.addRow(cols.map((c) => c.header));
-      header.height = 60;
+      header.height = 96;
       header.eachCell((cell) => {
         cell.font = { bold: true };
         cell.alignment = { wrapText: true, vertical: 'middle', horizontal: 'center' };
