@@ -14,7 +14,8 @@ import { ResultsResolver } from './resolvers/results.resolver';
 import { TokenResolver } from './resolvers/token.resolver';
 import { UnitResolver } from './resolvers/unit.resolver';
 import type { Renderers } from './http/rendered-queries';
-import { RENDERED_FIELDS } from './results/ranking.service';
+import { RENDERED_FIELDS } from './query-plan/result-json';
+import { rankingPages } from './query-plan/rankings';
 import type { Services } from './services';
 
 /**
@@ -58,5 +59,5 @@ export async function createSchema(services: Services): Promise<GraphQLSchema> {
  * else is selected (src/http/rendered-queries.ts), next to their resolvers.
  */
 export function renderers(s: Services): Renderers {
-  return { roots: { rankings: renderedRankings(s.rankings) }, fields: RENDERED_FIELDS };
+  return { roots: { rankings: renderedRankings(rankingPages(s.rankings)) }, fields: RENDERED_FIELDS };
 }

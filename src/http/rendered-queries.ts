@@ -5,7 +5,7 @@ import {
 } from 'graphql';
 import type { Context } from '../context';
 import { AppError } from '../errors/app-error';
-import type { Selected } from '../results/ranking.service';
+import type { Selected } from '../query-plan/selection';
 
 /**
  * A root query field whose whole answer one SQL statement writes as JSON

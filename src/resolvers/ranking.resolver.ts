@@ -2,7 +2,8 @@ import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveI
 import { Args, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import type { RenderedRoot } from '../http/rendered-queries';
-import type { RankingFilter, RankingService, RankingWants } from '../results/ranking.service';
+import { rankingPages, type RankingPages, type RankingWants } from '../query-plan/rankings';
+import type { RankingFilter, RankingService } from '../results/ranking.service';
 import { RankingsArgs } from './inputs/results.inputs';
 import { RankingConnectionType, toRankingConnectionType } from './types/result.type';
 
@@ -17,7 +18,7 @@ export class RankingResolver {
       + '(Kiosk tokens may call the survey mutations only.)',
   })
   async rankings(@Args({ validate: false }) args: RankingsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RankingConnectionType> {
-    return toRankingConnectionType(await this.rankingService.rankings(args, ctx.principal, rankingWants(info)));
+    return toRankingConnectionType(await rankingPages(this.rankingService).rankings(args, ctx.principal, rankingWants(info)));
   }
 }
 
@@ -25,8 +26,8 @@ export class RankingResolver {
  * `rankings` written whole by PostgreSQL when only RENDERED_FIELDS are
  * selected: the same arguments, checked by the same service, the same answer.
  */
-export function renderedRankings(rankingService: RankingService): RenderedRoot {
-  return (args, ctx, selected) => rankingService.rankingsJson(args as unknown as RankingFilter, ctx.principal, selected);
+export function renderedRankings(rankingPages: RankingPages): RenderedRoot {
+  return (args, ctx, selected) => rankingPages.rankingsJson(args as unknown as RankingFilter, ctx.principal, selected);
 }
 
 /** Per field node of a (cached, parsed) document: what its selection reads. */

@@ -4,6 +4,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { Client } from 'pg';
 import { loadNationalYear, type NationalYear } from '../../bench/national-year';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
+import { rankingPages } from '../../src/query-plan/rankings';
 
 /**
  * The query surface as a portal, an analyst and an attacker meet it: cost
@@ -273,7 +274,7 @@ describe('caching', () => {
 
 describe('errors and timeouts', () => {
   test('an unexpected failure answers INTERNAL_SERVER_ERROR without SQL, stack or paths', async () => {
-    const rankings = t.service.services.rankings;
+    const rankings = rankingPages(t.service.services.rankings);
     const original = { rankings: rankings.rankings, rankingsJson: rankings.rankingsJson };
     const failure = async () => {
       const e = new Error('relation "index_result" does not exist: SELECT * FROM index_result at /work/main/src/results/ranking.service.ts:42');

@@ -10,6 +10,7 @@ import { renderStats } from '../../src/http/rendered-queries';
 import { encodeCursor } from '../../src/util/cursor';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
 import { buildProvince, type Tokens } from './results-fixture';
+import { rankingPages } from '../../src/query-plan/rankings';
 
 /**
  * Rankings answered with the JSON PostgreSQL writes (src/http/rendered-queries.ts)
@@ -217,7 +218,7 @@ test('refused arguments and unseen years answer as the resolvers do', async () =
 });
 
 test('a rendering that fails unexpectedly is logged and counted, and the resolvers answer', async () => {
-  const rankings = t.service.services.rankings;
+  const rankings = rankingPages(t.service.services.rankings);
   const original = rankings.rankingsJson;
   rankings.rankingsJson = async () => { throw new Error('connection reset'); };
   const failures = renderStats.failures;

@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import type { BandRow, DomainResultRow, RankedResult, RankingPage, ResultRow } from '../../results/ranking.service';
+import type { RankedResult, RankingPage } from '../../query-plan/rankings';
+import type { BandRow, DomainResultRow, ResultRow } from '../../results/ranking.service';
 import { rankChange } from '../../scoring';
 import { BandType } from './cycle.type';
 import { PageInfo } from './page-info.type';
