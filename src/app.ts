@@ -24,11 +24,12 @@ import { createDocumentsHandler } from './documents';
 import { callerKey, documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
+import { createObservability, type ObservabilityConfig } from './observability';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
     | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
-    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries'>;
+    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries' | keyof ObservabilityConfig>;
   health: DatabaseHealth;
   /** The queues in front of the pools: /readyz shows their use. */
   gates?: { read: PoolGate; work: PoolGate };
@@ -131,6 +132,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const schema = await createSchema(services);
   const responseCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
+  // Request ids, /metrics, request metrics and traces (src/observability): around the server, told the operation by Apollo.
+  const observability = createObservability(deps);
   const apollo = new ApolloServer<Context>({
     // Execution compiled by graphql-jit (src/http/jit-executor.ts) instead of graphql-js's interpreter;
     // Apollo takes a custom executor only through `gateway`, which replaces the `schema` option.
@@ -156,6 +159,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(config.queryLimits, budgets),
       cachePolicyPlugin(config.cacheMaxAgeSeconds, responseCache),
+      observability.apolloPlugin,
     ],
   });
   await apollo.start();
@@ -344,6 +348,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       else res.end();
     });
   });
+  observability.attach(server);
   // Requests Node refuses before they reach the handler (a URL or headers over the 16 KiB limit,
   // a malformed request line, a request timeout) get a JSON answer with a contract code too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

@@ -3,6 +3,7 @@ import type { Principal } from './auth/principal';
 import type { Unit } from './entities/unit.entity';
 import { createResultLoaders, type ResultLoaders } from './results/result-loaders';
 import type { Services } from './services';
+import type { LineageRow, UnitNameRow, UnitRead } from './services/unit.service';
 
 /** What every resolver sees of its request. */
 export interface Context {
@@ -16,6 +17,10 @@ export interface Loaders {
   unitById: DataLoader<number, Unit | null>;
   childrenByParentId: DataLoader<number, Unit[]>;
   results: ResultLoaders;
+  /** Units over time: every name of a unit (oldest first), its lineage edges, its children in a year. */
+  unitNames: DataLoader<number, UnitNameRow[]>;
+  lineage: DataLoader<number, LineageRow[]>;
+  childrenInYear: DataLoader<{ parentId: number; year: number }, UnitRead[], string>;
 }
 
 /** The loaders of one request, each made on first use: most requests need one or none. */
@@ -23,6 +28,9 @@ class RequestLoaders implements Loaders {
   private unitLoader?: Loaders['unitById'];
   private childrenLoader?: Loaders['childrenByParentId'];
   private resultLoaders?: ResultLoaders;
+  private namesLoader?: Loaders['unitNames'];
+  private lineageLoader?: Loaders['lineage'];
+  private childrenInYearLoader?: Loaders['childrenInYear'];
 
   constructor(private readonly services: Services) {}
 
@@ -39,6 +47,31 @@ class RequestLoaders implements Loaders {
       const children = await this.services.units.childrenOf(ids);
       return ids.map((id) => children.filter((c) => c.parentId === id));
     });
+  }
+
+  get unitNames(): Loaders['unitNames'] {
+    return this.namesLoader ??= new DataLoader(async (ids) => {
+      const rows = await this.services.units.namesOf(ids);
+      return ids.map((id) => rows.filter((r) => r.unitId === id));
+    });
+  }
+
+  get lineage(): Loaders['lineage'] {
+    return this.lineageLoader ??= new DataLoader(async (ids) => {
+      const rows = await this.services.units.lineageOf(ids);
+      return ids.map((id) => rows.filter((r) => r.predecessorId === id || r.successorId === id));
+    });
+  }
+
+  get childrenInYear(): Loaders['childrenInYear'] {
+    return this.childrenInYearLoader ??= new DataLoader(async (keys) => {
+      // One query per year asked (a request reads one year's map, almost always).
+      const byYear = new Map<number, UnitRead[]>();
+      for (const year of new Set(keys.map((k) => k.year))) {
+        byYear.set(year, await this.services.units.childrenOf(keys.filter((k) => k.year === year).map((k) => k.parentId), year));
+      }
+      return keys.map((k) => byYear.get(k.year)!.filter((c) => c.parentId === k.parentId));
+    }, { cacheKeyFn: (k) => `${k.parentId}:${k.year}` });
   }
 
   get results(): ResultLoaders {

@@ -84,6 +84,13 @@ export interface Config {
   responseCacheMaxBytes: number;
   /** Whether queries PostgreSQL can write whole (the portal's rankings) are answered as its JSON (src/http/rendered-queries.ts). */
   sqlRenderedQueries: boolean;
+  /** Observability (src/observability): GET /metrics served; a log line per request; a warning past this many ms (0: never). */
+  metricsEnabled: boolean;
+  logRequests: boolean;
+  slowRequestMs: number;
+  /** OpenTelemetry: traces sent over OTLP/HTTP to this base URL; undefined: tracing off, nothing of it loaded. */
+  otelEndpoint: string | undefined;
+  otelServiceName: string;
 }
 
 export class ConfigError extends Error {}
@@ -106,6 +113,21 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function otlpEndpoint(env: Env): string | undefined {
+  const raw = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4318, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL (OTLP over HTTP), got "${raw}"`);
+  }
+  return raw;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -174,5 +196,10 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheMaxEntries: integer(env, 'RESPONSE_CACHE_MAX_ENTRIES', 2000, 0, 1_000_000),
     responseCacheMaxBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
     sqlRenderedQueries: boolean(env, 'SQL_RENDERED_QUERIES', true),
+    metricsEnabled: boolean(env, 'METRICS_ENABLED', true),
+    logRequests: boolean(env, 'LOG_REQUESTS', false),
+    slowRequestMs: integer(env, 'LOG_SLOW_REQUEST_MS', 5000, 0, 3_600_000),
+    otelEndpoint: otlpEndpoint(env),
+    otelServiceName: env.OTEL_SERVICE_NAME?.trim() || 'par-index',
   };
 }

@@ -6,6 +6,7 @@ import { Cycle } from './cycle.entity';
 import { DomainResult } from './domain-result.entity';
 import { ExpertScore } from './expert-score.entity';
 import { IndexResult } from './index-result.entity';
+import { KioskAssignment } from './kiosk-assignment.entity';
 import { Kiosk } from './kiosk.entity';
 import { Question } from './question.entity';
 import { ResultState } from './result-state.entity';
@@ -17,6 +18,9 @@ import { SurveyQuestionTally } from './survey-question-tally.entity';
 import { SurveyResponseTally } from './survey-response-tally.entity';
 import { SurveyTally } from './survey-tally.entity';
 import { SurveyResponse } from './survey-response.entity';
+import { UnitLineage } from './unit-lineage.entity';
+import { UnitName } from './unit-name.entity';
+import { UnitParent } from './unit-parent.entity';
 import { Unit } from './unit.entity';
 
 export {
@@ -24,10 +28,13 @@ export {
   Question, ResultState, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
 };
 
+export { KioskAssignment, UnitLineage, UnitName, UnitParent };
+
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
 
 export const entities = [
   ApiToken, Band, Criterion, CriterionQuestion, Cycle, DomainResult, ExpertScore, IndexResult, Kiosk,
   Question, ResultState, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
+  KioskAssignment, UnitLineage, UnitName, UnitParent,
 ];

@@ -31,7 +31,7 @@ export interface RankedResult {
   rank: number; previousRank: number | null; rankChange: number | null; responses: number;
   surveyInsufficient: boolean; provisional: boolean; published: boolean;
   /** Absent when not selected. */
-  unit?: RankedUnit; band?: RankedBand | null; domains?: RankedDomain[];
+  unitName?: string; unit?: RankedUnit; band?: RankedBand | null; domains?: RankedDomain[];
 }
 
 /** What the caller will read of a page; what it does not is not computed. Omitted: everything. */

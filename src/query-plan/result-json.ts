@@ -1,4 +1,5 @@
 import { asJsonNumber, published2 } from '../results/sql';
+import { nameInYearSql } from '../services/unit-years';
 import { PlanInvariantError, type ResultSelection, type Selected } from './selection';
 
 /*
@@ -13,6 +14,8 @@ export const RESULT_FIELDS: Record<string, string> = {
   earnedPoints: asJsonNumber(published2('ir.earned_points')), maxPoints: asJsonNumber(published2('ir.max_points')),
   rank: 'ir.rank', previousRank: 'ir.previous_rank', rankChange: 'ir.previous_rank - ir.rank', responses: 'ir.responses',
   surveyInsufficient: 'ir.survey_insufficient', provisional: 'ir.provisional', published: 'ir.published',
+  // The unit's name in the result's year (units over time: services/unit-years.ts).
+  unitName: nameInYearSql('ir.unit_id', '$1::int'),
 };
 export const UNIT_FIELDS: Record<string, string> = { id: 'u.public_id::text', code: 'u.code', name: 'u.name', kind: 'u.kind' };
 export const BAND_FIELDS: Record<string, string> = { code: 'b.code', label: 'b.label', minScore: asJsonNumber('b.min_score') };

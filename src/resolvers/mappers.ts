@@ -1,13 +1,19 @@
 import type { Question } from '../entities/question.entity';
 import type { Unit } from '../entities/unit.entity';
+import { lastYearOf } from '../services/unit-years';
 import type { Framework, FrameworkNode } from '../services/framework.service';
 import type { CriterionType, CycleType } from './types/cycle.type';
 import type { QuestionType } from './types/question.type';
 import type { UnitType } from './types/unit.type';
 
 /** Shapes rows and service results into the GraphQL types; no logic beyond shaping. */
-export function toUnitType(u: Unit): UnitType {
-  return { id: u.publicId, dbId: u.id, code: u.code, name: u.name, kind: u.kind, parentId: u.parentId };
+export function toUnitType(u: Unit & { year?: number }): UnitType {
+  const unit: UnitType = {
+    id: u.publicId, dbId: u.id, code: u.code, name: u.name, kind: u.kind, parentId: u.parentId,
+    firstYear: u.firstYear, lastYear: lastYearOf(u.kind, u.lastYear),
+  };
+  if (u.year !== undefined) unit.year = u.year;
+  return unit;
 }
 
 function toCriterionType(n: FrameworkNode): CriterionType {

@@ -6,6 +6,7 @@ import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
+import { coversYearSql, existsIn, LAST_DISTRICT_YEAR, yearsText } from '../services/unit-years';
 import { setBounded } from '../util/bounded';
 import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
 import { quoted } from '../util/text';
@@ -81,7 +82,8 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
   }
   if (scope.parentId !== null) {
     params.push(scope.parentId);
-    from += ` JOIN unit pu ON pu.id = ir.unit_id AND pu.parent_id = $${params.length}`;
+    // The parent in the ranking's year ($1): the unit_parent row covering it (the parent exists that year: resolveScope).
+    from += ` JOIN unit_parent pu ON pu.unit_id = ir.unit_id AND pu.parent_id = $${params.length} AND ${coversYearSql('pu', '$1::int')}`;
     // Within a parent: the stored parent rank overall; by domain, competition ranking on the domain index
     // over the whole parent (before the band filter and the page).
     if (scope.domainId === null) rank = 'ir.parent_rank';
@@ -180,7 +182,14 @@ export class RankingService {
       if (domainId === undefined) throw new AppError(ErrorCode.DOMAIN_NOT_FOUND, `domainCode ${quoted(filter.domainCode)} is not a domain of the ${year} ${filter.unitKind} framework`, 'domainCode');
       q.scope.domainId = domainId;
     }
-    if (filter.parentCode != null) q.scope.parentId = (await this.units.requireByCode(filter.parentCode, 'parentCode')).id;
+    if (filter.parentCode != null) {
+      const parent = await this.units.requireByCode(filter.parentCode, 'parentCode');
+      // parentCode filters by the parent in the ranking's year: one that does not exist then parents nothing.
+      if (!existsIn(parent, year)) {
+        throw invalid('parentCode', `parentCode "${parent.code}" does not exist in ${year} (its years are ${yearsText(parent)})${year > LAST_DISTRICT_YEAR ? ': from 2025 communes sit directly under the province and are ranked together; leave parentCode out' : ''}`);
+      }
+      q.scope.parentId = parent.id;
+    }
     if (filter.bandCode != null && cycle && !q.bands.some((b) => b.code === filter.bandCode)) {
       throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode ${quoted(filter.bandCode)} is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
     }

@@ -27,13 +27,13 @@ export interface Services extends ResultServices, SurveyServices {
  */
 export function createServices(db: DataSource, logger: Logger, config?: Config, work: DataSource = db): Services {
   const auth = new AuthService(work, logger);
-  const units = new UnitService(db);
-  const frameworks = new FrameworkService(db);
-  // Accepted and rolled-up survey responses ask the index engine to recompute
-  // their year and kind (never awaited); a revoked kiosk leaves the
-  // authentication cache at once.
+  // Accepted and rolled-up survey responses, and changes of the map (units over
+  // time), ask the index engine to recompute their year and kind (never
+  // awaited); a revoked kiosk leaves the authentication cache at once.
   let recompute: RecomputeScheduler | undefined;
   const markDirty = (year: number, kind: UnitKind) => recompute?.markDirty(year, kind);
+  const units = new UnitService(db, { onMapChanged: (cycles) => cycles.forEach((c) => markDirty(c.year, c.kind)) });
+  const frameworks = new FrameworkService(db);
   const survey = createSurveyServices(db, logger, config, {
     onAccepted: markDirty,
     onRolledUp: markDirty,

@@ -159,6 +159,14 @@ export class TallyRoller {
     }
   }
 
+  /** Responses stored and not yet rolled up, and the age of the oldest in seconds (null when none): for /metrics. */
+  async backlog(): Promise<{ responses: number; oldestSeconds: number | null }> {
+    const [row]: { responses: number; oldest: number | null }[] = await asBackground(() => this.db.query(
+      `SELECT (SELECT count(*)::int FROM survey_response WHERE NOT tallied) AS responses,
+              (SELECT extract(epoch FROM now() - received_at)::float8 FROM survey_response WHERE NOT tallied ORDER BY id LIMIT 1) AS oldest`));
+    return { responses: row.responses, oldestSeconds: row.oldest };
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {

@@ -261,8 +261,9 @@ describe('Vietnamese order', () => {
   });
 
   test('orders units of the same name by code', async () => {
-    await s.ok(CREATE, { input: { code: 'Z.SAME', name: 'Đông Hà', kind: 'DEPARTMENT' } });
-    await s.ok(CREATE, { input: { code: 'A.SAME', name: 'Đông Hà', kind: 'DEPARTMENT' } });
+    // A name is unique among the units of a kind under one parent each year (units over time): the namesakes are of other kinds.
+    await s.ok(CREATE, { input: { code: 'Z.SAME', name: 'Đông Hà', kind: 'DISTRICT' } });
+    await s.ok(CREATE, { input: { code: 'A.SAME', name: 'Đông Hà', kind: 'COMMUNE', parentCode: 'Z.SAME' } });
     const r = await s.ok(UNITS, { search: 'dong ha', first: 100 }, null);
     expect(r.units.edges.map((e: { node: { code: string } }) => e.node.code)).toEqual(['A.SAME', expect.stringMatching(/^U/), 'Z.SAME']);
     // The same order, one per page.

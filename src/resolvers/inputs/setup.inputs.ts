@@ -7,7 +7,15 @@ export class CreateUnitInput {
   @Field() code: string;
   @Field() name: string;
   @Field(() => UnitKind) kind: UnitKind;
-  @Field(() => String, { nullable: true }) parentCode?: string | null;
+  @Field(() => String, { nullable: true, description: "A commune's district (up to 2024); none from 2025, when communes sit directly under the province." }) parentCode?: string | null;
+  @Field(() => Int, { nullable: true, description: 'The first year the unit exists; omitted: no earlier limit.' }) firstYear?: number | null;
+}
+
+@InputType({ description: 'Units of one kind that exist in fromYear − 1 merged into a new unit from fromYear.' })
+export class MergeUnitsInput {
+  @Field(() => [String]) codes: string[];
+  @Field(() => CreateUnitInput) into: CreateUnitInput;
+  @Field(() => Int) fromYear: number;
 }
 
 @InputType()
@@ -68,6 +76,7 @@ export class UnitsArgs {
   @Field(() => String, { nullable: true }) search?: string | null;
   @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '1 to 100; null means the default.' }) first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
+  @Field(() => Int, { nullable: true, description: "Only the units that exist in that year, under that year's parents, with that year's names." }) year?: number | null;
 }
 
 @ArgsType()

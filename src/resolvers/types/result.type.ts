@@ -6,6 +6,7 @@ import { BandType } from './cycle.type';
 import { PageInfo } from './page-info.type';
 import type { Context } from '../../context';
 import { toUnitType } from '../mappers';
+import { nameIn } from '../../services/unit-years';
 import { UnitType } from './unit.type';
 
 /*
@@ -51,6 +52,8 @@ export class IndexResultType {
    * per-field resolver wrapper on the hot path.
    */
   @Field(() => UnitType) unit: UnitType | ReadLater<UnitType>;
+  @Field(() => String, { description: "The unit's name in this result's year (Unit.name is its current one)." })
+  unitName: string | ReadLater<string>;
   @Field(() => BandType, { nullable: true }) band: BandType | null | ReadLater<BandType | null>;
   @Field(() => [DomainResultType]) domains: DomainResultType[] | ReadLater<DomainResultType[]>;
 }
@@ -60,6 +63,9 @@ type ReadLater<T> = (this: IndexResultType, args: unknown, ctx: Context) => Prom
 
 function unitOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<UnitType> {
   return ctx.loaders.unitById.load(this.unitId).then((u) => toUnitType(u!));
+}
+function unitNameOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<string> {
+  return ctx.loaders.unitNames.load(this.unitId).then((names) => nameIn(names, this.year) ?? names[0]?.name ?? '');
 }
 function bandOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<BandType | null> {
   return ctx.loaders.results.bands.load(this.cycleId).then((bands) => {
@@ -112,7 +118,7 @@ export function toIndexResultType(r: ResultRow): IndexResultType {
     earnedPoints: Number(r.earned_points), maxPoints: Number(r.max_points),
     rank: r.rank, previousRank: r.previous_rank, rankChange: rankChange(r.previous_rank, r.rank),
     responses: r.responses, surveyInsufficient: r.survey_insufficient, provisional: r.provisional, published: r.published,
-    stale: false, unit: unitOf, band: bandOf, domains: domainsOf,
+    stale: false, unit: unitOf, unitName: unitNameOf, band: bandOf, domains: domainsOf,
   };
 }
 
@@ -133,8 +139,9 @@ export function toBandType(b: BandRow): BandType {
  * results it did not read (not selected) are read later through the loaders.
  */
 function fromRanked(r: RankedResult): IndexResultType {
-  const result = r as unknown as Omit<IndexResultType, 'unit' | 'band' | 'domains'> & Partial<IndexResultType>;
+  const result = r as unknown as Omit<IndexResultType, 'unit' | 'unitName' | 'band' | 'domains'> & Partial<IndexResultType>;
   result.unit ??= unitOf;
+  result.unitName ??= unitNameOf;
   if (result.band === undefined) result.band = bandOf;
   result.domains ??= domainsOf;
   return result as IndexResultType;
