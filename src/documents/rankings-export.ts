@@ -25,7 +25,9 @@ interface CycleInfo {
 interface Edge {
   rank: number; score: number;
   node: {
-    unit: { code: string; name: string };
+    unit: { code: string };
+    /** The unit's name in the ranking's year (units over time). */
+    unitName: string;
     score: number; expertScore: number | null; surveyScore: number | null; earnedPoints: number; maxPoints: number;
     rank: number; rankChange: number | null; provisional: boolean; published: boolean;
     band: { code: string; label: string } | null;
@@ -40,7 +42,7 @@ interface Page {
 }
 
 const EDGE_FIELDS = `pageInfo { hasNextPage endCursor }
-  edges { rank score node { unit { code name } score expertScore surveyScore earnedPoints maxPoints rank rankChange provisional published
+  edges { rank score node { unit { code } unitName score expertScore surveyScore earnedPoints maxPoints rank rankChange provisional published
     band { code label } domains { code earnedPoints maxPoints score rank } } }`;
 const ARGS = '$year: Int!, $unitKind: UnitKind!, $domainCode: String, $parentCode: String, $first: Int, $after: String';
 const CALL = 'rankings(year: $year, unitKind: $unitKind, domainCode: $domainCode, parentCode: $parentCode, first: $first, after: $after)';
@@ -69,7 +71,7 @@ function columns(cycle: CycleInfo, args: RankingExportArgs, nameWidth: number): 
   return [
     { header: 'STT', width: 6, format: FORMAT.int, center: true, value: (r) => r.stt },
     { header: 'Mã', width: 12, value: (r) => r.edge.node.unit.code },
-    { header: 'Đơn vị', width: nameWidth, value: (r) => r.edge.node.unit.name },
+    { header: 'Đơn vị', width: nameWidth, value: (r) => r.edge.node.unitName },
     ...cycle.domains.map((d): Column => ({
       header: `${domainName(d)} (tối đa ${vnNumber(d.maxPoints)})`, width: 14, format: FORMAT.points,
       value: (r) => r.edge.node.domains.find((x) => x.code === d.code)?.earnedPoints ?? null,
@@ -134,7 +136,7 @@ export async function prepareRankingExport(
   const first = (await run<{ rankings: Page }>(principal, FIRST_PAGE, { ...args, first: DOCUMENT_LIMITS.pageSize, after: null })).rankings;
   const breakdown = first.edges.length > 0 ? await breakdowns.forCycle(args.year, args.unitKind) : null;
   // Wide enough for the longest name of the first page (Vietnamese names run long), within reason.
-  const nameWidth = Math.min(60, Math.max(28, ...first.edges.map((e) => e.node.unit.name.length + 2)));
+  const nameWidth = Math.min(60, Math.max(28, ...first.edges.map((e) => e.node.unitName.length + 2)));
   const cols = columns(cycle, args, nameWidth);
   const [title, subtitle] = titles(cycle, args);
   const base = `xep-hang-${args.year}-${args.unitKind}${args.domainCode ? `-${args.domainCode}` : ''}${args.parentCode ? `-${args.parentCode}` : ''}`;

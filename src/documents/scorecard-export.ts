@@ -13,14 +13,14 @@ import { FORMAT, KIND_TITLE } from './labels';
 /** GET /export/scorecard.xlsx?year=&unitCode=: one unit's result, domain by domain and leaf by leaf. */
 export const SCORECARD = `query ExportScorecard($code: String!, $year: Int!) {
   unit(code: $code) { code name kind result(year: $year) {
-    score expertScore surveyScore earnedPoints maxPoints rank previousRank rankChange provisional published surveyInsufficient responses
+    unitName score expertScore surveyScore earnedPoints maxPoints rank previousRank rankChange provisional published surveyInsufficient responses
     band { label } domains { code name score earnedPoints maxPoints rank } } } }`;
 
 interface ScorecardData {
   unit: {
     code: string; name: string; kind: UnitKind;
     result: {
-      score: number; expertScore: number | null; surveyScore: number | null; earnedPoints: number; maxPoints: number;
+      unitName: string; score: number; expertScore: number | null; surveyScore: number | null; earnedPoints: number; maxPoints: number;
       rank: number; previousRank: number | null; rankChange: number | null; provisional: boolean; published: boolean;
       surveyInsufficient: boolean; responses: number; band: { label: string } | null;
       domains: { code: string; name: string; score: number; earnedPoints: number; maxPoints: number; rank: number }[];
@@ -59,7 +59,7 @@ export async function prepareScorecardExport(run: RunGraphQL, breakdowns: Breakd
         row.commit();
       };
       add([`PHIẾU ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM ${year}`], { font: { bold: true, size: 14 } } as Partial<ExcelJS.Row>);
-      add([`${unit.name} (${unit.code}) — ${KIND_TITLE[unit.kind]}`], { font: { bold: true } } as Partial<ExcelJS.Row>);
+      add([`${result.unitName} (${unit.code}) — ${KIND_TITLE[unit.kind]}`], { font: { bold: true } } as Partial<ExcelJS.Row>);
       add([result.published ? 'Đã công bố' : 'Tạm tính, chưa công bố']);
       add(['Chỉ số', result.score]);
       add(['Xếp loại', result.band?.label ?? null]);

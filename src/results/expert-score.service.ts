@@ -5,6 +5,7 @@ import { describeInvalidAdjustment, describeInvalidPoints } from '../scoring';
 import type { FrameworkService } from '../services/framework.service';
 import { leavesOf } from '../services/framework.service';
 import type { UnitService } from '../services/unit.service';
+import { existsIn, yearsText } from '../services/unit-years';
 import { requireCode, requireText, requireYear } from '../util/validate';
 import type { RankingService, ResultRow } from './ranking.service';
 import type { ResultsService } from './results.service';
@@ -61,6 +62,9 @@ export class ExpertScoreService {
   async submit(data: SubmitExpertScoresData, principalName: string): Promise<SubmittedResult> {
     const year = requireYear('input.year', data.year);
     const unit = await this.units.requireByCode(requireCode('input.unitCode', data.unitCode), 'input.unitCode');
+    if (!existsIn(unit, year)) {
+      throw new AppError(ErrorCode.UNIT_NOT_IN_YEAR, `${unit.code} does not exist in ${year} (its years are ${yearsText(unit)}): it has no scores that year`, 'input.unitCode');
+    }
     const panelist = requireText('input.panelist', data.panelist ?? principalName, 200);
     if (!Object.values(ScoreRound).includes(data.round)) throw invalid('input.round', `input.round must be one of ${Object.values(ScoreRound).join(', ')}`);
     if (data.scores.length > MAX_SCORES) throw invalid('input.scores', `input.scores holds ${data.scores.length} scores; at most ${MAX_SCORES} are allowed in one call`);

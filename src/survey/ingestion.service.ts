@@ -42,6 +42,11 @@ const MAX_STORE_ROUNDS = 3;
  * engine read are added by the background roll-up (tally-roller.ts), off
  * this path: the rows written per rating are the response and its answers.
  *
+ * Each response counts for the unit its kiosk served on the response's
+ * Vietnam date (kiosk_assignment: a merger moves the kiosks of the merged
+ * units to the new one from 1 January of its year); the kiosk's unit of
+ * today is only the fallback of a date before every assignment.
+ *
  * Two things the response was judged against may change until the
  * statement runs, and the statement settles both against the committed
  * state, each under a row lock:
@@ -84,7 +89,12 @@ WITH input AS (
    WHERE NOT EXISTS (SELECT 1 FROM stale s WHERE s.n = i.n)
 ), ins AS (
   INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, procedure_code, comment, late)
-  SELECT $1, $2, client_id, year, submitted_at, procedure_code, comment, late FROM flagged ORDER BY n
+  SELECT $1,
+         -- The unit the kiosk served on the response's Vietnam date (a merger moves kiosks from 1 January of its year).
+         coalesce((SELECT a.unit_id FROM kiosk_assignment a
+                    WHERE a.kiosk_id = $1 AND a.from_date <= (f.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+                    ORDER BY a.from_date DESC LIMIT 1), $2),
+         client_id, year, submitted_at, procedure_code, comment, late FROM flagged f ORDER BY n
   ON CONFLICT (kiosk_id, client_id) DO NOTHING
   RETURNING id, client_id
 ), ins_answers AS (
@@ -274,7 +284,7 @@ export class SurveyIngestionService {
     for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
       try {
         // A named statement: parsed and planned once per connection, not once per rating.
-        rows = (await pgPool(this.db).query({ name: 'survey_store_v3', text: STORE_SQL, values })).rows;
+        rows = (await pgPool(this.db).query({ name: 'survey_store_v4', text: STORE_SQL, values })).rows;
         break;
       } catch (e) {
         if ((e as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw e;

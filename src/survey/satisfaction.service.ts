@@ -3,6 +3,7 @@ import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, ServiceElement, UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { nfc, quoted } from '../util/text';
+import { existsInYearSql } from '../services/unit-years';
 import { requireYear } from '../util/validate';
 import { addAllStatements, TALLY_TABLES, type TallyRoller } from './tally-roller';
 import { roundTo, wilsonInterval } from './wilson';
@@ -86,10 +87,15 @@ export class SatisfactionService {
       params.push(scope.unitId);
       filterT = ` AND t.unit_id = $${params.length}`;
       filterR = ` AND r.unit_id = $${params.length}`;
-    } else if (scope.kinds !== null) {
-      params.push(scope.kinds);
-      filterT = ` AND t.unit_id IN (SELECT id FROM unit WHERE kind = ANY($${params.length}::unit_kind[]))`;
-      filterR = ` AND r.unit_id IN (SELECT id FROM unit WHERE kind = ANY($${params.length}::unit_kind[]))`;
+    } else {
+      // The units of the year (units over time): those that exist in it, of the kinds asked for.
+      let units = `SELECT u.id FROM unit u WHERE ${existsInYearSql('u', '$1::int')}`;
+      if (scope.kinds !== null) {
+        params.push(scope.kinds);
+        units += ` AND u.kind = ANY($${params.length}::unit_kind[])`;
+      }
+      filterT = ` AND t.unit_id IN (${units})`;
+      filterR = ` AND r.unit_id IN (${units})`;
     }
     const answers = `
       SELECT ${cut.key} AS key, ${cut.order} AS ord, sum(t.answers) AS answers,

@@ -672,7 +672,7 @@ describe('hostile values, one by one', () => {
 
   test.each([50, 51, 200, 1000])('a criteria tree %i deep is answered with a contract code and no partial framework', async (depth) => {
     const before = await counts();
-    const a = await send(DEFINE, { input: { year: 2040, unitKind: 'DISTRICT', domains: [{ code: 'D1', name: 'Sâu', criteria: [deepCriterion(depth)] }] } }, ADMIN_TOKEN);
+    const a = await send(DEFINE, { input: { year: 2040, unitKind: 'COMMUNE', domains: [{ code: 'D1', name: 'Sâu', criteria: [deepCriterion(depth)] }] } }, ADMIN_TOKEN);
     const verdict = judge(a);
     if (verdict.refused) expect(diff(before, await counts())).toEqual({});
   });
@@ -785,12 +785,12 @@ describe('fuzz: documents and bodies', () => {
   });
 
   test('deep nesting in GET parameters', async () => {
-    const deep = JSON.stringify({ input: { year: 2040, unitKind: 'DISTRICT', domains: [{ code: 'D1', name: 'x', criteria: [deepCriterion(1000)] }] } });
+    const deep = JSON.stringify({ input: { year: 2040, unitKind: 'COMMUNE', domains: [{ code: 'D1', name: 'x', criteria: [deepCriterion(1000)] }] } });
     const literal = JSON.stringify(deepCriterion(300)).replace(/"(\w+)":/g, '$1:').replace(/"(EXPERT)"/g, '$1');
     const requests = [
       `query=${encodeURIComponent('query($y: Int!) { questionnaire(year: $y) { code } }')}&variables=${encodeURIComponent(`{"y": ${'['.repeat(3000)}${']'.repeat(3000)}}`)}`,
       `query=${encodeURIComponent('mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }')}&variables=${encodeURIComponent(deep)}`,
-      `query=${encodeURIComponent(`mutation { defineCycle(input: {year: 2040, unitKind: DISTRICT, domains: [{code: "D1", name: "x", criteria: [${literal}]}]}) { year } }`)}`,
+      `query=${encodeURIComponent(`mutation { defineCycle(input: {year: 2040, unitKind: COMMUNE, domains: [{code: "D1", name: "x", criteria: [${literal}]}]}) { year } }`)}`,
     ];
     for (const search of requests) {
       for (const token of [null, ADMIN_TOKEN]) {
@@ -802,7 +802,7 @@ describe('fuzz: documents and bodies', () => {
       }
     }
     // The literal document through POST too.
-    judge(await send(`mutation { defineCycle(input: {year: 2040, unitKind: DISTRICT, domains: [{code: "D1", name: "x", criteria: [${literal}]}]}) { year } }`, {}, ADMIN_TOKEN));
+    judge(await send(`mutation { defineCycle(input: {year: 2040, unitKind: COMMUNE, domains: [{code: "D1", name: "x", criteria: [${literal}]}]}) { year } }`, {}, ADMIN_TOKEN));
   });
 
   test('malformed request bodies', async () => {
