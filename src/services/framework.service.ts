@@ -9,6 +9,7 @@ import { Question } from '../entities/question.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { DEFAULT_BANDS } from '../scoring';
 import { requireCode, requireInt, requirePoints, requireText, requireYear } from '../util/validate';
+import { LAST_DISTRICT_YEAR } from './unit-years';
 
 /** How deep a framework tree may go below its domains. */
 export const MAX_CRITERION_DEPTH = 8;
@@ -50,6 +51,9 @@ export class FrameworkService {
 
   async define(data: DefineCycleData): Promise<Framework> {
     const year = requireYear('input.year', data.year);
+    if (data.unitKind === UnitKind.DISTRICT && year > LAST_DISTRICT_YEAR) {
+      throw invalid('input.unitKind', `input.unitKind DISTRICT for ${year}: districts exist up to ${LAST_DISTRICT_YEAR} only (district-level administrations were abolished on 1 July 2025); from 2025 a COMMUNE framework ranks all the province's communes together`);
+    }
     const minResponses = data.minResponses == null ? 30 : requireInt('input.minResponses', data.minResponses, 1, 1_000_000);
     const maxBonus = data.maxBonus == null ? new Decimal(0) : requirePoints('input.maxBonus', data.maxBonus, 0, 100);
     const maxPenalty = data.maxPenalty == null ? new Decimal(0) : requirePoints('input.maxPenalty', data.maxPenalty, 0, 100);
