@@ -4,6 +4,7 @@ import { pgPool } from '../db/data-source';
 import { CriterionSource, type UnitKind } from '../entities/enums';
 import type { Adjustment, FrameworkSpec, PanelScore, SurveyTally, UnitInput } from '../scoring';
 import { type Framework, leavesOf } from '../services/framework.service';
+import { unitsOfYearSql } from '../services/unit-years';
 
 /**
  * The SQL that feeds the index method: a whole cycle for a recomputation,
@@ -109,9 +110,11 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
               GROUP BY 1`,
       values: [year, unitKind, ...extra],
     },
-    // Rank change compares with the previous year's published ranking only: none while it is unpublished.
+    // Rank change compares with the previous year's published ranking only: none while it is unpublished, none in
+    // a unit's first year (a unit formed by a merger is new: no earlier ranking held it).
     previous: {
       text: `SELECT ir.unit_id, ir.rank FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
+               JOIN unit u ON u.id = ir.unit_id AND u.first_year <= $1
               WHERE c.year = $1 AND c.unit_kind = $2 AND c.status = 'PUBLISHED'${only('ir', 3)}`,
       values: [year - 1, unitKind, ...extra],
     },
@@ -129,7 +132,10 @@ export async function readCycleInputs(
 ): Promise<CycleInputs> {
   const s = statements(cycle, unitIds);
   const reads = [
-    () => (unitIds === null ? manager.query(`SELECT id, code, name, parent_id FROM unit WHERE kind = $1`, [cycle.unitKind]) : Promise.resolve([])),
+    // The units that exist in the year, with that year's names (ties) and parents (parent ranks): services/unit-years.ts.
+    () => (unitIds === null
+      ? manager.query(`SELECT v.id, v.code, v.name, v.parent_id FROM ${unitsOfYearSql('$2::int')} v WHERE v.kind = $1`, [cycle.unitKind, cycle.year])
+      : Promise.resolve([])),
     () => rawRows(manager, db, s.scores.text, s.scores.values),
     () => manager.query(s.adjustments.text, s.adjustments.values),
     () => manager.query(s.tallies.text, s.tallies.values),

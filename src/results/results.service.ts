@@ -4,6 +4,7 @@ import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
 import { computeUnitResult, listingOrder, rankItems, type FrameworkSpec, type UnitOutcome } from '../scoring';
 import type { Framework, FrameworkService } from '../services/framework.service';
+import { existsInYearSql, unitsOfYearSql } from '../services/unit-years';
 import type { TallyRoller } from '../survey/tally-roller';
 import { type CycleInputs, type CycleRef, readCycleInputs, toFrameworkSpec, type UnitFacts, type UnitRow } from './cycle-inputs';
 import {
@@ -194,10 +195,12 @@ export class ResultsService {
         const version = await lockResults(tx, cycleId);
         const memo = this.memos.get(cycleId);
         if (!memo || memo.version !== version || memo.frameworkVersion !== cycle.updated_at) return null;
+        // The unit as the year's map has it (name and parent of the year; none when it does not exist then), and the
+        // watermark of the year's units; a change of the map gives the cycle a new version (UnitService).
         const [unit]: (UnitRow & { watermark: string })[] = await tx.query(
-          `SELECT id, code, name, parent_id,
-                  (SELECT count(*) || ':' || coalesce(max(id), 0) FROM unit WHERE kind = $2) AS watermark
-             FROM unit WHERE id = $1`, [unitId, cycle.unit_kind]);
+          `SELECT v.id, v.code, v.name, v.parent_id,
+                  (SELECT count(*) || ':' || coalesce(max(w.id), 0) FROM unit w WHERE w.kind = $2 AND ${existsInYearSql('w', '$3::int')}) AS watermark
+             FROM ${unitsOfYearSql('$3::int')} v WHERE v.id = $1`, [unitId, cycle.unit_kind, cycle.year]);
         const known = memo.units.get(unitId);
         if (!unit || !known || unit.watermark !== memo.unitsWatermark
           || known.name !== unit.name || known.code !== unit.code || known.parent_id !== unit.parent_id) return null;
