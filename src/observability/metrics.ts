@@ -54,6 +54,8 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly operations = new BoundedLabel();
   private readonly reasons = new BoundedLabel(50);
+  /** Scrapes begun: the gauges read together share one statement per scrape. */
+  private scrapes = 0;
 
   readonly httpRequests = new Counter({
     name: 'par_http_requests_total', help: 'HTTP requests answered, by route family and status code.',
@@ -129,14 +131,12 @@ export class ServiceMetrics {
     // Both read by one statement at each scrape; NaN when it cannot be read (the database is down, the read timed out).
     let pending: Promise<void> | undefined;
     let backlog: { responses: number; oldestSeconds: number | null } | undefined;
-    let readAt = 0;
+    let readIn = -1;
     const read = async () => {
-      if (!pending && Date.now() - readAt < 250) return; // the other gauge of the same scrape read it
-      readAt = Date.now();
-      pending ??= (rollUpBacklog?.() ?? Promise.resolve(undefined))
-        .then((b) => { backlog = b; }, () => { backlog = undefined; })
-        .finally(() => { pending = undefined; });
-      await pending;
+      if (readIn === this.scrapes) return pending; // the other gauge of this scrape asked already
+      readIn = this.scrapes;
+      pending = (rollUpBacklog?.() ?? Promise.resolve(undefined)).then((b) => { backlog = b; }, () => { backlog = undefined; });
+      return pending;
     };
     new Gauge({
       name: 'par_survey_rollup_backlog_responses', help: 'Survey responses stored and not yet added to the roll-ups (tallies); NaN when unreadable.',
@@ -160,6 +160,7 @@ export class ServiceMetrics {
 
   /** The text of a scrape: the process's metrics, then the service's. */
   async text(): Promise<string> {
+    this.scrapes++;
     const [own, proc] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
     return `${proc}\n${own}`;
   }

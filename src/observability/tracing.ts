@@ -66,6 +66,11 @@ export function tracingLoaded(): boolean {
   return loaded;
 }
 
+/** The process's tracing as started (off until a service starts it with an endpoint). */
+export function sharedTracing(): Tracing {
+  return shared ?? OFF;
+}
+
 /** The OTLP/HTTP traces URL of a base endpoint (`http://collector:4318` → `http://collector:4318/v1/traces`). */
 export function tracesUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
