@@ -13,13 +13,30 @@ import { unitsOfYearSql } from '../services/unit-years';
  */
 
 export interface UnitRow { id: number; code: string; name: string; parent_id: number | null }
-/** [unit_id, criterion_id, round, panelist, points, not_applicable] */
-type ScoreRow = [number, number, PanelScore['round'], string, string | null, boolean];
+/** [unit_id, the unit's scores as JSON: [[criterion_id, round, panelist, points, not_applicable], ...]] */
+type ScoreRow = [number, string];
 interface AdjustmentRow { unit_id: number; round: Adjustment['round']; panelist: string; bonus: string | null; penalty: string | null }
 interface TallyRow { unit_id: number; criterion_id: number; responses: string; answers: string; satisfied: string }
 
-/** What the method needs per unit, with the two figures stored beside its result. */
-export interface UnitFacts { input: UnitInput; responses: number; previousRank: number | null }
+/**
+ * What the method needs per unit, with the two figures stored beside its
+ * result. The expert scores stay as read (JSON text, `scores`) until
+ * `unitInput` turns them into the method's input, unit by unit: half a
+ * million score objects never live at once.
+ */
+export interface UnitFacts { input: UnitInput; scores: string | null; responses: number; previousRank: number | null }
+
+/** The method's input for a unit. */
+export function unitInput(facts: UnitFacts): UnitInput {
+  if (facts.scores === null) return facts.input;
+  const rows = JSON.parse(facts.scores) as [string, PanelScore['round'], string, string | null, boolean][];
+  const panelScores = new Array<PanelScore>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [leafId, round, panelist, points, notApplicable] = rows[i];
+    panelScores[i] = { leafId, round, panelist, points, notApplicable };
+  }
+  return { ...facts.input, panelScores };
+}
 
 /** What the reads of one recomputation gather. */
 export interface CycleInputs {
@@ -73,6 +90,16 @@ function surveyTallySql(someUnits: boolean): string {
 
 export const SURVEY_TALLY_SQL = surveyTallySql(false);
 
+/** Responses per unit of the kind in the year (not late): IndexResult.responses. With `someUnits`, only those of $3. */
+function unitResponsesSql(someUnits: boolean): string {
+  return `SELECT s.unit_id, sum(s.responses) AS responses
+            FROM survey_question_set_tally s JOIN unit u ON u.id = s.unit_id AND u.kind = $2
+           WHERE s.year = $1 AND NOT s.late${someUnits ? ' AND s.unit_id = ANY($3::int[])' : ''}
+           GROUP BY 1`;
+}
+
+export const UNIT_RESPONSES_SQL = unitResponsesSql(false);
+
 /** Rows as arrays (no object per row), on the caller's transaction when it has one. */
 async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSource, text: string, values: unknown[]): Promise<T[]> {
   const runner = manager.queryRunner;
@@ -90,11 +117,13 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
   const extra = some ? [unitIds] : [];
   return {
     // A score above its leaf's maximum (the framework was redefined lower) no longer counts: the leaf is then missing.
-    // Half a million rows at national scale: read as arrays, not objects.
+    // Half a million rows at national scale: one row per unit, its scores as JSON (JSON.parse is native; a row per
+    // score cost twice the CPU in the driver, and as many short-lived arrays and strings for the collector).
     scores: {
-      text: `SELECT s.unit_id, s.criterion_id, s.round, s.panelist, s.points, s.not_applicable
+      text: `SELECT s.unit_id, json_agg(json_build_array(s.criterion_id::text, s.round, s.panelist, s.points::text, s.not_applicable))::text
                FROM expert_score s JOIN criterion c ON c.id = s.criterion_id
-              WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)${only('s', 2)}`,
+              WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)${only('s', 2)}
+              GROUP BY s.unit_id`,
       values: [cycleId, ...extra],
     },
     adjustments: {
@@ -102,14 +131,7 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
       values: [cycleId, ...extra],
     },
     tallies: { text: surveyTallySql(some), values: [year, unitKind, cycleId, ...extra] },
-    // Responses per unit of the kind in the year (not late): IndexResult.responses.
-    responses: {
-      text: `SELECT s.unit_id, sum(s.responses) AS responses
-               FROM survey_question_set_tally s JOIN unit u ON u.id = s.unit_id AND u.kind = $2
-              WHERE s.year = $1 AND NOT s.late${only('s', 3)}
-              GROUP BY 1`,
-      values: [year, unitKind, ...extra],
-    },
+    responses: { text: unitResponsesSql(some), values: [year, unitKind, ...extra] },
     // Rank change compares with the previous year's published ranking only: none while it is unpublished, none in
     // a unit's first year (a unit formed by a merger is new: no earlier ranking held it).
     previous: {
@@ -151,18 +173,13 @@ export async function readCycleInputs(
   const facts = new Map<number, UnitFacts>();
   const of = (unitId: number) => {
     let entry = facts.get(unitId);
-    if (!entry) facts.set(unitId, (entry = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, responses: 0, previousRank: null }));
+    if (!entry) {
+      entry = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, scores: null, responses: 0, previousRank: null };
+      facts.set(unitId, entry);
+    }
     return entry;
   };
-  const leafIds = new Map<number, string>();
-  let lastUnit = -1;
-  let last: UnitFacts | undefined;
-  for (const [unitId, criterionId, round, panelist, points, notApplicable] of scores) {
-    let leafId = leafIds.get(criterionId);
-    if (leafId === undefined) leafIds.set(criterionId, (leafId = String(criterionId)));
-    if (unitId !== lastUnit) { last = of(unitId); lastUnit = unitId; }
-    last!.input.panelScores.push({ leafId, round, panelist, points, notApplicable });
-  }
+  for (const [unitId, json] of scores) of(unitId).scores = json;
   for (const a of adjustments) {
     of(a.unit_id).input.adjustments.push({ round: a.round, panelist: a.panelist, bonus: a.bonus, penalty: a.penalty });
   }

@@ -8,18 +8,24 @@ interface Watermark { cycles: Map<number, string>; units: string }
 /**
  * Keeps unpublished results current without recomputing per response. Every
  * `intervalMs` it reads a cheap watermark (each cycle's updated_at, the units
- * per kind) and recomputes the OPEN and DRAFT cycles it touches, and those
- * marked dirty since the last tick, each at most once at a time
- * (ResultsService coalesces). Survey responses mark their year and kind dirty
- * when the background roll-up adds them to the tallies the engine reads
- * (and when ingestion accepts them), whoever stored them. So a response is
- * reflected within about one roll-up interval, one tick and one recomputation.
+ * per kind) and recomputes the OPEN and DRAFT cycles it touches, each at
+ * most once at a time (ResultsService coalesces). Survey responses mark
+ * their year and kind dirty when the background roll-up adds them to the
+ * tallies the engine reads (and when ingestion accepts them), whoever stored
+ * them: a dirty cycle has the units whose responses its figures do not count
+ * yet recomputed and moved (ResultsService.recompute with `surveyed`, a full
+ * recomputation when that cannot be done). So a response is reflected within
+ * about one roll-up interval, one tick and one update of a few hundred units.
+ * A cycle whose recomputation failed is recomputed in full on every tick
+ * until one succeeds.
  */
 export class RecomputeScheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private last: Watermark | undefined;
   private readonly dirty = new Set<string>();
+  /** Cycles whose last run failed: recomputed in full on the next tick. */
+  private readonly failed = new Set<number>();
   private stopped = true;
 
   constructor(
@@ -44,7 +50,11 @@ export class RecomputeScheduler {
     await this.ticking;
   }
 
-  /** Asks for the year and kind's results to be recomputed on the next tick. */
+  /**
+   * Asks for the year and kind's results to be brought up to date on the
+   * next tick (new survey responses, or a failed update: the engine then
+   * recomputes in full, not trusting what it last wrote).
+   */
   markDirty(year: number, unitKind: UnitKind): void {
     this.dirty.add(`${year}:${unitKind}`);
   }
@@ -71,16 +81,18 @@ export class RecomputeScheduler {
       const before = byYearKind.get(`${year - 1}:${kind}`);
       if (previous && before !== undefined && previous.cycles.get(before) !== now.cycles.get(before)) due.add(id);
     }
-    for (const [id, year, kind] of open) if (this.dirty.has(`${year}:${kind}`)) due.add(id);
+    for (const [id] of open) if (this.failed.has(id)) due.add(id);
+    this.failed.clear();
+    const surveyed = new Set<number>();
+    for (const [id, year, kind] of open) if (this.dirty.has(`${year}:${kind}`) && !due.has(id)) surveyed.add(id);
     this.dirty.clear();
     this.last = now;
-    const byId = new Map(open.map(([id, year, kind]) => [id, { year, kind }]));
-    await Promise.all([...due].map((id) => this.results.recompute(id).catch((e) => {
+    const run = (id: number, only?: { surveyed: true }) => this.results.recompute(id, only).catch((e) => {
       this.logger.error('recomputation failed; retried on the next tick', { cycleId: id, error: String((e as Error)?.stack ?? e) });
       // Nothing else would ask again (expert scores leave no watermark): keep it due until a run succeeds.
-      const cycle = byId.get(id);
-      if (cycle) this.markDirty(cycle.year, cycle.kind);
-    })));
+      this.failed.add(id);
+    });
+    await Promise.all([...[...due].map((id) => run(id)), ...[...surveyed].map((id) => run(id, { surveyed: true }))]);
   }
 
   private schedule(delay: number): void {

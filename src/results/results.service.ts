@@ -6,11 +6,12 @@ import { computeUnitResult, listingOrder, rankItems, type FrameworkSpec, type Un
 import type { Framework, FrameworkService } from '../services/framework.service';
 import { existsInYearSql, unitsOfYearSql } from '../services/unit-years';
 import type { TallyRoller } from '../survey/tally-roller';
-import { type CycleInputs, type CycleRef, readCycleInputs, toFrameworkSpec, type UnitFacts, type UnitRow } from './cycle-inputs';
+import { type CycleInputs, type CycleRef, readCycleInputs, toFrameworkSpec, UNIT_RESPONSES_SQL, type UnitFacts, unitInput, type UnitRow } from './cycle-inputs';
 import {
   bumpVersion, domainTuple, type DomainTuple, type IndexedOutcome, lockResults, type Place, sameTuple, unitTuple, type UnitTuple, upsertRows,
 } from './result-rows';
-import { applyChange, type CycleMemo, rankingsOf, rerankUnit, writeChange } from './unit-update';
+import { type CycleMemo, rankingsOf, rerankUnits, type UnitFigures, writeChange } from './unit-update';
+import { notifyResultsChanged } from '../live/hooks';
 
 export { SURVEY_TALLY_SQL, toFrameworkSpec } from './cycle-inputs';
 
@@ -45,7 +46,7 @@ export interface RecomputeStats {
 
 interface CycleRow { id: number; year: number; unit_kind: UnitKind; status: CycleStatus; updated_at: string }
 
-const NO_FACTS: UnitFacts = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, responses: 0, previousRank: null };
+const NO_FACTS: UnitFacts = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, scores: null, responses: 0, previousRank: null };
 
 /** A cycle's results as computed: per unit with an index, its index_result row and its domain_result rows. */
 interface ComputedCycle { results: Map<number, UnitTuple>; domains: Map<number, DomainTuple[]> }
@@ -58,7 +59,7 @@ export class ResultsService {
   /** Per cycle, the tail of this process's writes (a write and the memo it leaves are one step). */
   private readonly writers = new Map<number, Promise<unknown>>();
   /** Per cycle, the single-unit updates committed since the last full write: the version before and after each. */
-  private readonly updates = new Map<number, { before: string | null; after: string; unitId: number }[]>();
+  private readonly updates = new Map<number, { before: string | null; after: string; unitIds: number[] }[]>();
 
   constructor(
     private readonly db: DataSource,
@@ -78,14 +79,17 @@ export class ResultsService {
    * the current one, so it sees everything committed before the call); calls
    * arriving while that run is still queued share it.
    *
-   * With `only.unitId` (only that unit's inputs changed, and they are
-   * committed), the unit alone is recomputed and the rows its move changes
-   * rewritten, at once and outside the queue; a full recomputation when this
-   * process cannot trust what it last wrote.
+   * With `only`, only some units' inputs changed (and are committed): those
+   * units alone are recomputed and the rows their moves change rewritten, at
+   * once and outside the queue. `unitId`: that unit (its expert scores);
+   * `surveyed`: the units whose survey responses the stored figures do not
+   * count yet (rolled up first). A full recomputation instead when this
+   * process cannot trust what it last wrote, or when so many units changed
+   * that recomputing them all is cheaper.
    */
-  recompute(cycleId: number, only?: { unitId: number }): Promise<RecomputeStats> {
+  recompute(cycleId: number, only?: { unitId: number } | { surveyed: true }): Promise<RecomputeStats> {
     if (only) {
-      return this.updateUnit(cycleId, only.unitId).then((done) => done ?? this.recompute(cycleId));
+      return this.update(cycleId, 'unitId' in only ? [only.unitId] : 'surveyed').then((done) => done ?? this.recompute(cycleId));
     }
     const queued = this.slots.get(cycleId)?.queued;
     if (queued) return queued;
@@ -149,8 +153,13 @@ export class ResultsService {
           computed = this.compute(framework, spec, inputs);
         }
         return { version: await this.write(tx, cycleId, computed, false, version) };
+      }).catch((e) => {
+        // Whatever made this run due, what this process last wrote no longer says what must be done: updates wait
+        // for a full recomputation.
+        this.memos.delete(cycleId);
+        throw e;
       });
-      if (written) this.remember(cycle, framework, spec, inputs.units, computed, written.version);
+      if (written) this.remember(cycle, framework, spec, inputs, computed, written.version);
       return written !== null;
     });
     const ms = performance.now() - started;
@@ -167,7 +176,7 @@ export class ResultsService {
     while (at !== to) {
       const step = log.find((u) => u.before === at);
       if (!step) return null;
-      units.add(step.unitId);
+      for (const unitId of step.unitIds) units.add(unitId);
       at = step.after;
     }
     return units;
@@ -179,58 +188,88 @@ export class ResultsService {
   }
 
   /**
-   * One unit recomputed and its moves written, in one transaction under the
-   * cycle's results lock; null when what this process last wrote cannot be
-   * trusted (another writer since, another framework, other units), for the
-   * caller to recompute the whole cycle instead.
+   * Some units recomputed and their moves written, in one transaction under
+   * the cycle's results lock; null when what this process last wrote cannot
+   * be trusted (another writer since, another framework, other units) or
+   * too many units changed, for the caller to recompute the whole cycle.
    */
-  private async updateUnit(cycleId: number, unitId: number): Promise<RecomputeStats | null> {
+  private async update(cycleId: number, which: number[] | 'surveyed'): Promise<RecomputeStats | null> {
     const started = performance.now();
+    if (which === 'surveyed') await this.tallies.rollUp();
     return this.writing(cycleId, async () => {
-      const done = await this.db.transaction(async (tx) => {
-        const [cycle]: CycleRow[] = await tx.query(
-          'SELECT id, year, unit_kind, status, updated_at::text FROM cycle WHERE id = $1 FOR SHARE', [cycleId]);
-        if (!cycle) return { kind: 'skipped' as const, skipped: 'MISSING' as const };
-        if (cycle.status === CycleStatus.PUBLISHED) return { kind: 'skipped' as const, skipped: 'PUBLISHED' as const };
-        const version = await lockResults(tx, cycleId);
-        const memo = this.memos.get(cycleId);
-        if (!memo || memo.version !== version || memo.frameworkVersion !== cycle.updated_at) return null;
-        // The unit as the year's map has it (name and parent of the year; none when it does not exist then), and the
-        // watermark of the year's units; a change of the map gives the cycle a new version (UnitService).
-        const [unit]: (UnitRow & { watermark: string })[] = await tx.query(
-          `SELECT v.id, v.code, v.name, v.parent_id,
-                  (SELECT count(*) || ':' || coalesce(max(w.id), 0) FROM unit w WHERE w.kind = $2 AND ${existsInYearSql('w', '$3::int')}) AS watermark
-             FROM ${unitsOfYearSql('$3::int')} v WHERE v.id = $1`, [unitId, cycle.unit_kind, cycle.year]);
-        const known = memo.units.get(unitId);
-        if (!unit || !known || unit.watermark !== memo.unitsWatermark
-          || known.name !== unit.name || known.code !== unit.code || known.parent_id !== unit.parent_id) return null;
-
-        const ref: CycleRef = { id: cycleId, year: cycle.year, unitKind: cycle.unit_kind };
-        const facts = (await readCycleInputs(tx, this.db, ref, [unitId], false)).facts.get(unitId) ?? NO_FACTS;
-        const outcome = computeUnitResult(memo.spec, facts.input);
-        const change = rerankUnit(memo, unitId, outcome.score === null ? null : {
-          outcome: outcome as IndexedOutcome, previousRank: facts.previousRank, responses: facts.responses,
-        });
-        await writeChange(tx, cycleId, change, upsertRows);
-        return { kind: 'done' as const, memo, change, before: version, after: await bumpVersion(tx, cycleId) };
-      });
-      const ms = () => performance.now() - started;
+      let done;
+      try {
+        done = await this.db.transaction((tx) => this.updateIn(tx, cycleId, which));
+      } catch (e) {
+        // Whatever it left unwritten, the next update must not build on it: a full recomputation comes first.
+        this.memos.delete(cycleId);
+        throw e;
+      }
+      const ms = performance.now() - started;
       if (done === null) return null;
-      if (done.kind === 'skipped') return { cycleId, units: 0, skipped: done.skipped, ms: ms() };
-      applyChange(done.memo, done.change, done.after);
+      if (done.kind === 'skipped') return { cycleId, units: 0, skipped: done.skipped, ms };
+      if (done.kind === 'none') return { cycleId, units: 0, ms, incremental: { unitRows: 0, domainRows: 0 } };
+      const { change, unitIds } = done;
+      change.memo.version = done.after;
+      this.memos.set(cycleId, change.memo);
       const log = this.updates.get(cycleId) ?? [];
-      log.push({ before: done.before, after: done.after, unitId });
+      log.push({ before: done.before, after: done.after, unitIds });
       // A full write clears the log; should none come for long, the oldest steps go (a recomputation then reads all again).
       if (log.length > 10000) log.splice(0, log.length - 10000);
       this.updates.set(cycleId, log);
+      const domainCount = change.memo.domainIds.length;
       return {
-        cycleId, units: 1, ms: ms(),
-        incremental: {
-          unitRows: done.change.units.length + (done.change.removed ? 1 : 0),
-          domainRows: done.change.domains.length + (done.change.removed ? done.memo.domainIds.length : 0),
-        },
+        cycleId, units: unitIds.length, ms,
+        incremental: { unitRows: change.units.length + change.removed.length, domainRows: change.domains.length + change.removed.length * domainCount },
       };
     });
+  }
+
+  private async updateIn(tx: EntityManager, cycleId: number, which: number[] | 'surveyed') {
+    const [cycle]: CycleRow[] = await tx.query(
+      'SELECT id, year, unit_kind, status, updated_at::text FROM cycle WHERE id = $1 FOR SHARE', [cycleId]);
+    if (!cycle) return { kind: 'skipped' as const, skipped: 'MISSING' as const };
+    if (cycle.status === CycleStatus.PUBLISHED) return { kind: 'skipped' as const, skipped: 'PUBLISHED' as const };
+    const version = await lockResults(tx, cycleId);
+    const memo = this.memos.get(cycleId);
+    if (!memo || memo.version !== version || memo.frameworkVersion !== cycle.updated_at) return null;
+    const ref: CycleRef = { id: cycleId, year: cycle.year, unitKind: cycle.unit_kind };
+    // The units that exist in the year (a change of the map gives the cycle a new version itself: UnitService).
+    const [{ watermark }]: { watermark: string }[] = await tx.query(
+      `SELECT count(*) || ':' || coalesce(max(id), 0) AS watermark FROM unit w WHERE kind = $1 AND ${existsInYearSql('w', '$2::int')}`,
+      [cycle.unit_kind, cycle.year]);
+    if (watermark !== memo.unitsWatermark) return null;
+    let unitIds: number[];
+    if (which === 'surveyed') {
+      const counts: { unit_id: number; responses: string }[] = await tx.query(UNIT_RESPONSES_SQL, [cycle.year, cycle.unit_kind]);
+      unitIds = counts.filter((c) => Number(c.responses) !== (memo.responses.get(c.unit_id) ?? 0)).map((c) => c.unit_id);
+      if (unitIds.length === 0) return { kind: 'none' as const };
+      // Past an eighth of the units (at least 100), one full recomputation costs less than their moves.
+      if (unitIds.length > Math.max(100, memo.units.size / 8)) return null;
+    } else {
+      unitIds = which;
+    }
+    // Ties are listed by name and code, parent rankings by parent: as they were ranked, or everything again.
+    const rows: UnitRow[] = await tx.query(
+      `SELECT v.id, v.code, v.name, v.parent_id FROM ${unitsOfYearSql('$2::int')} v WHERE v.id = ANY($1::int[])`, [unitIds, cycle.year]);
+    if (rows.length !== unitIds.length || rows.some((u) => {
+      const known = memo.units.get(u.id);
+      return !known || known.name !== u.name || known.code !== u.code || known.parent_id !== u.parent_id;
+    })) return null;
+
+    const inputs = await readCycleInputs(tx, this.db, ref, unitIds, false);
+    const figures = new Map<number, UnitFigures | null>();
+    for (const unitId of unitIds) {
+      const facts = inputs.facts.get(unitId) ?? NO_FACTS;
+      const outcome = computeUnitResult(memo.spec, unitInput(facts));
+      figures.set(unitId, outcome.score === null ? null : {
+        outcome: outcome as IndexedOutcome, previousRank: facts.previousRank, responses: facts.responses,
+      });
+    }
+    const change = rerankUnits(memo, figures);
+    for (const unitId of unitIds) change.memo.responses.set(unitId, inputs.facts.get(unitId)?.responses ?? 0);
+    await writeChange(tx, cycleId, change, upsertRows);
+    return { kind: 'done' as const, change, unitIds, before: version, after: await bumpVersion(tx, cycleId) };
   }
 
   /**
@@ -274,7 +313,7 @@ export class ResultsService {
     const units: { unit: UnitRow; outcome: IndexedOutcome; facts: UnitFacts }[] = [];
     for (const unit of inputs.units) {
       const facts = inputs.facts.get(unit.id) ?? NO_FACTS;
-      const outcome = computeUnitResult(spec, facts.input);
+      const outcome = computeUnitResult(spec, unitInput(facts));
       if (outcome.score !== null) units.push({ unit, outcome: outcome as IndexedOutcome, facts });
     }
     // The same units are ranked 10 times or more: settle the order of ties (Vietnamese names) once.
@@ -338,6 +377,7 @@ export class ResultsService {
       computed.domains.get(unitId)!.forEach((d, di) => { if (!sameTuple(before?.[di], d)) domainRows.push(d); });
     }
     await upsertRows(tx, cycleId, unitRows, domainRows);
+    await notifyResultsChanged(tx, cycleId, [...new Set([...unitRows, ...domainRows].map((r) => r[0]))]); // live data: resultsChanged (src/live)
     // Units gone from the kind (or without an index now), domains gone from the framework: only when the sets may have changed.
     const domainIds = [...computed.domains.values()][0]?.map((d) => d[1]) ?? [];
     const sameSets = trusted && known.results.size === computed.results.size
@@ -356,13 +396,16 @@ export class ResultsService {
   }
 
   /** After commit only: a rolled-back write must never be trusted. */
-  private remember(cycle: CycleRow, framework: Framework, spec: FrameworkSpec, units: UnitRow[], computed: ComputedCycle, version: string): void {
+  private remember(
+    cycle: CycleRow, framework: Framework, spec: FrameworkSpec, { units, facts }: CycleInputs, computed: ComputedCycle, version: string,
+  ): void {
     let max = 0;
     for (const u of units) if (u.id > max) max = u.id;
     const byId = new Map(units.map((u) => [u.id, u]));
     this.memos.set(cycle.id, {
       cycleId: cycle.id, version, frameworkVersion: cycle.updated_at, unitsWatermark: `${units.length}:${max}`, spec,
       domainIds: framework.domains.map((d) => d.id), units: byId, results: computed.results, domains: computed.domains,
+      responses: new Map([...facts].filter(([, f]) => f.responses > 0).map(([id, f]) => [id, f.responses])),
       ...rankingsOf(computed.results, computed.domains, byId, framework.domains.length),
     });
     this.updates.delete(cycle.id);

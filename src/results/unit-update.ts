@@ -4,6 +4,7 @@ import type { UnitRow } from './cycle-inputs';
 import {
   cents, D, domainTuple, type DomainTuple, type IndexedOutcome, type Place, sameTuple, U, unitTuple, type UnitTuple,
 } from './result-rows';
+import { notifyResultsChanged } from '../live/hooks';
 
 /**
  * The single-unit update: one unit's new outcome placed into the cycle's
@@ -50,6 +51,8 @@ export interface CycleMemo {
   results: Map<number, UnitTuple>;
   /** domain_result as written, per unit, in the framework's domain order. */
   domains: Map<number, DomainTuple[]>;
+  /** Per unit, the survey responses its figures count (absent: none): a unit whose count moved has new ratings. */
+  responses: Map<number, number>;
   /** The rankings those rows hold: overall, per parent, per domain (in the framework's order). */
   overall: Ranking;
   parents: Map<number, Ranking>;
@@ -59,7 +62,7 @@ export interface CycleMemo {
 /** The unit's new figures; null when it has no index any more (no applicable maximum). */
 export interface UnitFigures { outcome: IndexedOutcome; previousRank: number | null; responses: number }
 
-/** What a single-unit update writes: changed rows in full, whether the unit's own rows go, and the rankings after it. */
+/** One unit's move: changed rows in full, whether the unit's own rows go, and the rankings after it. */
 export interface UnitChange {
   unitId: number; units: UnitTuple[]; domains: DomainTuple[]; removed: boolean;
   overall: Ranking; parent: [number, Ranking] | null; byDomain: Ranking[];
@@ -225,8 +228,8 @@ export function rerankUnit(memo: CycleMemo, unitId: number, next: UnitFigures | 
   };
 }
 
-/** After the change committed: the memo as the database now holds it. */
-export function applyChange(memo: CycleMemo, change: UnitChange, version: string): void {
+/** Applies one unit's move to a memo (a working copy: see rerankUnits). */
+function applyChange(memo: CycleMemo, change: UnitChange): void {
   if (change.removed) {
     memo.results.delete(change.unitId);
     memo.domains.delete(change.unitId);
@@ -234,29 +237,76 @@ export function applyChange(memo: CycleMemo, change: UnitChange, version: string
   for (const row of change.units) memo.results.set(row[0], row);
   const index = new Map(memo.domainIds.map((id, i) => [id, i]));
   for (const row of change.domains) {
-    let list = memo.domains.get(row[0]);
-    if (!list) memo.domains.set(row[0], (list = new Array<DomainTuple>(memo.domainIds.length)));
+    // Copied before the first change: the lists may be shared with the memo this copy was made from.
+    const list = memo.domains.get(row[0])?.slice() ?? new Array<DomainTuple>(memo.domainIds.length);
     list[index.get(row[1])!] = row;
+    memo.domains.set(row[0], list);
   }
   memo.overall = change.overall;
   if (change.parent) memo.parents.set(change.parent[0], change.parent[1]);
   memo.byDomain = change.byDomain;
-  memo.version = version;
+}
+
+/** What an update of several units writes, and the memo once it has committed (its version still to set). */
+export interface UnitsChange {
+  units: UnitTuple[];
+  domains: DomainTuple[];
+  /** Units that had an index and have none now: their rows are deleted. */
+  removed: number[];
+  memo: CycleMemo;
+}
+
+/**
+ * Several units' new figures (null: no index any more), moved one after
+ * the other on a copy of the memo, so that each move sees the ones before
+ * it: the rows a full recomputation would change, the last figures of each
+ * row kept. Pure: `memo` is not touched.
+ */
+export function rerankUnits(memo: CycleMemo, figures: Map<number, UnitFigures | null>, published = false): UnitsChange {
+  const work: CycleMemo = {
+    ...memo, results: new Map(memo.results), domains: new Map(memo.domains), parents: new Map(memo.parents),
+    responses: new Map(memo.responses),
+  };
+  const units = new Map<number, UnitTuple>();
+  const domains = new Map<number, Map<number, DomainTuple>>();
+  const removed = new Set<number>();
+  for (const [unitId, next] of figures) {
+    const change = rerankUnit(work, unitId, next, published);
+    applyChange(work, change);
+    if (change.removed) {
+      removed.add(unitId);
+      units.delete(unitId);
+      domains.delete(unitId);
+    }
+    for (const row of change.units) units.set(row[0], row);
+    for (const row of change.domains) {
+      let byDomain = domains.get(row[0]);
+      if (!byDomain) domains.set(row[0], (byDomain = new Map()));
+      byDomain.set(row[1], row);
+    }
+  }
+  return {
+    units: [...units.values()], domains: [...domains.values()].flatMap((m) => [...m.values()]), removed: [...removed], memo: work,
+  };
 }
 
 /**
  * Writes a change in the caller's transaction (which holds the cycle's
- * results lock): the unit's rows deleted when it has no index any more (its
+ * results lock): the rows of units without an index any more deleted (their
  * domain rows go with them, ON DELETE CASCADE), then every changed row
- * upserted, the unit's own first. Upserts, not UPDATE ... FROM: each row is
- * one index probe whatever the planner's statistics say (a hash join over
- * the cycle's 96,000 domain rows cost 0.4 s). Positions are not unique in
- * the schema, so rows can move in any order.
+ * upserted (index_result before domain_result, which references it).
+ * Upserts, not UPDATE ... FROM: each row is one index probe whatever the
+ * planner's statistics say (a hash join over the cycle's 96,000 domain rows
+ * cost 0.4 s). Positions are not unique in the schema, so rows can move in
+ * any order.
  */
 export async function writeChange(
-  tx: EntityManager, cycleId: number, change: UnitChange,
+  tx: EntityManager, cycleId: number, change: UnitsChange,
   upsert: (tx: EntityManager, cycleId: number, units: UnitTuple[], domains: DomainTuple[]) => Promise<void>,
 ): Promise<void> {
-  if (change.removed) await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id = $2', [cycleId, change.unitId]);
+  if (change.removed.length > 0) {
+    await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id = ANY($2::int[])', [cycleId, change.removed]);
+  }
   await upsert(tx, cycleId, change.units, change.domains);
+  await notifyResultsChanged(tx, cycleId, [...new Set([...change.units, ...change.domains].map((r) => r[0]))]); // live data: resultsChanged (src/live)
 }

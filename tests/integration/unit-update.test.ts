@@ -7,7 +7,7 @@ import { startTestService, type TestService } from '../support/test-service';
  * is exactly what a full recomputation writes: every row of index_result and
  * domain_result, ties listed by Vietnamese name (numbers by value), then code.
  *
- * 30 communes under 3 districts; framework 2024 COMMUNE: D1 (C1, C2 of 2
+ * 30 communes under 3 districts (names differing by tones, numbers); framework 2024 COMMUNE: D1 (C1, C2 of 2
  * points), D2 (C3 of 1), D3 (C4 of 1); points in halves, so ties abound; C3
  * not applicable leaves D2 without a score; all four not applicable leaves
  * the commune without an index (no row).
@@ -22,8 +22,8 @@ const MAX: Record<string, number> = { C1: 2, C2: 2, C3: 1, C4: 1 };
 const NAMES = ['Xã 2', 'Xã 10', 'Xã An', 'Xã Ân', 'Xã Ấn', 'Phường 1', 'Phường 10', 'Phường 9', 'Xã Đông', 'Xã Dương'];
 const communes = Array.from({ length: 30 }, (_, i) => ({
   code: `C${String(i + 1).padStart(2, '0')}`,
-  // Names repeat every 10 communes: equal names are listed by code.
-  name: NAMES[(i * 7) % NAMES.length],
+  // Names unique among the kind, many of them equal up to tones and numbers.
+  name: `${NAMES[(i * 7) % NAMES.length]}${['', ' Bắc', ' Bac'][Math.floor(i / 10)]}`,
   parent: `H${(i % 3) + 1}`,
 }));
 
