@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ResolverData } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import type { Context } from './context';
+import { AnalysisResolver } from './resolvers/analysis.resolver';
 import { CycleResolver } from './resolvers/cycle.resolver';
 import { KioskResolver } from './resolvers/kiosk.resolver';
 import { SatisfactionResolver } from './resolvers/satisfaction.resolver';
@@ -34,6 +35,7 @@ function resolverInstances(s: Services): [Function, object][] {
     [ExpertScoreResolver, new ExpertScoreResolver(s.expertScores)],
     [RankingResolver, new RankingResolver(s.rankings)],
     [ResultsResolver, new ResultsResolver(s.results)],
+    [AnalysisResolver, new AnalysisResolver(s.analysis)],
   ];
 }
 

@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { AnalysisService } from '../analysis/analysis.service';
+import { AnalysisWorker } from '../analysis/analysis-worker';
 import { AuthService } from '../auth/auth.service';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
@@ -18,6 +20,8 @@ export interface Services extends ResultServices, SurveyServices {
   questionnaires: QuestionnaireService;
   /** Excel and CSV in and out (src/documents/). */
   documents: DocumentServices;
+  /** What-if, sensitivity (its draws in a worker thread), year summaries (src/analysis/). */
+  analysis: AnalysisService;
 }
 
 /**
@@ -42,5 +46,6 @@ export function createServices(db: DataSource, logger: Logger, config?: Config, 
   const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs, work);
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
-  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents };
+  const analysis = new AnalysisService(db, units, frameworks, new AnalysisWorker());
+  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis };
 }

@@ -1,0 +1,36 @@
+import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
+import type { AnalysisService } from '../analysis/analysis.service';
+import type { Context } from '../context';
+import { Role, UnitKind } from '../entities/enums';
+import { SensitivityInput, WhatIfScore } from './inputs/analysis.inputs';
+import {
+  toUnitSensitivityType, toWhatIfResultType, toYearSummaryType, UnitSensitivityType, YearSummaryType,
+} from './types/analysis.type';
+import { IndexResultType } from './types/result.type';
+
+/** Analysts' questions: sensitivity to the weighting, what-if, the average over the years. */
+@Resolver()
+export class AnalysisResolver {
+  constructor(private readonly analysis: AnalysisService) {}
+
+  @Authorized(Role.ANALYST, Role.ADMIN)
+  @Query(() => [UnitSensitivityType], { description: 'Seeded Monte Carlo over the survey share, domain weights and panel aggregation: per ranked unit, its rank interval and band shares, in ranking order.' })
+  async sensitivity(@Arg('input', () => SensitivityInput) input: SensitivityInput): Promise<UnitSensitivityType[]> {
+    return (await this.analysis.sensitivity(input)).map(toUnitSensitivityType);
+  }
+
+  // The UNIT role, when it exists, joins here and in mayAskWhatIf (src/analysis/analysis.service.ts) for its own unit.
+  @Authorized(Role.ANALYST, Role.ADMIN)
+  @Query(() => IndexResultType, { description: "The unit's index, band and ranks with some leaf points replaced, against the other units as they stand; nothing is stored." })
+  async whatIf(
+    @Arg('year', () => Int) year: number, @Arg('unitCode') unitCode: string,
+    @Arg('scores', () => [WhatIfScore]) scores: WhatIfScore[], @Ctx() ctx: Context,
+  ): Promise<IndexResultType> {
+    return toWhatIfResultType(await this.analysis.whatIf(ctx.principal, year, unitCode, scores));
+  }
+
+  @Query(() => [YearSummaryType], { description: "The kind's average, highest and lowest index per year the reader may see, oldest first." })
+  async yearSummaries(@Arg('unitKind', () => UnitKind) unitKind: UnitKind, @Ctx() ctx: Context): Promise<YearSummaryType[]> {
+    return (await this.analysis.yearSummaries(ctx.principal, unitKind)).map(toYearSummaryType);
+  }
+}
