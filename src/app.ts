@@ -24,6 +24,7 @@ import { createDocumentsHandler } from './documents';
 import { callerKey, documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
+import type { Live } from './live';
 import { createObservability, type ObservabilityConfig } from './observability';
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   gates?: { read: PoolGate; work: PoolGate };
   logger: Logger;
   services: Services;
+  /** Subscriptions over WebSocket at /graphql and kiosk alerts (src/live). */
+  live?: Live;
 }
 
 export interface App {
@@ -130,7 +133,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
     },
   });
-  const schema = await createSchema(services);
+  const schema = await createSchema(services, deps.live);
   const responseCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
   // Request ids, /metrics, request metrics and traces (src/observability): around the server, told the operation by Apollo.
   const observability = createObservability(deps);
@@ -365,6 +368,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       + `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
   server.keepAliveTimeout = 5000;
+  // Subscriptions (graphql-ws) on the same server and path, the same schema (src/live/ws-server.ts).
+  const liveServer = deps.live?.attach({ server, schema, queryLimits: config.queryLimits, formatError });
 
   return {
     server,
@@ -376,6 +381,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     async close() {
       draining = true;
+      await liveServer?.close(); // 1001 Going Away to every subscriber first: upgraded sockets would hold server.close
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {

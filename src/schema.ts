@@ -14,6 +14,10 @@ import { RankingResolver, renderedRankings } from './resolvers/ranking.resolver'
 import { ResultsResolver } from './resolvers/results.resolver';
 import { TokenResolver } from './resolvers/token.resolver';
 import { UnitResolver } from './resolvers/unit.resolver';
+import { KioskAlertResolver } from './resolvers/kiosk-alert.resolver';
+import { LiveResolver } from './resolvers/live.resolver';
+import type { Live } from './live';
+import { livePubSub } from './live/subscriptions';
 import type { Renderers } from './http/rendered-queries';
 import { RENDERED_FIELDS } from './query-plan/result-json';
 import { rankingPages } from './query-plan/rankings';
@@ -23,7 +27,7 @@ import type { Services } from './services';
  * Resolvers get their services through their constructors: this table is
  * the one place that wires them.
  */
-function resolverInstances(s: Services): [Function, object][] {
+function resolverInstances(s: Services, live?: Live): [Function, object][] {
   return [
     [UnitResolver, new UnitResolver(s.units)],
     [CycleResolver, new CycleResolver(s.frameworks)],
@@ -35,17 +39,21 @@ function resolverInstances(s: Services): [Function, object][] {
     [ExpertScoreResolver, new ExpertScoreResolver(s.expertScores)],
     [RankingResolver, new RankingResolver(s.rankings)],
     [ResultsResolver, new ResultsResolver(s.results)],
+    // Live data and kiosk alerts (src/live): `live` is absent only where no request runs (schema:print).
+    [LiveResolver, new LiveResolver()],
+    [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],
     [AnalysisResolver, new AnalysisResolver(s.analysis)],
   ];
 }
 
-export async function createSchema(services: Services): Promise<GraphQLSchema> {
-  const instances = new Map(resolverInstances(services));
+export async function createSchema(services: Services, live?: Live): Promise<GraphQLSchema> {
+  const instances = new Map(resolverInstances(services, live));
   const resolvers = [...instances.keys()] as [Function, ...Function[]];
   return buildSchema({
     resolvers,
     authChecker,
     validate: true,
+    pubSub: livePubSub, // the subscriptions subscribe themselves (src/live/subscriptions.ts)
     container: {
       get: (cls: Function, _data: ResolverData<Context>) => {
         const instance = instances.get(cls);

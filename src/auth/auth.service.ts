@@ -31,7 +31,7 @@ export class AuthService {
   constructor(
     private readonly db: DataSource,
     private readonly logger: Logger,
-    private readonly revocations: KioskRevocations = new LocalKioskRevocations(),
+    readonly revocations: KioskRevocations = new LocalKioskRevocations(),
   ) {
     revocations.subscribe((kioskId) => {
       for (const [hash, entry] of this.kiosks) {

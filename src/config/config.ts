@@ -1,10 +1,13 @@
 import path from 'node:path';
+import { loadLiveConfig, type LiveConfig } from '../live/config';
 
 /**
  * Every knob of the service, read once from the environment, validated, with
  * its default. README's table of variables mirrors this file.
  */
 export interface Config {
+  /** Live data and kiosk alerts (src/live/config.ts): REDIS_URL, LIVE_*, ALERT_*. */
+  live: LiveConfig;
   port: number;
   host: string;
   /** PostgreSQL to use; undefined: start the embedded one in dataDir. */
@@ -131,6 +134,7 @@ function otlpEndpoint(env: Env): string | undefined {
 }
 
 export function loadConfig(env: Env = process.env): Config {
+  const live = loadLiveConfig(env);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
@@ -146,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
   }
   return {
+    live,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl,

@@ -6,6 +6,7 @@ import { Cycle } from './cycle.entity';
 import { DomainResult } from './domain-result.entity';
 import { ExpertScore } from './expert-score.entity';
 import { IndexResult } from './index-result.entity';
+import { KioskAlert, KioskAlertResponse, KioskAlertScan } from './kiosk-alert.entity';
 import { KioskAssignment } from './kiosk-assignment.entity';
 import { Kiosk } from './kiosk.entity';
 import { Question } from './question.entity';
@@ -30,6 +31,8 @@ export {
 
 export { KioskAssignment, UnitLineage, UnitName, UnitParent };
 
+export { KioskAlert, KioskAlertResponse, KioskAlertScan };
+
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
 
 export const entities = [
@@ -37,4 +40,5 @@ export const entities = [
   Question, ResultState, ScoreAdjustment, SurveyAnswer, SurveyResponse, Unit,
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
   KioskAssignment, UnitLineage, UnitName, UnitParent,
+  KioskAlert, KioskAlertResponse, KioskAlertScan,
 ];

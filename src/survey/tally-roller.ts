@@ -82,7 +82,7 @@ WITH batch AS (
   RETURNING ${BATCH_COLUMNS}
 ), ${ANSWERS_CTE},
 ${TALLIES.map((t, i) => `tally${i} AS (${insertSql(t, true)})`).join(',\n')}
-SELECT b.year, u.kind, b.late, count(*)::int AS responses
+SELECT b.year, u.kind, b.late, count(*)::int AS responses, array_agg(DISTINCT b.unit_id) AS units
   FROM batch b JOIN unit u ON u.id = b.unit_id
  GROUP BY 1, 2, 3`;
 
@@ -92,15 +92,51 @@ SELECT b.year, u.kind, b.late, count(*)::int AS responses
  * for a rebuild, which empties the tables and takes the table lock first.
  */
 export function addAllStatements(where: string): string[] {
-  return TALLIES.map((t) => `WITH batch AS (SELECT ${BATCH_COLUMNS} FROM survey_response r ${where}), ${ANSWERS_CTE} ${insertSql(t, false)}`);
+  // Quarantined responses (src/live/alerts) stay stored and out of every figure: a rebuild leaves them out too.
+  const stored = `(SELECT * FROM survey_response s WHERE NOT EXISTS (${QUARANTINED_SQL.replace('$RESPONSE', 's.id')}))`;
+  return TALLIES.map((t) => `WITH batch AS (SELECT ${BATCH_COLUMNS} FROM ${stored} r ${where}), ${ANSWERS_CTE} ${insertSql(t, false)}`);
+}
+
+/** Whether the response `$RESPONSE` is in a quarantined kiosk alert. */
+export const QUARANTINED_SQL = `SELECT 1 FROM kiosk_alert_response ar JOIN kiosk_alert a ON a.id = ar.alert_id
+  WHERE ar.response_id = $RESPONSE AND a.status = 'QUARANTINED'`;
+
+/**
+ * The statements that take the responses `$1` (bigint[], every one already
+ * rolled up) out of every roll-up (`out`), or put them back (`in`): the same
+ * groups the roll-up adds, through the same TALLIES definitions, subtracted
+ * (rows left at zero deleted, so that the tables are as if the responses had
+ * never been added) or added. Run them in one transaction with the
+ * responses locked.
+ */
+export function moveStatements(direction: 'out' | 'in'): string[] {
+  const batch = `WITH batch AS (SELECT ${BATCH_COLUMNS} FROM survey_response r WHERE r.id = ANY($1::bigint[])), ${ANSWERS_CTE}`;
+  if (direction === 'in') return TALLIES.map((t) => `${batch} ${insertSql(t, true)}`);
+  return TALLIES.flatMap((t) => {
+    const columns = t.columns.split(', ');
+    const keyCount = t.keys.split(', ').length;
+    const keys = columns.slice(0, keyCount);
+    const values = columns.slice(keyCount);
+    const match = keys.map((k) => `t.${k} = s.${k}`).join(' AND ');
+    return [
+      `${batch} UPDATE ${t.table} t SET ${values.map((v) => `${v} = t.${v} - s.${v}`).join(', ')}
+         FROM (${t.select}) s(${t.columns}) WHERE ${match}`,
+      // The first count column (answers or responses) at zero: the group is gone.
+      `${batch} DELETE FROM ${t.table} t USING (${t.select}) s(${t.columns}) WHERE ${match} AND t.${values[0]} = 0`,
+    ];
+  });
 }
 
 export type RolledUpListener = (year: number, unitKind: UnitKind) => void;
+/** Told, after each batch commits, the units of a year whose figures it changed (late responses change none). */
+export type UnitsChangedListener = (year: number, unitIds: number[]) => void;
 
 export class TallyRoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = true;
+  /** Live data (src/live): satisfactionChanged is fired from here. */
+  onUnitsChanged: UnitsChangedListener | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -144,11 +180,12 @@ export class TallyRoller {
     if (bound === null) return 0;
     let total = 0;
     for (;;) {
-      const rows: { year: number; kind: UnitKind; late: boolean; responses: number }[] =
+      const rows: { year: number; kind: UnitKind; late: boolean; responses: number; units: number[] }[] =
         await this.db.query(ROLL_UP_SQL, [this.options.batchSize]);
       const n = rows.reduce((acc, r) => acc + r.responses, 0);
       // Late responses change no unpublished result: only the others ask for a recomputation.
       for (const r of rows) if (!r.late) this.options.onRolledUp?.(r.year, r.kind);
+      for (const r of rows) if (!r.late) this.onUnitsChanged?.(r.year, r.units);
       total += n;
       if (n >= this.options.batchSize) continue;
       // A short batch: done, unless rows are held by a concurrent roll-up (SKIP LOCKED); wait for it to commit.
