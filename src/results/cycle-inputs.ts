@@ -13,7 +13,7 @@ import { unitsOfYearSql } from '../services/unit-years';
  */
 
 export interface UnitRow { id: number; code: string; name: string; parent_id: number | null }
-/** [unit_id, the unit's scores as JSON: [[criterion_id, round, panelist, points, not_applicable], ...]] */
+/** [unit_id, the unit's scores as one flat JSON array: [criterion_id, round, panelist, points, not_applicable, ...]] */
 type ScoreRow = [number, string];
 interface AdjustmentRow { unit_id: number; round: Adjustment['round']; panelist: string; bonus: string | null; penalty: string | null }
 interface TallyRow { unit_id: number; criterion_id: number; responses: string; answers: string; satisfied: string }
@@ -29,11 +29,14 @@ export interface UnitFacts { input: UnitInput; scores: string | null; responses:
 /** The method's input for a unit. */
 export function unitInput(facts: UnitFacts): UnitInput {
   if (facts.scores === null) return facts.input;
-  const rows = JSON.parse(facts.scores) as [string, PanelScore['round'], string, string | null, boolean][];
-  const panelScores = new Array<PanelScore>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [leafId, round, panelist, points, notApplicable] = rows[i];
-    panelScores[i] = { leafId, round, panelist, points, notApplicable };
+  // Flat: criterion, round, panelist, points, not applicable, then the next score.
+  const flat = JSON.parse(facts.scores) as (string | boolean | null)[];
+  const panelScores = new Array<PanelScore>(flat.length / 5);
+  for (let i = 0, j = 0; i < flat.length; i += 5, j++) {
+    panelScores[j] = {
+      leafId: flat[i] as string, round: flat[i + 1] as PanelScore['round'], panelist: flat[i + 2] as string,
+      points: flat[i + 3] as string | null, notApplicable: flat[i + 4] as boolean,
+    };
   }
   return { ...facts.input, panelScores };
 }
@@ -117,10 +120,11 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
   const extra = some ? [unitIds] : [];
   return {
     // A score above its leaf's maximum (the framework was redefined lower) no longer counts: the leaf is then missing.
-    // Half a million rows at national scale: one row per unit, its scores as JSON (JSON.parse is native; a row per
-    // score cost twice the CPU in the driver, and as many short-lived arrays and strings for the collector).
+    // Half a million rows at national scale: one row per unit, its scores as one flat JSON array (JSON.parse is
+    // native; a row per score cost twice the CPU in the driver, and as many short-lived objects for the collector).
     scores: {
-      text: `SELECT s.unit_id, json_agg(json_build_array(s.criterion_id::text, s.round, s.panelist, s.points::text, s.not_applicable))::text
+      text: `SELECT s.unit_id, '[' || string_agg(concat_ws(',', to_json(s.criterion_id::text), to_json(s.round), to_json(s.panelist),
+                                                        coalesce(to_json(s.points::text)::text, 'null'), to_json(s.not_applicable)), ',') || ']'
                FROM expert_score s JOIN criterion c ON c.id = s.criterion_id
               WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)${only('s', 2)}
               GROUP BY s.unit_id`,
