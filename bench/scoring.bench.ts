@@ -1,9 +1,9 @@
 /**
  * `npx ts-node --transpile-only bench/scoring.bench.ts`: times the index
- * method (src/scoring computeUnitResult) on a national-scale year, in
- * process, without a database, and checks it against the method as it was
- * before it was made fast (src/scoring/exact-method.ts, kept as the fast path's
- * fallback), field by field.
+ * method (src/scoring computeUnitResult: the method's phases on the CENTS
+ * kernel) on a national-scale year, in process, without a database, and
+ * checks it against computeUnitResultExact (the same phases on the RATIONAL
+ * kernel, BigInt fractions: the CENTS kernel's fallback), field by field.
  * Not a test.
  *
  * The year: 12,000 units, an 8-domain framework of 47 leaves (42 EXPERT
@@ -251,7 +251,7 @@ function main(): void {
   const rand = generator(20240101);
   const inputs = Array.from({ length: UNITS }, () => plainUnit(framework, rand));
 
-  // Correctness first: the fast method against the old one.
+  // Correctness first: the CENTS kernel against the RATIONAL one.
   let failures = crossCheck('brief shape (500)', framework, inputs.slice(0, SAMPLE));
   const variedRand = generator(7);
   const variedFramework = buildFramework({ maxBonus: '2', maxPenalty: '5.5', minResponses: 100 });
@@ -265,13 +265,13 @@ function main(): void {
   }));
   failures += crossCheck('odd points', framework, invalid);
 
-  // Speed: the old method on a part of the year, the new one on all of it.
+  // Speed: the RATIONAL kernel on a part of the year, the CENTS one on all of it.
   const referenceInputs = inputs.slice(0, Math.min(REFERENCE_UNITS, UNITS));
   referenceInputs.slice(0, 200).forEach((input) => referenceComputeUnitResult(framework, input)); // warm up
   const oldMs = time(() => referenceInputs.forEach((input) => referenceComputeUnitResult(framework, input)));
   const oldPerUnit = (oldMs * 1000) / referenceInputs.length;
   console.log(
-    `old method: ${oldPerUnit.toFixed(1)} µs per unit (${referenceInputs.length} units in ${oldMs.toFixed(0)} ms; ` +
+    `exact (RATIONAL kernel): ${oldPerUnit.toFixed(1)} µs per unit (${referenceInputs.length} units in ${oldMs.toFixed(0)} ms; ` +
       `${((oldPerUnit * UNITS) / 1000).toFixed(0)} ms for ${UNITS})`,
   );
 
@@ -286,16 +286,16 @@ function main(): void {
         `${best.toFixed(0)} ms best, ${median.toFixed(0)} ms median for ${UNITS} units (${(oldPerUnit / ((median * 1000) / UNITS)).toFixed(0)}× faster)`,
     );
   };
-  report('new method (same FrameworkSpec object)', () => {
+  report('computeUnitResult (same FrameworkSpec object)', () => {
     for (const input of inputs) computeUnitResult(framework, input);
   });
   const prepared = prepareFramework(framework);
-  report('new method (prepareFramework)', () => {
+  report('computeUnitResult (prepareFramework)', () => {
     for (const input of inputs) computeUnitResult(prepared, input);
   });
   // What the index engine reads of each outcome before writing it.
   let sink = 0;
-  report('new method + reading published figures as strings', () => {
+  report('computeUnitResult + reading published figures as strings', () => {
     for (const input of inputs) {
       const o = computeUnitResult(framework, input);
       sink += o.earned.toString().length + o.max.toString().length + (o.score?.toFixed(2).length ?? 0);

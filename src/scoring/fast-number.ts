@@ -1,13 +1,12 @@
 import type Decimal from 'decimal.js';
 
-import { ScoringDecimal, toRatio } from './decimal';
-import type { DecimalInput } from './types';
+import { ScoringDecimal } from './decimal';
 
 /*
- * Helpers of the fast form of the method (index-method.ts): figures as
- * integer counts of hundredths ("cents") in plain JS numbers, exact because
- * every operation checks that it stays a safe integer (< 2^53), and fractions
- * of such integers. Whatever does not fit falls back to BigInt (ratio.ts).
+ * Helpers of the CENTS kernel (cents-kernel.ts): figures as integer counts
+ * of hundredths ("cents") in plain JS numbers, exact because every operation
+ * checks that it stays a safe integer (< 2^53), and fractions of such
+ * integers. Whatever does not fit goes to the RATIONAL kernel (BigInt).
  */
 
 /**
@@ -46,20 +45,6 @@ export function plainCents(value: unknown): number {
   return whole * 100 + d1 * 10 + d2;
 }
 
-/**
- * Cents of a figure known to be valid (checked by the caller with the
- * validation functions) with at most two decimals, by the general path.
- * Returns -1 if it is not a whole number of cents or not a safe integer.
- */
-export function generalCents(value: DecimalInput): number {
-  const r = toRatio(value);
-  const scaled = r.n * 100n;
-  if (scaled % r.d !== 0n) return -1;
-  const cents = scaled / r.d;
-  if (cents > BigInt(Number.MAX_SAFE_INTEGER) || cents < -BigInt(Number.MAX_SAFE_INTEGER)) return -1;
-  return Number(cents);
-}
-
 export function gcd(a: number, b: number): number {
   if (a < 0) a = -a;
   if (b < 0) b = -b;
@@ -71,7 +56,7 @@ export function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Thrown (and caught by computeUnitResult) when a figure leaves the safe integers: the unit then takes the BigInt path. */
+/** Thrown (and caught by computeUnitResult) when a figure leaves the safe integers: the unit then takes the RATIONAL kernel. */
 export const OVERFLOW: unique symbol = Symbol('scoring overflow');
 
 export function safe(x: number): number {
@@ -175,4 +160,62 @@ export function quotientDecimal(n: bigint, d: bigint): Decimal {
   const r = scaledA - q * scaledD;
   if (2n * r >= scaledD) q += 1n; // half-up: ties away from zero
   return new ScoringDecimal(`${negative ? '-' : ''}${q.toString()}e${-k}`);
+}
+
+/** Denominators up to this keep long division's remainders × 10 within the safe integers. */
+const SMALL_DIVISOR = 900_000_000_000_000;
+const SMALL_DIVIDEND = 2 ** 52;
+
+/**
+ * n / d (safe integers, d > 0) as ratioToDecimal gives it, like
+ * quotientDecimal, by long division in JS numbers: the 40 significant
+ * digits, then half-up (ties away from zero) on the next one. Null when d
+ * or |n| is too large for that to stay exact; quotientDecimal then does it.
+ */
+export function smallQuotientDecimal(n: number, d: number): Decimal | null {
+  if (d > SMALL_DIVISOR || n > SMALL_DIVIDEND || n < -SMALL_DIVIDEND) return null;
+  if (n === 0) return new ScoringDecimal(0);
+  const negative = n < 0;
+  const a = negative ? -n : n;
+  let q = Math.floor(a / d);
+  let r = a - q * d;
+  if (r < 0) {
+    q -= 1;
+    r += d;
+  } else if (r >= d) {
+    q += 1;
+    r -= d;
+  }
+  // The digits: the integer part's (none when it is 0), then the fraction's.
+  const digits: number[] = [];
+  if (q > 0) {
+    const text = String(q);
+    for (let i = 0; i < text.length; i++) digits.push(text.charCodeAt(i) - 48);
+  }
+  let integerDigits = digits.length;
+  let significant = integerDigits;
+  while (r !== 0 && significant < SIGNIFICANT) {
+    r *= 10;
+    const digit = Math.floor(r / d);
+    r -= digit * d;
+    digits.push(digit);
+    if (significant > 0 || digit !== 0) significant++;
+  }
+  if (r !== 0 && Math.floor((r * 10) / d) >= 5) {
+    let i = digits.length - 1;
+    while (i >= 0 && digits[i] === 9) digits[i--] = 0;
+    if (i >= 0) digits[i] += 1;
+    else {
+      digits.unshift(1);
+      integerDigits += 1;
+    }
+  }
+  let text = negative ? '-' : '';
+  if (integerDigits === 0) text += '0';
+  for (let i = 0; i < integerDigits; i++) text += digits[i];
+  if (digits.length > integerDigits) {
+    text += '.';
+    for (let i = integerDigits; i < digits.length; i++) text += digits[i];
+  }
+  return new ScoringDecimal(text);
 }

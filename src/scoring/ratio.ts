@@ -55,7 +55,6 @@ export function cmp(a: Ratio, b: Ratio): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-export const min = (a: Ratio, b: Ratio): Ratio => (cmp(a, b) <= 0 ? a : b);
 export const clamp = (a: Ratio, lo: Ratio, hi: Ratio): Ratio =>
   cmp(a, lo) < 0 ? lo : cmp(a, hi) > 0 ? hi : a;
 
