@@ -43,8 +43,8 @@ export function scrubSecrets(line: string): string {
 export function createLogger(level: Level = 'info', sink?: (line: string) => void): Logger {
   const destination = sink
     ? { write: (s: string) => sink(s.endsWith('\n') ? s.slice(0, -1) : s) }
-    // Synchronous like process.stderr.write was: nothing is lost when the process exits right after a line.
-    : pino.destination({ dest: 2, sync: true });
+    // Through process.stderr.write, as before pino: synchronous for files and terminals, and seen by whoever wraps it.
+    : { write: (s: string) => process.stderr.write(s) };
   const log = pino({
     level,
     base: undefined,
