@@ -152,6 +152,29 @@ describe('the four rules on crafted streams', () => {
   }, 30000);
 });
 
+describe('resultsChanged', () => {
+  const RESULTS = `subscription { resultsChanged(year: 2023, unitKind: DEPARTMENT) { unit { code } score rank } }`;
+
+  test('sends only the results a recomputation changed, to roles that see provisional results', async () => {
+    const analyst = connect(tokens.analyst).subscribe(RESULTS);
+    const anonymous = connect(null).subscribe(RESULTS);
+    const appraiser = connect(tokens.p1).subscribe(`subscription { resultsChanged(year: 2023, unitKind: DEPARTMENT) { unit { code } } }`);
+    await new Promise((r) => setTimeout(r, 300));
+    // SNV's C2 from 9 to 10 for both panelists: SNV's index moves, nobody else's rank (SNV stays where it is or moves with its neighbours).
+    await score(t, tokens.p1, 2023, 'SNV', 'APPRAISAL', { C2: 10 });
+    const event = await analyst.next(5000);
+    const changed = event.resultsChanged.map((r: { unit: { code: string } }) => r.unit.code);
+    expect(changed).toContain('SNV');
+    const all = (await t.ok(`{ rankings(year: 2023, unitKind: DEPARTMENT) { totalCount } }`)).rankings.totalCount;
+    expect(changed.length).toBeLessThan(all);
+    const snv = event.resultsChanged.find((r: { unit: { code: string } }) => r.unit.code === 'SNV');
+    expect(snv.score).toBe((await t.ok(`{ unit(code: "SNV") { result(year: 2023) { score } } }`)).unit.result.score);
+    expect((await appraiser.next(5000)).resultsChanged.map((r: { unit: { code: string } }) => r.unit.code)).toEqual(changed);
+    expect((await anonymous.ended)?.[0]?.extensions?.code ?? anonymous.errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.events).toEqual([]);
+  }, 30000);
+});
+
 describe('resolveKioskAlert', () => {
   const RESOLVE = `mutation($id: ID!, $action: KioskAlertAction!) { resolveKioskAlert(id: $id, action: $action) { id status responses } }`;
 
