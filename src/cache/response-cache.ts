@@ -6,6 +6,8 @@ import type { Principal } from '../auth/principal';
 import type { Context } from '../context';
 import { operationCostKey } from '../protection/limits';
 import type { OperationCost } from '../protection/cost';
+import { planOfContext, type QueryPlan } from '../query-plan/plan';
+import { ROOT_FIELDS } from '../query-plan/root-fields';
 
 export interface CachedResponse {
   status: number;
@@ -84,7 +86,11 @@ export class ResponseCache {
    * Stores the answer if its Cache-Control allows (public or private,
    * max-age > 0) and no change happened since its key was missed.
    */
-  offer(key: string, status: number, headers: Record<string, string>, body: string, now = Date.now()): void {
+  offer(
+    key: string, status: number, headers: Record<string, string>, body: string, now = Date.now(),
+    /** The years its data may show, from the request's query plan (yearsOfPlan); omitted: read from the stored query. */
+    years?: ReadonlySet<number> | null,
+  ): void {
     const miss = this.pending.get(key);
     this.pending.delete(key);
     if (!this.enabled || status !== 200) return;
@@ -98,7 +104,7 @@ export class ResponseCache {
     const bytes = body.length * 2 + key.length * 2 + 200;
     if (bytes > this.maxBytes / 4) return;
     this.delete(key);
-    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: yearsOfRequest(key) });
+    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: years === undefined ? yearsOfRequest(key) : years });
     this.bytes += bytes;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;
@@ -206,39 +212,10 @@ function visitFields(set: SelectionSetNode, fragments: Map<string, SelectionSetN
   }
 }
 
-/** The root fields of an operation, fragments on the root type followed. */
-function rootFieldsOf(set: SelectionSetNode, fragments: Map<string, SelectionSetNode>, seen = new Set<string>()): FieldNode[] {
-  const out: FieldNode[] = [];
-  for (const s of set.selections) {
-    if (s.kind === Kind.FIELD) out.push(s);
-    else if (s.kind === Kind.INLINE_FRAGMENT) out.push(...rootFieldsOf(s.selectionSet, fragments, seen));
-    else if (!seen.has(s.name.value)) {
-      seen.add(s.name.value);
-      const inner = fragments.get(s.name.value);
-      if (inner) out.push(...rootFieldsOf(inner, fragments, seen));
-    }
-  }
-  return out;
-}
-
 function intValue(value: ValueNode, vars: Record<string, unknown>): number | null {
   if (value.kind === Kind.INT) return Number(value.value);
   if (value.kind === Kind.VARIABLE) {
     const v = vars[value.name.value];
-    return typeof v === 'number' && Number.isInteger(v) ? v : null;
-  }
-  return null;
-}
-
-/** The value of an input object's field (`input: {year: 2024}` or `input: $input`), as an integer. */
-function inputYear(value: ValueNode | undefined, vars: Record<string, unknown>): number | null {
-  if (!value) return null;
-  if (value.kind === Kind.OBJECT) {
-    const field = value.fields.find((f) => f.name.value === 'year');
-    return field ? intValue(field.value, vars) : null;
-  }
-  if (value.kind === Kind.VARIABLE) {
-    const v = (vars[value.name.value] as Record<string, unknown> | undefined)?.year;
     return typeof v === 'number' && Number.isInteger(v) ? v : null;
   }
   return null;
@@ -256,39 +233,14 @@ const REFERENCE_TYPES = new Set([
   'CycleStatus', 'ServiceElement',
 ]);
 
-/**
- * Mutations whose changes no cached answer shows: survey responses (they
- * touch no published figure; the roll-ups move on their own), tokens and
- * kiosks (Kiosk is not a reference type, so no answer reading one is
- * cached, and anonymous readers cannot read them).
- */
-const CACHE_KEEPING_MUTATIONS = new Set(['submitSurveyResponse', 'submitSurveyResponses', 'issueToken', 'registerKiosk', 'revokeKiosk']);
-
-/**
- * Mutations that change one year's data, and where they take the year. An
- * answer of year Y + 1 shows year Y's ranks (previousRank, rankChange), so
- * both years' answers go.
- */
-const YEAR_MUTATIONS: Record<string, (field: FieldNode, vars: Record<string, unknown>) => number | null> = {
-  publishCycle: (f, vars) => argYear(f, vars),
-  openCycle: (f, vars) => argYear(f, vars),
-  defineQuestionnaire: (f, vars) => argYear(f, vars),
-  defineCycle: (f, vars) => inputYear(f.arguments?.find((a) => a.name.value === 'input')?.value, vars),
-  submitExpertScores: (f, vars) => inputYear(f.arguments?.find((a) => a.name.value === 'input')?.value, vars),
-};
-
-function argYear(field: FieldNode, vars: Record<string, unknown>): number | null {
-  const arg = field.arguments?.find((a) => a.name.value === 'year');
-  return arg ? intValue(arg.value, vars) : null;
-}
-
 /** Codes of refusals made before anything is written: a root field refused with one of them changed nothing. */
 const REFUSED = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'QUERY_TOO_COMPLEX', 'RATE_LIMITED']);
 
 const executedKey = Symbol('executed');
 
 /**
- * What a mutation may have changed, from its root fields and its answer;
+ * What a mutation may have changed, from its planned root fields (their
+ * `changes` in src/query-plan/root-fields.ts) and its answer;
  * null when it changed nothing a cached answer shows. Nothing changed when
  * it never ran (refused by parsing, validation, the limits, the kiosk
  * scope or its variables: no `data` in the answer), when it only asks for `__typename`, and for each root field
@@ -297,21 +249,19 @@ const executedKey = Symbol('executed');
  * have committed: correctness first, its change counts.
  */
 export function mutationChange(
-  operation: OperationDefinitionNode, document: DocumentNode, variables: Record<string, unknown> | undefined,
-  executed: boolean, result: { data?: unknown; errors?: readonly GraphQLFormattedError[] } | undefined,
+  plan: QueryPlan, executed: boolean, result: { data?: unknown; errors?: readonly GraphQLFormattedError[] } | undefined,
 ): CacheChange | null {
   // No `data` at all: refused before execution began (e.g. variables that do not coerce).
   if (!executed || !result || result.data === undefined) return null;
   const errors = result.errors;
-  const vars = variables ?? {};
   const years = new Set<number>();
-  for (const field of rootFieldsOf(operation.selectionSet, fragmentsOf(document))) {
-    const name = field.name.value;
-    if (name === '__typename' || CACHE_KEEPING_MUTATIONS.has(name)) continue;
-    const key = field.alias?.value ?? name;
+  for (const field of plan.roots) {
+    const { name, key } = field;
+    const changes = ROOT_FIELDS[name]?.changes;
+    if (name === '__typename' || changes === 'nothing') continue;
     const refused = errors?.some((e) => e.path?.length === 1 && e.path[0] === key && REFUSED.has(String(e.extensions?.code)));
     if (refused) continue;
-    const year = YEAR_MUTATIONS[name]?.(field, vars) ?? null;
+    const year = changes?.(field.args) ?? null;
     if (year === null) return 'all';
     years.add(year).add(year + 1);
   }
@@ -340,8 +290,9 @@ export function cachePolicyPlugin(maxAgeSeconds: number, cache: ResponseCache): 
       const op = rc.operation;
       if (op?.operation === 'mutation' && rc.document) {
         const executed = (rc.contextValue as unknown as Record<symbol, boolean | undefined>)[executedKey] === true;
-        const change = rc.response.body.kind === 'single'
-          ? mutationChange(op, rc.document, rc.request.variables as Record<string, unknown> | undefined, executed, rc.response.body.singleResult)
+        const plan = planOfContext(rc.contextValue);
+        const change = !plan ? (executed ? 'all' : null) : rc.response.body.kind === 'single'
+          ? mutationChange(plan, executed, rc.response.body.singleResult)
           : (executed ? 'all' : null);
         if (change) cache.invalidate(change);
       }

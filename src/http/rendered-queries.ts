@@ -1,10 +1,10 @@
 import {
-  getArgumentValues, getNamedType, getVariableValues, GraphQLError, isObjectType, Kind,
-  type DocumentNode, type FieldNode, type FormattedExecutionResult, type FragmentDefinitionNode, type GraphQLField,
-  type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  getArgumentValues, getVariableValues, GraphQLError,
+  type DocumentNode, type FieldNode, type FormattedExecutionResult, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import type { Context } from '../context';
 import { AppError } from '../errors/app-error';
+import { planOf, planOfContext, type PlanField, type QueryPlan } from '../query-plan/plan';
 import type { Selected } from '../query-plan/selection';
 
 /**
@@ -52,11 +52,12 @@ interface RootPlan {
 
 /**
  * Queries answered without resolving a field in Node: when every root
- * field of a query has a renderer and everything selected under it is a
- * field the renderer writes, with no directives, no arguments below the
- * root and no key selected twice but identical leaves, the data is the
- * renderers' JSON text, which goes out as it is. The portal's ranking
- * page is one statement and no per-field work at all.
+ * field of a query's plan (src/query-plan/plan.ts: fragments inlined,
+ * fields merged, @skip/@include decided) has a renderer and everything
+ * selected under it is a field the renderer writes, with no other
+ * directive and no arguments below the root, the data is the renderers'
+ * JSON text, which goes out as it is. The portal's ranking page is one
+ * statement and no per-field work at all.
  *
  * Anything else, and any refused argument (the renderer's AppError), is
  * left to the executor (null), which answers as it always does, errors
@@ -64,8 +65,8 @@ interface RootPlan {
  * parsing, validation, limits and cache policy run before either.
  */
 export class RenderedQueries {
-  /** Per (cached, validated) document and operation name: its plan, or null when it is not rendered. */
-  private readonly plans = new WeakMap<DocumentNode, Map<string, RootPlan[] | null>>();
+  /** Per plan (kept per document, operation and variables): what renders it, or null when it is not rendered. */
+  private readonly plans = new WeakMap<QueryPlan, RootPlan[] | null>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -78,7 +79,9 @@ export class RenderedQueries {
   async run(
     document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, context: Context,
   ): Promise<JsonText | null> {
-    const plan = this.plan(document, operation);
+    if (operation.operation !== 'query') return null;
+    const queryPlan = planOfContext(context) ?? planOf(this.schema, document, operation, variables);
+    const plan = this.plan(queryPlan);
     if (!plan) return null;
     const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
     if (coerced.errors) return null;
@@ -95,78 +98,51 @@ export class RenderedQueries {
     }
   }
 
-  private plan(document: DocumentNode, operation: OperationDefinitionNode): RootPlan[] | null {
-    let byName = this.plans.get(document);
-    if (!byName) {
-      byName = new Map();
-      this.plans.set(document, byName);
-    }
-    const name = operation.name?.value ?? '';
-    let plan = byName.get(name);
+  private plan(queryPlan: QueryPlan): RootPlan[] | null {
+    let plan = this.plans.get(queryPlan);
     if (plan === undefined) {
-      plan = this.build(document, operation);
-      byName.set(name, plan);
+      plan = this.build(queryPlan);
+      this.plans.set(queryPlan, plan);
     }
     return plan;
   }
 
-  private build(document: DocumentNode, operation: OperationDefinitionNode): RootPlan[] | null {
+  private build(queryPlan: QueryPlan): RootPlan[] | null {
     const query = this.schema.getQueryType();
-    if (operation.operation !== 'query' || !query) return null;
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    const nodes = new Map<Selected, FieldNode>();
-    const selected = this.collect(operation.selectionSet, query, fragments, nodes);
-    if (!selected) return null;
-    return selected.map((s): RootPlan => (s.name === '__typename'
-      ? { key: s.key, text: JSON.stringify(query.name) }
-      : { key: s.key, render: this.renderers.roots[s.name], field: query.getFields()[s.name], node: nodes.get(s), selected: s.fields ?? [] }));
+    if (queryPlan.kind !== 'query' || !query || queryPlan.fragmentCycle !== null || queryPlan.roots.length > MAX_KEYS) return null;
+    const out: RootPlan[] = [];
+    for (const root of queryPlan.roots) {
+      if (root.name === '__typename') {
+        out.push({ key: root.key, text: JSON.stringify(query.name) });
+        continue;
+      }
+      if (!Object.hasOwn(this.renderers.roots, root.name) || !root.def || root.directives) return null;
+      const selected = this.collect(root.fields ?? []);
+      if (!selected) return null;
+      out.push({ key: root.key, render: this.renderers.roots[root.name], field: root.def, node: root.node, selected });
+    }
+    return out;
   }
 
-  /**
-   * The fields of a selection set on `type` by response key, fragments
-   * inlined, or null if any is not rendered. `roots` (the query's own set)
-   * collects their field nodes, for their arguments.
-   */
-  private collect(
-    set: SelectionSetNode, type: GraphQLObjectType, fragments: Map<string, FragmentDefinitionNode>, roots?: Map<Selected, FieldNode>,
-  ): Selected[] | null {
+  /** A planned selection as the renderers take it, or null if any field of it is not rendered. */
+  private collect(fields: readonly PlanField[]): Selected[] | null {
+    if (fields.length > MAX_KEYS) return null;
     const out: Selected[] = [];
-    // Per response key: the leaf's name, or '' for an object field (which may not be selected twice here).
-    const keys = new Map<string, string>();
-    // As graphql-js: a fragment spread twice in one selection set adds nothing the second time.
-    const spread = new Set<string>();
-    const visit = (selections: SelectionSetNode): boolean => selections.selections.every((s) => {
-      if (s.directives?.length) return false;
-      if (s.kind === Kind.INLINE_FRAGMENT) return (!s.typeCondition || s.typeCondition.name.value === type.name) && visit(s.selectionSet);
-      if (s.kind === Kind.FRAGMENT_SPREAD) {
-        if (spread.has(s.name.value)) return true;
-        spread.add(s.name.value);
-        const fragment = fragments.get(s.name.value);
-        return !!fragment && fragment.typeCondition.name.value === type.name && visit(fragment.selectionSet);
+    for (const f of fields) {
+      if (f.name === '__typename') {
+        out.push({ key: f.key, name: f.name });
+        continue;
       }
-      const name = s.name.value;
-      const key = s.alias?.value ?? name;
-      const prior = keys.get(key);
-      if (prior !== undefined) return prior === name && !s.selectionSet;
-      let fields: Selected[] | undefined;
-      if (name !== '__typename') {
-        const rendered = roots ? Object.hasOwn(this.renderers.roots, name) : (this.renderers.fields[type.name]?.includes(name) && !s.arguments?.length);
-        const def = type.getFields()[name];
-        if (!rendered || !def) return false;
-        if (s.selectionSet) {
-          const named = getNamedType(def.type);
-          const sub = isObjectType(named) ? this.collect(s.selectionSet, named, fragments) : null;
-          if (!sub) return false;
-          fields = sub;
-        }
+      const rendered = this.renderers.fields[f.parentType]?.includes(f.name) && f.nodes.every((n) => !n.arguments?.length);
+      if (!rendered || f.directives || !f.def) return null;
+      if (f.fields) {
+        const sub = this.collect(f.fields);
+        if (!sub) return null;
+        out.push({ key: f.key, name: f.name, fields: sub });
+      } else {
+        out.push({ key: f.key, name: f.name });
       }
-      const selected: Selected = fields ? { key, name, fields } : { key, name };
-      keys.set(key, fields ? '' : name);
-      out.push(selected);
-      roots?.set(selected, s);
-      return true;
-    });
-    return visit(set) && out.length <= MAX_KEYS ? out : null;
+    }
+    return out;
   }
 }

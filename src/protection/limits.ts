@@ -8,7 +8,10 @@ import type { Config } from '../config/config';
 import type { Context } from '../context';
 import { AppError, ErrorCode } from '../errors/app-error';
 import type { Caller, CallerBudgets } from './caller-budgets';
-import { analyzeOperation, FragmentCycleError, type CostEstimates, type OperationCost } from './cost';
+import { requestPlan } from '../query-plan/plugin';
+import { planOf, type QueryPlan } from '../query-plan/plan';
+import { ROOT_PRICES, SATISFACTION_SCAN_COST } from '../query-plan/root-fields';
+import { analyzeOperation, analyzePlan, FragmentCycleError, type CostEstimates, type OperationCost } from './cost';
 
 export type QueryLimits = Config['queryLimits'];
 
@@ -34,27 +37,11 @@ export const costEstimates: CostEstimates = {
     'Query.questionnaire': 50,
     'Query.satisfaction': 50,
   },
-  fieldCosts: {
-    'Query.satisfaction': satisfactionCost,
-  },
+  // Root fields with a price of their own (satisfaction, by the scope it scans): src/query-plan/root-fields.ts.
+  fieldCosts: ROOT_PRICES,
 };
 
-/**
- * `satisfaction` aggregates the survey roll-ups of its scope in PostgreSQL:
- * one unit's tallies, a kind's, or the whole province's (every unit of
- * every kind), and a second roll-up for groupings that count responses
- * (all but QUESTION). Its price follows what it scans, measured on the
- * demo province against a ranking page (README, Query surface): about
- * 1 ms for a unit, 5–15 ms for a kind or the province.
- */
-export const SATISFACTION_SCAN_COST = { unit: 50, kind: 250, province: 500 };
-
-function satisfactionCost(args: Record<string, unknown>): number {
-  const scan = typeof args.unitCode === 'string' ? SATISFACTION_SCAN_COST.unit
-    : typeof args.unitKind === 'string' ? SATISFACTION_SCAN_COST.kind : SATISFACTION_SCAN_COST.province;
-  const grouping = args.groupBy === undefined || args.groupBy === null || args.groupBy === 'QUESTION' ? 1 : 2;
-  return scan * grouping;
-}
+export { SATISFACTION_SCAN_COST };
 
 /**
  * What a `__schema` and a `__type` cost in the budget. Answering the whole
@@ -163,22 +150,17 @@ export function withTokenLimitCode(
   };
 }
 
-/** Per document (Apollo keeps parsed documents), the analyses by operation and variables. */
-const analyses = new WeakMap<DocumentNode, Map<string, OperationCost>>();
+/** Per plan (kept per document, operation and variables), its analysis. */
+const analyses = new WeakMap<QueryPlan, OperationCost>();
 
 export function analyzeCached(
   schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined,
+  plan: QueryPlan = planOf(schema, document, operation, variables),
 ): OperationCost {
-  let byKey = analyses.get(document);
-  if (!byKey) {
-    byKey = new Map();
-    analyses.set(document, byKey);
-  }
-  const key = `${operation.name?.value ?? ''}\n${operation.variableDefinitions?.length ? JSON.stringify(variables ?? {}) : ''}`;
-  let result = byKey.get(key);
+  let result = analyses.get(plan);
   if (!result) {
-    result = analyzeOperation(schema, document, operation, variables, schemaEstimates(schema).estimates);
-    if (byKey.size < 100) byKey.set(key, result);
+    result = analyzePlan(plan, schemaEstimates(schema).estimates);
+    analyses.set(plan, result);
   }
   return result;
 }
@@ -204,7 +186,7 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
       if (!rc.operation) return;
       let result: OperationCost;
       try {
-        result = analyzeCached(rc.schema, rc.document, rc.operation, rc.request.variables as Record<string, unknown> | undefined);
+        result = analyzeCached(rc.schema, rc.document, rc.operation, rc.request.variables as Record<string, unknown> | undefined, requestPlan(rc));
       } catch (e) {
         if (e instanceof FragmentCycleError) throw tooComplex(e.message, { reason: 'FRAGMENT_CYCLE' });
         throw e;

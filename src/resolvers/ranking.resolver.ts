@@ -1,7 +1,8 @@
-import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { Args, Ctx, Info, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import type { RenderedRoot } from '../http/rendered-queries';
+import { planOfContext, type PlanField } from '../query-plan/plan';
 import { rankingPages, type RankingPages, type RankingWants } from '../query-plan/rankings';
 import type { RankingFilter, RankingService } from '../results/ranking.service';
 import { RankingsArgs } from './inputs/results.inputs';
@@ -18,7 +19,7 @@ export class RankingResolver {
       + '(Kiosk tokens may call the survey mutations only.)',
   })
   async rankings(@Args({ validate: false }) args: RankingsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<RankingConnectionType> {
-    return toRankingConnectionType(await rankingPages(this.rankingService).rankings(args, ctx.principal, rankingWants(info)));
+    return toRankingConnectionType(await rankingPages(this.rankingService).rankings(args, ctx.principal, rankingWants(info, ctx)));
   }
 }
 
@@ -30,47 +31,40 @@ export function renderedRankings(rankingPages: RankingPages): RenderedRoot {
   return (args, ctx, selected) => rankingPages.rankingsJson(args as unknown as RankingFilter, ctx.principal, selected);
 }
 
-/** Per field node of a (cached, parsed) document: what its selection reads. */
-const wantsByNode = new WeakMap<FieldNode, RankingWants>();
+/** Per planned field (plans are kept per document, operation and variables): what its selection reads. */
+const wantsByField = new WeakMap<PlanField, RankingWants>();
 
 /**
  * What a rankings field selects, so that the service computes only that:
- * the count, the summary, hasPreviousPage, domain results. Fragments are
- * followed; @skip/@include are ignored (reading more is always safe).
+ * the count, the summary, hasPreviousPage, domain results. Read from the
+ * request's query plan (fragments inlined, @skip/@include decided); with
+ * no plan (never on a request Apollo resolved), everything.
  */
-export function rankingWants(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): RankingWants {
-  const known = wantsByNode.get(info.fieldNodes[0]);
-  if (known && info.fieldNodes.length === 1) return known;
-  const paths = new Set<string>();
-  const visit = (set: SelectionSetNode | undefined, prefix: string, depth: number, seen: Set<string>): void => {
-    if (!set || depth > 3) return;
-    for (const s of set.selections) {
-      if (s.kind === Kind.FIELD) {
-        const path = prefix + s.name.value;
-        paths.add(path);
-        visit(s.selectionSet, `${path}.`, depth + 1, seen);
-      } else if (s.kind === Kind.INLINE_FRAGMENT) {
-        visit(s.selectionSet, prefix, depth, seen);
-      } else if (!seen.has(s.name.value)) {
-        const fragment: FragmentDefinitionNode | undefined = info.fragments[s.name.value];
-        visit(fragment?.selectionSet, prefix, depth, new Set([...seen, s.name.value]));
-      }
-    }
-  };
-  for (const node of info.fieldNodes) visit(node.selectionSet, '', 0, new Set());
-  const under = (prefix: string) => [...paths].filter((p) => p.startsWith(prefix) && !p.includes('.', prefix.length)).map((p) => p.slice(prefix.length));
+export function rankingWants(info: Pick<GraphQLResolveInfo, 'path'>, ctx: object): RankingWants | undefined {
+  const field = info.path.prev === undefined ? planOfContext(ctx)?.roots.find((f) => f.key === info.path.key) : undefined;
+  if (!field) return undefined;
+  const known = wantsByField.get(field);
+  if (known) return known;
+  // Every field of a name under any of `fields` (aliases may select one several times).
+  const all = (fields: readonly PlanField[], name: string) => fields.flatMap((f) => f.fields ?? []).filter((g) => g.name === name);
+  const names = (fields: readonly PlanField[]) => [...new Set(fields.flatMap((f) => f.fields ?? []).map((g) => g.name))];
+  const nodes = all(all([field], 'edges'), 'node');
+  const summaries = all([field], 'summary');
+  const units = all(nodes, 'unit');
+  const domains = all(nodes, 'domains');
+  const ends = [...all(summaries, 'highest'), ...all(summaries, 'lowest')];
   const wants: RankingWants = {
-    totalCount: paths.has('totalCount'),
-    summary: paths.has('summary'),
-    hasPreviousPage: paths.has('pageInfo.hasPreviousPage'),
+    totalCount: all([field], 'totalCount').length > 0,
+    summary: summaries.length > 0,
+    hasPreviousPage: all(all([field], 'pageInfo'), 'hasPreviousPage').length > 0,
     node: {
-      fields: under('edges.node.'),
-      unit: paths.has('edges.node.unit') ? under('edges.node.unit.') : null,
-      band: paths.has('edges.node.band'),
-      domains: paths.has('edges.node.domains') ? under('edges.node.domains.') : null,
+      fields: names(nodes),
+      unit: units.length ? names(units) : null,
+      band: all(nodes, 'band').length > 0,
+      domains: domains.length ? names(domains) : null,
     },
-    summaryDomains: paths.has('summary.highest.domains') || paths.has('summary.lowest.domains'),
+    summaryDomains: all(ends, 'domains').length > 0,
   };
-  if (info.fieldNodes.length === 1) wantsByNode.set(info.fieldNodes[0], wants);
+  wantsByField.set(field, wants);
   return wants;
 }

@@ -178,16 +178,26 @@ test('aliases, fragments, __typename and a repeated leaf come out in the order a
   expect(next.json.data.top.list[0].node.unit.id).toBe(reference.rankings.edges[2].node.unit.id);
 });
 
-test('what is not rendered (a parent, a directive) is resolved, and answers the same', async () => {
+test('what is not rendered (a parent) is resolved, and answers the same', async () => {
   for (const selection of [
     'summary { count average highest { unit { code parent { code } } } } edges { rank }',
     'edges { node { unit { code parent { code } } } }',
-    'edges { rank node { score @include(if: true) } }',
   ]) {
     const answer = await both(`{ rankings(year: 2024, unitKind: COMMUNE, first: 2, parentCode: "${district}") { ${selection} } }`, {}, null);
     expect(answer.rendered).toBe(false);
     expect(answer.json.errors).toBeUndefined();
   }
+});
+
+test('@skip and @include are decided by the query plan, with their variables, and rendered', async () => {
+  const query = `query($with: Boolean!) { rankings(year: 2024, unitKind: COMMUNE, first: 2, parentCode: "${district}") {
+    edges { rank node { score @include(if: $with) unit @skip(if: $with) { code } } } } }`;
+  const shown = await both(query, { with: true }, null);
+  expect(shown.rendered).toBe(true);
+  expect(Object.keys(shown.json.data.rankings.edges[0].node)).toEqual(['score']);
+  const skipped = await both(query, { with: false }, null);
+  expect(skipped.rendered).toBe(true);
+  expect(Object.keys(skipped.json.data.rankings.edges[0].node)).toEqual(['unit']);
 });
 
 test('refused arguments and unseen years answer as the resolvers do', async () => {
