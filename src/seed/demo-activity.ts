@@ -3,7 +3,7 @@ import type { SubmitExpertScoresData } from '../results/expert-score.service';
 import type { SurveyResponseData } from '../survey/submission';
 import {
   DEMO_ADJUSTMENTS, DEMO_COMMENTS, DEMO_NOT_APPLICABLE, DEMO_PANELISTS, DEMO_PENDING, DEMO_REAPPRAISALS, DEMO_TWINS,
-  demoFramework, demoLeaves, demoPerformance, demoProcedures, demoQuestionnaire, type DemoUnit,
+  demoFramework, demoLeaves, demoPerformance, demoProcedures, demoQuestionnaire, type DemoUnit, tableRole,
 } from './demo-data';
 import { DEMO_STREAM, type DemoYear } from './demo-years';
 
@@ -86,7 +86,7 @@ export function demoExpertSubmissions(demoYear: DemoYear, unit: DemoUnit): Submi
   const points = twin
     ? rotateAmongEqualMaxima(basePoints(demoYear, { ...unit, code: twin.of }, demoPerformance(role, twin.of)!.expert))
     : basePoints(demoYear, unit, performance.expert);
-  const mine = <T extends { role: string; unitCode: string }>(list: readonly T[]) => list.filter((x) => x.role === role && x.unitCode === unit.code);
+  const mine = <T extends { role: string; unitCode: string }>(list: readonly T[]) => list.filter((x) => x.role === tableRole(role) && x.unitCode === unit.code);
   const notApplicable = mine(DEMO_NOT_APPLICABLE);
   const pending = new Set(mine(DEMO_PENDING).flatMap((p) => p.criteria));
   const naOf = (code: string, panelist: number | 'self') => notApplicable.find((n) =>

@@ -1,8 +1,8 @@
 import { CriterionSource, ServiceElement, UnitKind } from '../entities/enums';
 import type { CriterionData, DefineCycleData } from '../services/framework.service';
 import type { QuestionData } from '../services/questionnaire.service';
-import type { CreateUnitData } from '../services/unit.service';
-import type { DemoRole } from './demo-years';
+import type { CreateUnitData, MergeUnitsData } from '../services/unit.service';
+import { type DemoRole, isTwoTier, LAST_THREE_TIER_YEAR } from './demo-years';
 
 /**
  * The demo province as pure data: Thừa Thiên Huế's departments, districts
@@ -26,8 +26,14 @@ import type { DemoRole } from './demo-years';
  * a tie and rank changes show.
  */
 
-/** The unit kinds that get a framework each year. */
-export const DEMO_FRAMEWORK_KINDS = [UnitKind.DEPARTMENT, UnitKind.DISTRICT] as const;
+/**
+ * The unit kinds that get a framework in a year: departments, districts and
+ * communes on the three-tier map (up to 2024), departments and communes
+ * (ranked all together, directly under the province) from 2025.
+ */
+export function demoFrameworkKinds(year: number): UnitKind[] {
+  return isTwoTier(year) ? [UnitKind.DEPARTMENT, UnitKind.COMMUNE] : [UnitKind.DEPARTMENT, UnitKind.DISTRICT, UnitKind.COMMUNE];
+}
 
 export interface DemoUnit extends CreateUnitData { kind: UnitKind }
 
@@ -82,8 +88,35 @@ export const DEMO_COMMUNES: readonly DemoUnit[] = [
   commune('PHONG_DIEN.PHONG_HOA', 'UBND xã Phong Hòa', 'PHONG_DIEN'),
 ];
 
-/** Every unit, parents before children: the order they are created in. */
+/** Every unit of the three-tier map, parents before children: the order they are created in. */
 export const DEMO_UNITS: readonly DemoUnit[] = [...DEMO_DEPARTMENTS, ...DEMO_DISTRICTS, ...DEMO_COMMUNES];
+
+/** The year the two-tier map starts: departments merged on 1 March 2025, communes on 1 July 2025, districts gone. */
+export const DEMO_MERGER_YEAR = LAST_THREE_TIER_YEAR + 1;
+
+/**
+ * The 2025 mergers the demo shows (mergeUnits, from 2025): departments as
+ * the province merged them (DOMAIN.md: Planning and Investment into Finance,
+ * Information and Communications into Science and Technology, Natural
+ * Resources and Environment with Agriculture), and three communes of Phong
+ * Điền merged into one ward (an illustration: the demo holds five of the
+ * district's communes). Their kiosks serve the new unit from 1 January 2025;
+ * the districts simply end with 2024.
+ */
+export const DEMO_MERGERS: readonly MergeUnitsData[] = [
+  { codes: ['STC', 'SKHDT'], into: { code: 'STC25', name: 'Sở Tài chính', kind: UnitKind.DEPARTMENT }, fromYear: DEMO_MERGER_YEAR },
+  { codes: ['SKHCN', 'STTTT'], into: { code: 'SKHCN25', name: 'Sở Khoa học và Công nghệ', kind: UnitKind.DEPARTMENT }, fromYear: DEMO_MERGER_YEAR },
+  {
+    codes: ['SNNPTNT', 'STNMT'], into: { code: 'SNNMT', name: 'Sở Nông nghiệp và Môi trường', kind: UnitKind.DEPARTMENT }, fromYear: DEMO_MERGER_YEAR,
+  },
+  {
+    codes: ['PHONG_DIEN.TT_PHONG_DIEN', 'PHONG_DIEN.PHONG_HIEN', 'PHONG_DIEN.PHONG_THU'],
+    into: { code: 'PHONG_DIEN_P', name: 'UBND phường Phong Điền', kind: UnitKind.COMMUNE }, fromYear: DEMO_MERGER_YEAR,
+  },
+];
+
+/** The units the mergers form, as units. */
+export const DEMO_MERGED_UNITS: readonly DemoUnit[] = DEMO_MERGERS.map((m) => ({ ...m.into, kind: m.into.kind, firstYear: m.fromYear }));
 
 /**
  * The satisfaction questionnaire of a year: ten questions over the five
@@ -133,7 +166,8 @@ export const DEMO_MAX_BONUS = 2;
 export const DEMO_MAX_PENALTY = 2;
 
 export function demoFramework(year: number, unitKind: UnitKind): DefineCycleData {
-  const isDistrict = unitKind === UnitKind.DISTRICT;
+  // Districts and communes are local governments: the same wording for both.
+  const isDistrict = unitKind !== UnitKind.DEPARTMENT;
   return {
     year,
     unitKind,
@@ -290,27 +324,44 @@ const PERFORMANCE: Row[] = [
   ['HUONG_TRA',                  0.74,  0.70, 140,     0.78,  0.74, 144],
   ['HUONG_THUY',                0.825,  0.78, 150,     0.83,  0.80, 152],
   ['HUE',                       0.845,  0.81, 200,     0.92,  0.91, 214],
-  // Communes have no framework here: their ratings show in the satisfaction statistics only.
-  ['PHONG_DIEN.TT_PHONG_DIEN',   0.00,  0.90,  48,     0.00,  0.92,  52],
-  ['PHONG_DIEN.PHONG_AN',        0.00,  0.81,  36,     0.00,  0.84,  39],
-  ['PHONG_DIEN.PHONG_HIEN',      0.00,  0.74,  31,     0.00,  0.77,  33],
+  // Communes of Phong Điền: ranked among themselves on the three-tier map, with the other communes from 2025.
+  ['PHONG_DIEN.TT_PHONG_DIEN',   0.88,  0.90,  48,     0.89,  0.92,  52],
+  ['PHONG_DIEN.PHONG_AN',        0.84,  0.81,  36,     0.85,  0.84,  39],
+  ['PHONG_DIEN.PHONG_HIEN',      0.76,  0.74,  36,     0.78,  0.77,  33],
+  ['PHONG_DIEN.PHONG_THU',       0.80,  0.78,  36,     0.81,  0.79,  35],
+  ['PHONG_DIEN.PHONG_HOA',       0.71,  0.72,  36,     0.74,  0.75,  34],
+  // Formed by the 2025 mergers (DEMO_MERGERS): they rate from their first year on.
+  ['STC25',                      0.87,  0.84,  90,    0.855,  0.85,  96],
+  ['SKHCN25',                   0.845,  0.79,  75,    0.845,  0.81,  60], // published: the twin of SGDDT (DEMO_TWINS)
+  ['SNNMT',                     0.925,  0.91,  60,    0.875,  0.89,  64],
+  ['PHONG_DIEN_P',               0.87,  0.90, 110,     0.89,  0.91, 120],
 ];
 
-/** A unit's performance in a year, or undefined when it has no activity then. */
+/**
+ * A unit's performance in a year, or undefined when it has no activity then.
+ * The earlier (three-tier) year is the published one's a little lower: the
+ * province improved.
+ */
 export function demoPerformance(role: DemoRole, unitCode: string): DemoPerformance | undefined {
   const row = PERFORMANCE.find((r) => r[0] === unitCode);
   if (!row) return undefined;
   const [, eP, sP, nP, eO, sO, nO] = row;
+  if (role === 'earlier') return { expert: Math.max(0, eP - 0.012), satisfaction: Math.max(0, sP - 0.015), responses: Math.round(nP * 0.92) };
   return role === 'published' ? { expert: eP, satisfaction: sP, responses: nP } : { expert: eO, satisfaction: sO, responses: nO };
 }
 
+/** The role whose hand-set tables (re-appraisals, not applicable, adjustments, pending) a year follows: the earlier year the published one's. */
+export const tableRole = (role: DemoRole): DemoRole => (role === 'earlier' ? 'published' : role);
+
 /**
- * The demo's tie: in the published year Sở Kế hoạch và Đầu tư's council scores are those
- * of Sở Tài chính moved between leaves of equal maximum (the same total,
+ * The demo's tie: in the published year the new Sở Khoa học và Công nghệ's council scores are those
+ * of Sở Giáo dục và Đào tạo moved between leaves of equal maximum (the same total,
  * different domains), and its ratings have the same counts; the two share
- * one index and one rank (standard competition ranking: 1, 2, 2, 4).
+ * one index and one rank (standard competition ranking: 1, 2, 2, 4). On the
+ * three-tier map (the published year before 2025) Sở Kế hoạch và Đầu tư is Sở Tài chính's twin.
  */
 export const DEMO_TWINS: readonly { role: DemoRole; unitCode: string; of: string }[] = [
+  { role: 'published', unitCode: 'SKHCN25', of: 'SGDDT' },
   { role: 'published', unitCode: 'SKHDT', of: 'STC' },
 ];
 

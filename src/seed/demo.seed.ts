@@ -10,14 +10,17 @@ import { KioskService, TallyRoller } from '../survey';
 import { QuestionnaireCache } from '../survey/questionnaire-cache';
 import { checkClientId, checkResponse, checkSubmittedAt } from '../survey/submission';
 import { demoExpertSubmissions, demoRatings } from './demo-activity';
-import { DEMO_FRAMEWORK_KINDS, DEMO_UNITS, demoFramework, demoKioskLabels, demoQuestionnaire } from './demo-data';
-import { demoYears, type DemoYears } from './demo-years';
+import { existsIn } from '../services/unit-years';
+import {
+  DEMO_MERGED_UNITS, DEMO_MERGERS, DEMO_UNITS, demoFramework, demoFrameworkKinds, demoKioskLabels, demoQuestionnaire,
+} from './demo-data';
+import { demoYears, type DemoYears, isTwoTier } from './demo-years';
 
 /** What a seed run stored. */
 export interface DemoSeedResult {
   units: number;
   questions: number;
-  /** Each framework's status once the seed is done: the published year PUBLISHED, the open one OPEN. */
+  /** Each framework's status once the seed is done: the earlier and published years PUBLISHED, the open one OPEN. */
   frameworks: { year: number; unitKind: string; status: CycleStatus; maxPoints: string }[];
   kiosks: number;
   /** submitExpertScores calls (one per unit, round and panelist). */
@@ -40,13 +43,13 @@ export async function seedDemoSetup(services: DemoSetupServices, years: DemoYear
   const frameworks: DemoSeedResult['frameworks'] = [];
   for (const { year, role } of years.all) {
     questions += (await services.questionnaires.define(year, demoQuestionnaire(role))).length;
-    for (const kind of DEMO_FRAMEWORK_KINDS) {
+    for (const kind of demoFrameworkKinds(year)) {
       await services.frameworks.define(demoFramework(year, kind));
       const opened = await services.frameworks.open(year, kind);
       frameworks.push({ year, unitKind: kind, status: opened.cycle.status, maxPoints: opened.maxPoints.toString() });
     }
   }
-  return { units: DEMO_UNITS.length, questions, frameworks };
+  return { units: DEMO_UNITS.length + (years.all.some((y) => isTwoTier(y.year)) ? DEMO_MERGED_UNITS.length : 0), questions, frameworks };
 }
 
 /**
@@ -101,8 +104,19 @@ async function storeRatings(
   );
 }
 
+/** The kiosks that served a unit in (the middle of) a year: after a merger, its predecessors'. */
+async function kiosksServing(tx: EntityManager, unitId: number, year: number): Promise<number[]> {
+  const rows: { id: number }[] = await tx.query(
+    `SELECT k.id FROM kiosk k
+      WHERE (SELECT a.unit_id FROM kiosk_assignment a WHERE a.kiosk_id = k.id AND a.from_date <= make_date($2, 7, 1)
+              ORDER BY a.from_date DESC LIMIT 1) = $1
+      ORDER BY k.id`, [unitId, year]);
+  return rows.map((r) => r.id);
+}
+
 /**
- * The year's activity on `tx`, after the setup: kiosks, expert scores (through
+ * The year's activity on `tx`, after the setup: kiosks on the three-tier
+ * map, the 2025 mergers (their kiosks then serve the new units), expert scores (through
  * ExpertScoreService, so every scoring rule applies), ratings, then the
  * roll-up, the published year's recomputation and publication and the open
  * year's recomputation (against the published ranks: rank changes).
@@ -126,18 +140,25 @@ async function seedDemoActivity(
   const questionnaires = new QuestionnaireCache(source, 60_000);
 
   let kioskCount = 0, expertSubmissions = 0, ratings = 0;
-  for (const [unitIndex, unit] of DEMO_UNITS.entries()) {
-    const kioskIds: number[] = [];
-    for (const label of demoKioskLabels(unit)) kioskIds.push(Number((await kiosks.register(unit.code, label)).kiosk.id));
-    kioskCount += kioskIds.length;
-    const unitId = kioskIds.length > 0 ? (await units.requireByCode(unit.code, 'unitCode')).id : 0;
+  for (const unit of DEMO_UNITS) {
+    for (const label of demoKioskLabels(unit)) await kiosks.register(unit.code, label);
+    kioskCount += demoKioskLabels(unit).length;
+  }
+  // The two-tier map: the mergers of 2025, through the service (lineage, the merged units' last year, their kiosks).
+  const twoTier = years.all.some((y) => isTwoTier(y.year));
+  if (twoTier) for (const merger of DEMO_MERGERS) await units.merge(merger);
+  for (const [unitIndex, unit] of [...DEMO_UNITS, ...(twoTier ? DEMO_MERGED_UNITS : [])].entries()) {
+    const row = await units.requireByCode(unit.code, 'unitCode');
     for (const demoYear of years.all) {
+      // Each year's own map: a unit is scored and rated only in its years, under a framework of its kind.
+      if (!existsIn(row, demoYear.year) || !demoFrameworkKinds(demoYear.year).includes(unit.kind)) continue;
       for (const call of demoExpertSubmissions(demoYear, unit)) {
         await expertScores.submit(call, 'demo-seed');
         expertSubmissions++;
       }
+      const kioskIds = await kiosksServing(tx, row.id, demoYear.year);
       const rated = demoRatings(demoYear, unit, unitIndex + 1, kioskIds.length, now);
-      await storeRatings(tx, questionnaires, unitId, kioskIds, rated, now.getTime());
+      await storeRatings(tx, questionnaires, row.id, kioskIds, rated, now.getTime());
       ratings += rated.length;
     }
   }
@@ -151,10 +172,16 @@ async function seedDemoActivity(
   // Fresh tables have no statistics yet (autovacuum has not seen them, least of all inside this
   // transaction): without them the recomputations' aggregations are planned badly and take seconds.
   await tx.query('ANALYZE');
-  for (const kind of DEMO_FRAMEWORK_KINDS) await results.publish(years.published, kind);
-  for (const kind of DEMO_FRAMEWORK_KINDS) {
-    const cycleId = await results.cycleIdOf(years.open, kind);
-    await results.recomputeInTransaction(tx, cycleId!, false);
+  // Oldest first: each published year is there before the next one's rank changes are computed.
+  for (const { year, role } of years.all) {
+    for (const kind of demoFrameworkKinds(year)) {
+      if (role !== 'open') {
+        await results.publish(year, kind);
+      } else {
+        const cycleId = await results.cycleIdOf(year, kind);
+        await results.recomputeInTransaction(tx, cycleId!, false);
+      }
+    }
   }
   return { kiosks: kioskCount, expertSubmissions, ratings };
 }

@@ -178,8 +178,9 @@ export class UnitService {
       }
       const ids = merged.map((u) => u.id);
       await this.refusePublished(tx, ids, fromYear, `merging ${merged.map((u) => u.code).join(', ')} from ${fromYear}`);
-      const formed = await this.insertUnit(tx, { ...data.into, firstYear: fromYear }, 'input.into');
+      // The merged units end first: the new one may take a name of theirs (a name is unique in each year).
       await tx.query('UPDATE unit SET last_year = $2 WHERE id = ANY($1::int[])', [ids, fromYear - 1]);
+      const formed = await this.insertUnit(tx, { ...data.into, firstYear: fromYear }, 'input.into');
       await tx.query(
         `INSERT INTO unit_lineage (predecessor_id, successor_id, from_year) SELECT unnest($1::int[]), $2, $3`, [ids, formed.id, fromYear]);
       // Their kiosks serve the new unit from 1 January of the merger's year (a response's year is its Vietnam date's).
@@ -491,6 +492,12 @@ export class UnitService {
    * last one.
    */
   private async refuseNameClash(tx: EntityManager, unitId: number, fromYear: number, field: string): Promise<void> {
+    // Only units of the same kind that ever had one of its names can clash: almost always none, and then nothing more is read.
+    const candidates: { id: number }[] = await tx.query(
+      `SELECT DISTINCT o.id FROM unit me JOIN unit_name mn ON mn.unit_id = me.id
+         JOIN unit_name n ON n.name = mn.name AND n.unit_id <> me.id JOIN unit o ON o.id = n.unit_id AND o.kind = me.kind
+        WHERE me.id = $1`, [unitId]);
+    if (candidates.length === 0) return;
     const [clash]: { code: string; year: number; name: string }[] = await tx.query(
       `WITH bounds AS (
          SELECT greatest($2::int, u.first_year) AS lo,
@@ -502,9 +509,9 @@ export class UnitService {
          FROM bounds b CROSS JOIN generate_series(b.lo, b.hi) AS y(y)
          CROSS JOIN LATERAL (SELECT v.kind, v.name, v.parent_id FROM ${unitsOfYearSql('y.y')} v WHERE v.id = $1) me
          CROSS JOIN LATERAL (SELECT v.code FROM ${unitsOfYearSql('y.y')} v
-                              WHERE v.kind = me.kind AND v.name = me.name AND v.parent_id IS NOT DISTINCT FROM me.parent_id AND v.id <> $1
+                              WHERE v.id = ANY($3::int[]) AND v.kind = me.kind AND v.name = me.name AND v.parent_id IS NOT DISTINCT FROM me.parent_id AND v.id <> $1
                               ORDER BY v.code LIMIT 1) o
-        ORDER BY y.y LIMIT 1`, [unitId, fromYear]);
+        ORDER BY y.y LIMIT 1`, [unitId, fromYear, candidates.map((c) => c.id)]);
     if (clash) {
       throw invalid(field, `${field}: ${quoted(clash.name)} is already the name of ${clash.code} in ${clash.year}; a name is unique among the units of a kind under the same parent in each year`);
     }

@@ -9,7 +9,15 @@ test('the open year is the current year in Vietnam, the published one the year b
   // 31 December 17:30 UTC is already 1 January 00:30 in Huế.
   expect(demoYears(new Date('2026-12-31T17:30:00Z'))).toMatchObject({ published: 2026, open: 2027 });
   expect(demoYears(new Date('2026-12-31T16:59:59Z')).open).toBe(2026);
-  expect(demoYears(new Date('2030-06-01T00:00:00Z')).all).toEqual([{ year: 2029, role: 'published' }, { year: 2030, role: 'open' }]);
+  // On the two-tier map (2025 on), 2024 is there too, published, on the three-tier map: the units' history across the mergers.
+  expect(demoYears(new Date('2030-06-01T00:00:00Z')).all).toEqual([
+    { year: 2024, role: 'earlier' }, { year: 2029, role: 'published' }, { year: 2030, role: 'open' },
+  ]);
+  expect(demoYears(new Date('2026-06-01T00:00:00Z'))).toMatchObject({ earlier: 2024, published: 2025, open: 2026 });
+  // Seeded in 2025, the published year is the last three-tier one already: no earlier year.
+  expect(demoYears(new Date('2025-06-01T00:00:00Z'))).toEqual({
+    earlier: null, published: 2024, open: 2025, all: [{ year: 2024, role: 'published' }, { year: 2025, role: 'open' }],
+  });
 });
 
 const HUE = DEMO_DISTRICTS.find((u) => u.code === 'HUE')!;
