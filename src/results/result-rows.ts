@@ -30,15 +30,49 @@ const fixed = (d: { toFixed(n: number): string } | null) => (d === null ? null :
 
 export interface Place { rank: number; position: number }
 
+/**
+ * What a unit's rows take from its outcome, everything but the places, as
+ * written; with the scores its rankings compare (the method's Decimals).
+ */
+export interface OutcomeFields {
+  score: IndexedOutcome['score'];
+  domainScores: UnitOutcome['domains'][number]['score'][];
+  /** score, expert_score, survey_score, earned_points, max_points, band_code, survey_insufficient, provisional */
+  unit: [string, string | null, string | null, string, string, string | null, boolean, boolean];
+  /** Per domain: score, earned_points, max_points. */
+  domains: [string | null, string, string][];
+}
+
+export function fieldsOf(o: IndexedOutcome): OutcomeFields {
+  return {
+    score: o.score,
+    domainScores: o.domains.map((d) => d.score),
+    unit: [o.score.toFixed(2), fixed(o.expertScore), fixed(o.surveyScore), o.earned.toString(), o.max.toString(),
+      o.band?.code ?? null, o.surveyInsufficient, o.provisional],
+    domains: o.domains.map((d) => [fixed(d.score), d.earned.toString(), d.max.toString()]),
+  };
+}
+
+export function tupleOf(
+  unitId: number, f: OutcomeFields, overall: Place, parent: Place | null,
+  previousRank: number | null, responses: number, published: boolean,
+): UnitTuple {
+  const [score, expert, survey, earned, max, band, insufficient, provisional] = f.unit;
+  return [
+    unitId, score, expert, survey, earned, max, overall.rank, parent?.rank ?? null, previousRank, band, responses, insufficient,
+    provisional, overall.position, parent?.position ?? null, published,
+  ];
+}
+
+export function domainTupleOf(unitId: number, domainId: number, [score, earned, max]: OutcomeFields['domains'][number], place: Place): DomainTuple {
+  return [unitId, domainId, score, earned, max, place.rank, place.position];
+}
+
 export function unitTuple(
   unitId: number, o: IndexedOutcome, overall: Place, parent: Place | null,
   previousRank: number | null, responses: number, published: boolean,
 ): UnitTuple {
-  return [
-    unitId, o.score.toFixed(2), fixed(o.expertScore), fixed(o.surveyScore), o.earned.toString(), o.max.toString(),
-    overall.rank, parent?.rank ?? null, previousRank, o.band?.code ?? null, responses, o.surveyInsufficient,
-    o.provisional, overall.position, parent?.position ?? null, published,
-  ];
+  return tupleOf(unitId, fieldsOf(o), overall, parent, previousRank, responses, published);
 }
 
 export function domainTuple(unitId: number, domainId: number, d: UnitOutcome['domains'][number], place: Place): DomainTuple {

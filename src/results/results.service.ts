@@ -8,7 +8,8 @@ import { existsInYearSql, unitsOfYearSql } from '../services/unit-years';
 import type { TallyRoller } from '../survey/tally-roller';
 import { type CycleInputs, type CycleRef, readCycleInputs, toFrameworkSpec, UNIT_RESPONSES_SQL, type UnitFacts, unitInput, type UnitRow } from './cycle-inputs';
 import {
-  bumpVersion, domainTuple, type DomainTuple, type IndexedOutcome, lockResults, type Place, sameTuple, unitTuple, type UnitTuple, upsertRows,
+  bumpVersion, domainTupleOf, type DomainTuple, fieldsOf, type IndexedOutcome, lockResults, type OutcomeFields, type Place, sameTuple, tupleOf,
+  type UnitTuple, upsertRows,
 } from './result-rows';
 import { type CycleMemo, rankingsOf, rerankUnits, type UnitFigures, writeChange } from './unit-update';
 import { notifyResultsChanged } from '../live/hooks';
@@ -48,6 +49,11 @@ interface CycleRow { id: number; year: number; unit_kind: UnitKind; status: Cycl
 
 const NO_FACTS: UnitFacts = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, scores: null, responses: 0, previousRank: null };
 
+/** Everything the method computes a unit's figures from (besides the framework), as one comparable string. */
+function factsKey(f: UnitFacts): string {
+  return `${f.scores ?? ''}\u0001${JSON.stringify(f.input.adjustments)}\u0001${JSON.stringify(f.input.surveyTallies)}`;
+}
+
 /** A cycle's results as computed: per unit with an index, its index_result row and its domain_result rows. */
 interface ComputedCycle { results: Map<number, UnitTuple>; domains: Map<number, DomainTuple[]> }
 
@@ -60,6 +66,8 @@ export class ResultsService {
   private readonly writers = new Map<number, Promise<unknown>>();
   /** Per cycle, the single-unit updates committed since the last full write: the version before and after each. */
   private readonly updates = new Map<number, { before: string | null; after: string; unitIds: number[] }[]>();
+  /** Per cycle, each unit's figures as last computed, with the inputs they came from (see compute). */
+  private readonly outcomes = new Map<number, { frameworkVersion: string; byUnit: Map<number, { key: string; fields: OutcomeFields | null }> }>();
   /** Per unit kind, the listing order of ties as last computed, with the units it was computed from. */
   private readonly listings = new Map<UnitKind, { units: Map<number, UnitRow>; listing: Map<string, number> }>();
 
@@ -135,7 +143,7 @@ export class ResultsService {
     let inputs = await readCycleInputs(this.db.manager, this.db, ref, null, true);
     const read = performance.now();
     const spec = toFrameworkSpec(framework);
-    let computed = this.compute(framework, spec, inputs);
+    let computed = this.compute(cycleId, cycle.updated_at, framework, spec, inputs);
     const computedAt = performance.now();
     const stored = await this.writing(cycleId, async () => {
       const written = await this.db.transaction(async (tx) => {
@@ -152,7 +160,7 @@ export class ResultsService {
             const fresh = await readCycleInputs(tx, this.db, ref, [...touched], false);
             for (const unitId of touched) inputs.facts.set(unitId, fresh.facts.get(unitId) ?? NO_FACTS);
           }
-          computed = this.compute(framework, spec, inputs);
+          computed = this.compute(cycleId, cycle.updated_at, framework, spec, inputs);
         }
         return { version: await this.write(tx, cycleId, computed, false, version) };
       }).catch((e) => {
@@ -187,6 +195,16 @@ export class ResultsService {
   private async versionOf(manager: EntityManager, cycleId: number): Promise<string | null> {
     const [state]: { version: string }[] = await manager.query('SELECT version::text FROM result_state WHERE cycle_id = $1', [cycleId]);
     return state?.version ?? null;
+  }
+
+  /**
+   * The cycle's rankings as this process last wrote them (ordered ids and
+   * hundredths, unit-update.ts), while result_state still holds that
+   * write's token; null otherwise. Read-only: what-if places a unit in them.
+   */
+  async storedRankings(cycleId: number): Promise<Readonly<CycleMemo> | null> {
+    const memo = this.memos.get(cycleId);
+    return memo && memo.version === await this.versionOf(this.db.manager, cycleId) ? memo : null;
   }
 
   /**
@@ -284,7 +302,7 @@ export class ResultsService {
     await this.tallies.rollUp();
     const inputs = await readCycleInputs(tx, this.db, { id: cycleId, year, unitKind }, null, false);
     const version = await lockResults(tx, cycleId);
-    await this.write(tx, cycleId, this.compute(framework, toFrameworkSpec(framework), inputs), published, version);
+    await this.write(tx, cycleId, this.compute(cycleId, null, framework, toFrameworkSpec(framework), inputs), published, version);
   }
 
   /** Publication: recompute one last time, then freeze, in one transaction. */
@@ -309,15 +327,36 @@ export class ResultsService {
     })();
   }
 
-  /** The method per unit, then the overall, per-parent and per-domain rankings, as the rows to store. */
-  private compute(framework: Framework, spec: FrameworkSpec, inputs: CycleInputs): ComputedCycle {
+  /**
+   * The method per unit, then the overall, per-parent and per-domain
+   * rankings, as the rows to store. The method is a pure function of a
+   * unit's inputs and the framework: a unit whose inputs are exactly those of
+   * the last recomputation (the same scores as read, adjustments and survey
+   * counts; the same framework version) keeps the figures
+   * computed then, and only its places are worked out again. With
+   * `frameworkVersion` null (publication) every unit is computed afresh.
+   */
+  private compute(cycleId: number, frameworkVersion: string | null, framework: Framework, spec: FrameworkSpec, inputs: CycleInputs): ComputedCycle {
+    const cached = this.outcomes.get(cycleId);
+    const known = frameworkVersion !== null && cached?.frameworkVersion === frameworkVersion ? cached.byUnit : undefined;
+    const byUnit = new Map<number, { key: string; fields: OutcomeFields | null }>();
     // A unit with no applicable leaf (maximum 0) has no index that year: no result is stored, it is not ranked.
-    const units: { unit: UnitRow; outcome: IndexedOutcome; facts: UnitFacts }[] = [];
+    const units: { unit: UnitRow; fields: OutcomeFields; facts: UnitFacts }[] = [];
     for (const unit of inputs.units) {
       const facts = inputs.facts.get(unit.id) ?? NO_FACTS;
-      const outcome = computeUnitResult(spec, unitInput(facts));
-      if (outcome.score !== null) units.push({ unit, outcome: outcome as IndexedOutcome, facts });
+      const key = factsKey(facts);
+      const hit = known?.get(unit.id);
+      let fields: OutcomeFields | null;
+      if (hit && hit.key === key) {
+        fields = hit.fields;
+      } else {
+        const outcome = computeUnitResult(spec, unitInput(facts));
+        fields = outcome.score === null ? null : fieldsOf(outcome as IndexedOutcome);
+      }
+      byUnit.set(unit.id, { key, fields });
+      if (fields) units.push({ unit, fields, facts });
     }
+    if (frameworkVersion !== null) this.outcomes.set(cycleId, { frameworkVersion, byUnit });
     // The same units are ranked 10 times or more: settle the order of ties (Vietnamese names) once.
     const listing = this.listingOf(framework.cycle.unitKind, inputs.units);
     const rankable = (u: (typeof units)[number], score: UnitOutcome['score'] | null) => {
@@ -325,7 +364,7 @@ export class ResultsService {
       return { key, name: u.unit.name, code: u.unit.code, score, listing: listing.get(key)!, u };
     };
 
-    const overall = rankItems(units.map((u) => rankable(u, u.outcome.score)));
+    const overall = rankItems(units.map((u) => rankable(u, u.fields.score)));
     const byParent = new Map<number, typeof overall[number]['item'][]>();
     for (const { item } of overall) {
       if (item.u.unit.parent_id === null) continue;
@@ -339,15 +378,15 @@ export class ResultsService {
     }
     const results = new Map<number, UnitTuple>();
     overall.forEach(({ item: { u }, rank }, i) => {
-      results.set(u.unit.id, unitTuple(
-        u.unit.id, u.outcome, { rank, position: i + 1 }, parentPlace.get(u.unit.id) ?? null,
+      results.set(u.unit.id, tupleOf(
+        u.unit.id, u.fields, { rank, position: i + 1 }, parentPlace.get(u.unit.id) ?? null,
         u.facts.previousRank, u.facts.responses, false,
       ));
     });
     const domains = new Map<number, DomainTuple[]>(units.map((u) => [u.unit.id, new Array<DomainTuple>(framework.domains.length)]));
     framework.domains.forEach((d, di) => {
-      rankItems(units.map((u) => rankable(u, u.outcome.domains[di].score))).forEach(({ item: { u }, rank }, i) => {
-        domains.get(u.unit.id)![di] = domainTuple(u.unit.id, d.id, u.outcome.domains[di], { rank, position: i + 1 });
+      rankItems(units.map((u) => rankable(u, u.fields.domainScores[di]))).forEach(({ item: { u }, rank }, i) => {
+        domains.get(u.unit.id)![di] = domainTupleOf(u.unit.id, d.id, u.fields.domains[di], { rank, position: i + 1 });
       });
     });
     return { results, domains };
