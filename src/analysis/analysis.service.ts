@@ -4,6 +4,7 @@ import { CriterionSource, Role, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { readCycleInputs, toFrameworkSpec, type UnitFacts, unitInput } from '../results/cycle-inputs';
 import type { ResultRow, DomainResultRow } from '../results/ranking.service';
+import type { ResultsService } from '../results/results.service';
 import { publishedAverage } from '../results/sql';
 import {
   type Aggregation, computeUnitResult, describeInvalidPoints, type PanelScore, ROUNDS_LATEST_FIRST, roundHalfUp2, type UnitOutcome,
@@ -12,6 +13,7 @@ import { type Framework, type FrameworkService, leavesOf } from '../services/fra
 import type { UnitService } from '../services/unit.service';
 import { requireCode, requireInt, requireYear } from '../util/validate';
 import type { AnalysisWorker } from './analysis-worker';
+import { placesIn } from './places';
 import { bandsHighestFirst, type DrawParameters, prepareJob, surveyShareOf } from './sensitivity';
 
 /*
@@ -62,6 +64,7 @@ export class AnalysisService {
     private readonly db: DataSource,
     private readonly units: UnitService,
     private readonly frameworks: FrameworkService,
+    private readonly results: ResultsService,
     private readonly worker: AnalysisWorker,
   ) {}
 
@@ -124,7 +127,9 @@ export class AnalysisService {
     const ranked: { unit_id: number; rank: number }[] = await this.db.query(
       'SELECT unit_id, rank FROM index_result WHERE cycle_id = $1 ORDER BY position', [cycleId]);
     if (ranked.length === 0) return [];
-    const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind: input.unitKind }, null, true);
+    // One read after the other on one connection at a time: an analysis never takes a share of the readers' pool
+    // that portals wait behind.
+    const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind: input.unitKind }, null, false);
     const job = await prepareJob(spec, ranked.map((r) => inputs.facts.get(r.unit_id) ?? NO_FACTS), unitInput, params);
     const outcome = await this.worker.run(job);
     const bands = bandsHighestFirst(spec).map((b) => ({ cycleId, code: b.code, label: b.label, minScore: String(b.minScore) }));
@@ -196,28 +201,39 @@ export class AnalysisService {
     const score = outcome.score.toFixed(2);
     const domainIds = framework.domains.map((d) => d.id);
     const domainScores = outcome.domains.map((d) => d.score?.toFixed(2) ?? null);
-    // Ranks against the others as stored: 1 + those strictly ahead (standard competition ranking); a domain that does
-    // not apply ranks after every unit with a domain index.
+    const { rank, domainRanks } = await this.placesOf(cycle.id, unit.id, score, domainIds.map((domainId, i) => ({ domainId, score: domainScores[i] })));
+    return {
+      row: resultRow(cycle.id, unit.id, year, cycle.status, outcome, rank, facts),
+      domains: framework.domains.map((d, i) => ({
+        cycle_id: cycle.id, unit_id: unit.id, code: d.code, name: d.name, score: domainScores[i],
+        earned_points: roundHalfUp2(outcome.domains[i].earned).toFixed(2), max_points: roundHalfUp2(outcome.domains[i].max).toFixed(2),
+        rank: domainRanks.get(d.id) ?? 1,
+      })),
+    };
+  }
+
+  /**
+   * Ranks against the others as stored: 1 + those strictly ahead (standard
+   * competition ranking); a domain that does not apply ranks after every
+   * unit with a domain index. From the rankings this process keeps
+   * (places.ts) while they are the stored ones, else counted in SQL.
+   */
+  private async placesOf(
+    cycleId: number, unitId: number, score: string, domains: { domainId: number; score: string | null }[],
+  ): Promise<{ rank: number; domainRanks: Map<number, number> }> {
+    const memo = await this.results.storedRankings(cycleId);
+    if (memo) return placesIn(memo, unitId, score, domains);
     const [{ ahead }]: { ahead: number }[] = await this.db.query(
       'SELECT count(*)::int AS ahead FROM index_result WHERE cycle_id = $1 AND unit_id <> $2 AND score > $3::numeric',
-      [cycle.id, unit.id, score]);
+      [cycleId, unitId, score]);
     const domainAhead: { domain_id: number; ahead: number }[] = await this.db.query(
       `SELECT m.domain_id, count(dr.unit_id)::int AS ahead
          FROM unnest($3::int[], $4::numeric[]) AS m(domain_id, score)
          LEFT JOIN domain_result dr ON dr.cycle_id = $1 AND dr.domain_id = m.domain_id AND dr.unit_id <> $2
               AND dr.score IS NOT NULL AND (m.score IS NULL OR dr.score > m.score)
         GROUP BY m.domain_id`,
-      [cycle.id, unit.id, domainIds, domainScores]);
-    const rank = ahead + 1;
-    const domainRank = new Map(domainAhead.map((d) => [d.domain_id, d.ahead + 1]));
-    return {
-      row: resultRow(cycle.id, unit.id, year, cycle.status, outcome, rank, facts),
-      domains: framework.domains.map((d, i) => ({
-        cycle_id: cycle.id, unit_id: unit.id, code: d.code, name: d.name, score: domainScores[i],
-        earned_points: roundHalfUp2(outcome.domains[i].earned).toFixed(2), max_points: roundHalfUp2(outcome.domains[i].max).toFixed(2),
-        rank: domainRank.get(d.id) ?? 1,
-      })),
-    };
+      [cycleId, unitId, domains.map((d) => d.domainId), domains.map((d) => d.score)]);
+    return { rank: ahead + 1, domainRanks: new Map(domainAhead.map((d) => [d.domain_id, d.ahead + 1])) };
   }
 
   /**

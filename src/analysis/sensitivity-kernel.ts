@@ -31,9 +31,10 @@
  * Per unit the kernel reports the median rank, the 5th and 95th percentile
  * ranks (nearest rank) and the draws in each band. Percentiles come from a
  * coarse histogram of each unit's ranks (a first pass over the draws) and a
- * fine one inside the bins that hold them (a second pass over the same
- * draws, replayed from the seed), so that memory stays O(units × bins)
- * whatever the number of draws. The draws depend on the seed only: the same
+ * fine one inside the bins that hold them (a second pass over the ranks
+ * kept from the first, or, beyond KEEP of them, over the same draws
+ * replayed from the seed), so that memory stays bounded whatever the
+ * number of draws. The draws depend on the seed only: the same
  * job gives the same answer on any instance.
  */
 
@@ -88,6 +89,8 @@ export function seededRandom(seed: number): () => number {
 const NO_INDEX = -1;
 const SLOTS = 10002; // NO_INDEX and 0..10000
 const BINS = 128;
+/** Ranks kept from the first pass (2 bytes each up to 65,535 units): 12,000 units × 1,000 draws fit, 10,000 draws replay. */
+const KEEP = 16_000_000;
 
 /** Calls `visit(ranks, bands)` once per draw, in draw order; `ranks` and `bands` are reused between draws. */
 export function replay(job: SensitivityJob, visit: (ranks: Int32Array, bands: Int32Array) => void): void {
@@ -153,7 +156,8 @@ export function replay(job: SensitivityJob, visit: (ranks: Int32Array, bands: In
   }
 }
 
-export function runSensitivity(job: SensitivityJob): SensitivityOutcome {
+/** `keep`: how many ranks the first pass may keep for the second (beyond, the second replays the draws). */
+export function runSensitivity(job: SensitivityJob, keep = KEEP): SensitivityOutcome {
   const { units: n, draws } = job;
   const B = job.bandMins.length;
   const outcome: SensitivityOutcome = {
@@ -169,7 +173,11 @@ export function runSensitivity(job: SensitivityJob): SensitivityOutcome {
   ];
   const T = targets.length;
   const coarse = new Uint32Array(n * bins);
+  // Up to KEEP ranks are kept from the first pass, so that the second reads them instead of replaying the draws.
+  const kept = n * draws <= keep ? (n <= 65535 ? new Uint16Array(n * draws) : new Uint32Array(n * draws)) : null;
+  let drawn = 0;
   replay(job, (ranks, bands) => {
+    kept?.set(ranks, n * drawn++);
     for (let u = 0; u < n; u++) {
       coarse[u * bins + Math.floor((ranks[u] - 1) / W)]++;
       if (bands[u] >= 0) outcome.bandDraws[u * B + bands[u]]++;
@@ -192,13 +200,15 @@ export function runSensitivity(job: SensitivityJob): SensitivityOutcome {
     for (let i = 0; i < n * T; i++) value[i] = bin[i] + 1;
   } else {
     const fine = new Uint32Array(n * T * W);
-    replay(job, (ranks) => {
+    const count = (ranks: ArrayLike<number>, at: number) => {
       for (let u = 0; u < n; u++) {
-        const r = ranks[u] - 1;
+        const r = ranks[at + u] - 1;
         const b = Math.floor(r / W);
         for (let t = 0; t < T; t++) if (bin[u * T + t] === b) fine[(u * T + t) * W + (r - b * W)]++;
       }
-    });
+    };
+    if (kept) for (let d = 0; d < draws; d++) count(kept, d * n);
+    else replay(job, (ranks) => count(ranks, 0));
     for (let i = 0; i < n * T; i++) {
       let seen = 0;
       let k = 0;

@@ -60,6 +60,8 @@ describe('sensitivity draws', () => {
     const kept: number[][] = Array.from({ length: 300 }, () => []);
     replay(j, (ranks) => ranks.forEach((r, u) => kept[u].push(r)));
     const out = runSensitivity(j);
+    // The same whether the second pass reads the kept ranks or replays the draws from the seed.
+    expect(runSensitivity(j, 0)).toEqual(out);
     let moved = 0;
     for (let u = 0; u < 300; u++) {
       const s = kept[u].sort((x, y) => x - y);
