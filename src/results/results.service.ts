@@ -208,16 +208,6 @@ export class ResultsService {
   }
 
   /**
-   * The cycle's rankings as this process last wrote them (ordered ids and
-   * hundredths, unit-update.ts), while result_state still holds that
-   * write's token; null otherwise. Read-only: what-if places a unit in them.
-   */
-  async storedRankings(cycleId: number): Promise<Readonly<CycleMemo> | null> {
-    const memo = this.memos.get(cycleId);
-    return memo && memo.version === await this.versionOf(this.db.manager, cycleId) ? memo : null;
-  }
-
-  /**
    * Some units recomputed and their moves written, in one transaction under
    * the cycle's results lock; null when what this process last wrote cannot
    * be trusted (another writer since, another framework, other units) or
