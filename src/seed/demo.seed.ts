@@ -53,14 +53,13 @@ export async function seedDemoSetup(services: DemoSetupServices, years: DemoYear
 }
 
 /**
- * The setup services bound to one transaction. They need of their data
- * source only what an EntityManager also has (getRepository, query,
- * transaction, the last one nesting as a savepoint), so the whole seed
- * commits or rolls back as one.
+ * The setup services bound to one transaction: they are typed on what a
+ * transaction gives (an EntityManager, src/services/db.ts; their own
+ * transactions nest as savepoints), so the whole seed commits or rolls back
+ * as one.
  */
 function setupServicesIn(tx: EntityManager): DemoSetupServices {
-  const source = tx as unknown as DataSource;
-  return { units: new UnitService(source), questionnaires: new QuestionnaireService(source), frameworks: new FrameworkService(source) };
+  return { units: new UnitService(tx), questionnaires: new QuestionnaireService(tx), frameworks: new FrameworkService(tx) };
 }
 
 /**
@@ -129,15 +128,18 @@ async function kiosksServing(tx: EntityManager, unitId: number, year: number): P
 async function seedDemoActivity(
   tx: EntityManager, logger: Logger, years: DemoYears, now: Date,
 ): Promise<Pick<DemoSeedResult, 'kiosks' | 'expertSubmissions' | 'ratings'>> {
+  const units = new UnitService(tx);
+  const frameworks = new FrameworkService(tx);
+  const kiosks = new KioskService(tx);
+  // ExpertScoreService, TallyRoller and ResultsService still take a DataSource (src/results, src/survey);
+  // what the seed calls of them (submit, rollUp, publish, cycleIdOf) uses only what the transaction's
+  // EntityManager has. The last cast of the seed, until they are typed on src/services/db.ts too.
   const source = tx as unknown as DataSource;
-  const units = new UnitService(source);
-  const frameworks = new FrameworkService(source);
-  const kiosks = new KioskService(source);
   const noRecompute = { recompute: async () => undefined } as unknown as ResultsService;
   // The seed reads no result back; one placeholder row keeps submit from refusing "no index" before anything is recomputed.
   const noResult = { resultsByUnitYear: async () => [{}] } as unknown as RankingService;
   const expertScores = new ExpertScoreService(source, units, frameworks, noRecompute, noResult);
-  const questionnaires = new QuestionnaireCache(source, 60_000);
+  const questionnaires = new QuestionnaireCache(tx, 60_000);
 
   let kioskCount = 0, expertSubmissions = 0, ratings = 0;
   for (const unit of DEMO_UNITS) {

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Band } from '../entities/band.entity';
 import { CriterionQuestion } from '../entities/criterion-question.entity';
 import { Criterion } from '../entities/criterion.entity';
@@ -9,6 +9,7 @@ import { Question } from '../entities/question.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { DEFAULT_BANDS } from '../scoring';
 import { requireCode, requireInt, requirePoints, requireText, requireYear } from '../util/validate';
+import { type Db, managerOf } from './db';
 import { LAST_DISTRICT_YEAR } from './unit-years';
 
 /** How deep a framework tree may go below its domains. */
@@ -47,7 +48,11 @@ export interface Framework {
 
 /** Frameworks (cycles): defining, replacing, opening, and reading them as trees. */
 export class FrameworkService {
-  constructor(private readonly db: DataSource) {}
+  private readonly db: EntityManager;
+
+  constructor(db: Db) {
+    this.db = managerOf(db);
+  }
 
   async define(data: DefineCycleData): Promise<Framework> {
     const year = requireYear('input.year', data.year);
@@ -235,7 +240,7 @@ export class FrameworkService {
 
   async find(year: number, unitKind: UnitKind): Promise<Framework | null> {
     const cycle = await this.db.getRepository(Cycle).findOne({ where: { year, unitKind } });
-    return cycle ? this.loadById(this.db.manager, cycle.id) : null;
+    return cycle ? this.loadById(this.db, cycle.id) : null;
   }
 
   /** The framework as a tree, in three queries. */

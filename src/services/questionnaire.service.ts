@@ -1,8 +1,9 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { ServiceElement } from '../entities/enums';
 import { Question } from '../entities/question.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { requireCode, requireInt, requireText, requireYear } from '../util/validate';
+import { type Db, managerOf } from './db';
 
 export interface QuestionData { code: string; text: string; element: ServiceElement; scaleMax: number; satisfiedMin?: number | null }
 
@@ -13,7 +14,11 @@ export function defaultSatisfiedMin(scaleMax: number): number {
 
 /** A year's questionnaire: defined as a whole, read in its order. */
 export class QuestionnaireService {
-  constructor(private readonly db: DataSource) {}
+  private readonly db: EntityManager;
+
+  constructor(db: Db) {
+    this.db = managerOf(db);
+  }
 
   list(year: number): Promise<Question[]> {
     requireYear('year', year);

@@ -1,10 +1,11 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { UnitKind } from '../entities/enums';
 import { Unit } from '../entities/unit.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { foldForSearch, nfc, quoted } from '../util/text';
 import { requireCode, requireInt, requireText, requireYear } from '../util/validate';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from '../util/cursor';
+import { type Db, managerOf } from './db';
 import {
   coversYearSql, existsIn, existsInYearSql, FIRST_YEAR, LAST_DISTRICT_YEAR, LAST_YEAR, lastYearOf, unitsOfYearSql, yearsText,
 } from './unit-years';
@@ -63,7 +64,11 @@ const IN_YEAR_COLUMNS = UNIT_COLUMNS.replace('u.name', 'v.name').replace('u.pare
  * are handed to `onMapChanged` to be recomputed.
  */
 export class UnitService {
-  constructor(private readonly db: DataSource, private readonly hooks: UnitServiceHooks = {}) {}
+  private readonly db: EntityManager;
+
+  constructor(db: Db, private readonly hooks: UnitServiceHooks = {}) {
+    this.db = managerOf(db);
+  }
 
   async create(data: CreateUnitData): Promise<Unit> {
     return this.mutate(async (tx) => ({ result: await this.insertUnit(tx, data, 'input'), changes: [] }));

@@ -1,7 +1,8 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { generateToken, hashToken } from '../auth/tokens';
 import { Kiosk } from '../entities/kiosk.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
+import { type Db, managerOf } from '../services/db';
 import { nfc, quoted } from '../util/text';
 import { requireText } from '../util/validate';
 
@@ -14,7 +15,11 @@ export interface KioskRegistrationData { kiosk: Kiosk; token: string }
  * A kiosk is named by its opaque public_id; its sequential key stays inside.
  */
 export class KioskService {
-  constructor(private readonly db: DataSource, private readonly onRevoked?: (kioskId: number) => void) {}
+  private readonly db: EntityManager;
+
+  constructor(db: Db, private readonly onRevoked?: (kioskId: number) => void) {
+    this.db = managerOf(db);
+  }
 
   async register(unitCode: string, rawLabel: string): Promise<KioskRegistrationData> {
     const label = requireText('input.label', rawLabel, 200);

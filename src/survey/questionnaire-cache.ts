@@ -1,5 +1,6 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { ServiceElement } from '../entities/enums';
+import { type Db, managerOf } from '../services/db';
 
 export interface CachedQuestion { id: number; code: string; element: ServiceElement; scaleMax: number; satisfiedMin: number }
 export interface CachedQuestionnaire { year: number; byCode: Map<string, CachedQuestion> }
@@ -16,7 +17,11 @@ export interface CachedQuestionnaire { year: number; byCode: Map<string, CachedQ
 export class QuestionnaireCache {
   private readonly entries = new Map<number, { at: number; value: Promise<CachedQuestionnaire | null> }>();
 
-  constructor(private readonly db: DataSource, private readonly ttlMs: number) {}
+  private readonly db: EntityManager;
+
+  constructor(db: Db, private readonly ttlMs: number) {
+    this.db = managerOf(db);
+  }
 
   get(year: number): Promise<CachedQuestionnaire | null> {
     const now = Date.now();
