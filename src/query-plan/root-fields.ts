@@ -6,6 +6,8 @@
  * PostgreSQL writes its whole answer (src/http/rendered-queries.ts).
  */
 
+import { sensitivityPrice, whatIfPrice } from '../analysis/price';
+
 /** The arguments of a planned field: as written, variables substituted, not coerced. */
 type Args = Record<string, unknown>;
 
@@ -45,6 +47,9 @@ function satisfactionCost(args: Args): number {
 
 export const ROOT_FIELDS: Record<string, RootField> = {
   satisfaction: { price: satisfactionCost },
+  // Analysts' work, by its arguments (src/analysis/price.ts).
+  sensitivity: { price: sensitivityPrice },
+  whatIf: { price: whatIfPrice },
   // Survey responses touch no published figure (the roll-ups move on their own).
   submitSurveyResponse: { kiosk: true, changes: 'nothing' },
   submitSurveyResponses: { kiosk: true, changes: 'nothing' },
