@@ -131,9 +131,9 @@ async function seedDemoActivity(
   const units = new UnitService(tx);
   const frameworks = new FrameworkService(tx);
   const kiosks = new KioskService(tx);
-  // ExpertScoreService, TallyRoller and ResultsService still take a DataSource (src/results, src/survey);
-  // what the seed calls of them (submit, rollUp, publish, cycleIdOf) uses only what the transaction's
-  // EntityManager has. The last cast of the seed, until they are typed on src/services/db.ts too.
+  // ExpertScoreService and ResultsService (src/results) still take a DataSource; what the seed calls of
+  // them (submit, publish, cycleIdOf) uses only what the transaction's EntityManager has. The seed's last
+  // cast, until they are typed on src/services/db.ts too.
   const source = tx as unknown as DataSource;
   const noRecompute = { recompute: async () => undefined } as unknown as ResultsService;
   // The seed reads no result back; one placeholder row keeps submit from refusing "no index" before anything is recomputed.
@@ -166,7 +166,7 @@ async function seedDemoActivity(
   }
 
   // Roll-ups, recomputation and publication on the same transaction.
-  const tallies = new TallyRoller(source, logger, { intervalMs: 0, batchSize: 50_000 });
+  const tallies = new TallyRoller(tx, logger, { intervalMs: 0, batchSize: 50_000 });
   const results = new ResultsService(source, frameworks, tallies, logger);
   // The roll-up sorts tens of thousands of answers at once: give it memory rather than temporary files.
   await tx.query(`SET LOCAL work_mem = '64MB'`);

@@ -1,7 +1,8 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { asBackground } from '../db/pool-gate';
 import type { UnitKind } from '../entities/enums';
+import { type Db, managerOf } from '../services/db';
 
 /**
  * Adds stored survey responses to the roll-ups, off the kiosk's request path.
@@ -138,11 +139,15 @@ export class TallyRoller {
   /** Live data (src/live): satisfactionChanged is fired from here. */
   onUnitsChanged: UnitsChangedListener | undefined;
 
+  private readonly db: EntityManager;
+
   constructor(
-    private readonly db: DataSource,
+    db: Db,
     private readonly logger: Logger,
     private readonly options: { intervalMs: number; batchSize: number; onRolledUp?: RolledUpListener },
-  ) {}
+  ) {
+    this.db = managerOf(db);
+  }
 
   start(): void {
     if (!this.stopped) return;
