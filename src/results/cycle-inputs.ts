@@ -121,10 +121,12 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
   return {
     // A score above its leaf's maximum (the framework was redefined lower) no longer counts: the leaf is then missing.
     // Half a million rows at national scale: one row per unit, its scores as one flat JSON array (JSON.parse is
-    // native; a row per score cost twice the CPU in the driver, and as many short-lived objects for the collector).
+    // native; a row per score cost twice the CPU in the driver, and as many short-lived objects for the collector),
+    // in a fixed order, so that the text says whether the unit's scores changed since the last recomputation.
     scores: {
       text: `SELECT s.unit_id, '[' || string_agg(concat_ws(',', to_json(s.criterion_id::text), to_json(s.round), to_json(s.panelist),
-                                                        coalesce(to_json(s.points::text)::text, 'null'), to_json(s.not_applicable)), ',') || ']'
+                                                        coalesce(to_json(s.points::text)::text, 'null'), to_json(s.not_applicable)), ','
+                                               ORDER BY s.criterion_id, s.round, s.panelist) || ']'
                FROM expert_score s JOIN criterion c ON c.id = s.criterion_id
               WHERE c.cycle_id = $1 AND c.source = 'EXPERT' AND (s.points IS NULL OR s.points <= c.max_points)${only('s', 2)}
               GROUP BY s.unit_id`,
