@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ResolverData } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import type { Context } from './context';
-import { AnalysisResolver } from './resolvers/analysis.resolver';
+import { AnalysisResolver, ExplanationResolver } from './resolvers/analysis.resolver';
 import { CycleResolver } from './resolvers/cycle.resolver';
 import { KioskResolver } from './resolvers/kiosk.resolver';
 import { SatisfactionResolver } from './resolvers/satisfaction.resolver';
@@ -43,6 +43,7 @@ function resolverInstances(s: Services, live?: Live): [Function, object][] {
     [LiveResolver, new LiveResolver()],
     [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],
     [AnalysisResolver, new AnalysisResolver(s.analysis)],
+    [ExplanationResolver, new ExplanationResolver(s.analysis)],
   ];
 }
 

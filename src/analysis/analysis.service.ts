@@ -13,6 +13,7 @@ import { type Framework, type FrameworkService, leavesOf } from '../services/fra
 import type { UnitService } from '../services/unit.service';
 import { requireCode, requireInt, requireYear } from '../util/validate';
 import type { AnalysisWorker } from './analysis-worker';
+import { explain, type ExplanationRow } from './explanation';
 import { placesIn } from './places';
 import { bandsHighestFirst, type DrawParameters, prepareJob, surveyShareOf } from './sensitivity';
 
@@ -34,7 +35,7 @@ export interface UnitSensitivityRow {
 }
 export interface WhatIfScoreInput { criterionCode: string; points?: number | null; notApplicable?: boolean | null }
 /** A what-if's figures as a stored result would read, and its domains with their ranks. */
-export interface WhatIfResult { row: ResultRow; domains: DomainResultRow[] }
+export interface WhatIfResult { row: ResultRow; domains: DomainResultRow[]; explanation: ExplanationRow }
 export interface YearSummaryRow {
   year: number; unitKind: UnitKind; published: boolean; count: number;
   average: string | null; highest: string | null; lowest: string | null;
@@ -203,6 +204,7 @@ export class AnalysisService {
     const domainScores = outcome.domains.map((d) => d.score?.toFixed(2) ?? null);
     const { rank, domainRanks } = await this.placesOf(cycle.id, unit.id, score, domainIds.map((domainId, i) => ({ domainId, score: domainScores[i] })));
     return {
+      explanation: explain(spec, outcome),
       row: resultRow(cycle.id, unit.id, year, cycle.status, outcome, rank, facts),
       domains: framework.domains.map((d, i) => ({
         cycle_id: cycle.id, unit_id: unit.id, code: d.code, name: d.name, score: domainScores[i],
@@ -210,6 +212,22 @@ export class AnalysisService {
         rank: domainRanks.get(d.id) ?? 1,
       })),
     };
+  }
+
+  /**
+   * The explanation of a unit's result in a cycle: the method run on the
+   * inputs the stored result is computed from (one unit's reads), its own
+   * leaf outcomes and what they came from (explanation.ts). A published
+   * year's inputs are frozen (scores refused, late responses left out), so
+   * it explains the published figures; null when the unit has no index.
+   */
+  async explanation(cycleId: number, unitId: number): Promise<ExplanationRow | null> {
+    const framework = await this.frameworks.loadById(this.db.manager, cycleId);
+    const { year, unitKind } = framework.cycle;
+    const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind }, [unitId], false);
+    const spec = toFrameworkSpec(framework);
+    const outcome = computeUnitResult(spec, unitInput(inputs.facts.get(unitId) ?? NO_FACTS));
+    return outcome.score === null ? null : explain(spec, outcome);
   }
 
   /**

@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { AnalysisService } from '../analysis/analysis.service';
 import type { Context } from '../context';
 import { Role, UnitKind } from '../entities/enums';
 import { SensitivityInput, WhatIfScore } from './inputs/analysis.inputs';
+import type { ExplanationRow } from '../analysis/explanation';
 import {
+  ExplanationType, toExplanationType, WHAT_IF_EXPLANATION,
   toUnitSensitivityType, toWhatIfResultType, toYearSummaryType, UnitSensitivityType, YearSummaryType,
 } from './types/analysis.type';
 import { IndexResultType } from './types/result.type';
@@ -32,5 +34,18 @@ export class AnalysisResolver {
   @Query(() => [YearSummaryType], { description: "The kind's average, highest and lowest index per year the reader may see, oldest first." })
   async yearSummaries(@Arg('unitKind', () => UnitKind) unitKind: UnitKind, @Ctx() ctx: Context): Promise<YearSummaryType[]> {
     return (await this.analysis.yearSummaries(ctx.principal, unitKind)).map(toYearSummaryType);
+  }
+}
+
+/** IndexResult.explanation: the stored result's, or the what-if's own. */
+@Resolver(() => IndexResultType)
+export class ExplanationResolver {
+  constructor(private readonly analysis: AnalysisService) {}
+
+  @FieldResolver(() => ExplanationType, { nullable: true, description: "Every leaf with its figures, then bonus, penalty, totals, the unrounded index and the score: the method's own intermediate values (exact decimals as strings)." })
+  async explanation(@Root() result: IndexResultType): Promise<ExplanationType | null> {
+    const own = (result as unknown as Record<symbol, ExplanationRow | undefined>)[WHAT_IF_EXPLANATION];
+    const row = own ?? await this.analysis.explanation(result.cycleId, result.unitId);
+    return row ? toExplanationType(row) : null;
   }
 }

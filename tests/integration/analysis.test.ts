@@ -70,6 +70,33 @@ describe('sensitivity', () => {
   });
 });
 
+describe('explanation', () => {
+  test('explains a stored result leaf by leaf with the method’s own figures, which add up to the score', async () => {
+    // STP 2023: C1 mean(9, 10) = 9.5, C2 8, C3.1 mean(10, 9) = 9.5, C3.2 re-appraised 9 (P1 alone), S1 10 × 6/8 = 7.5
+    // (4 responses, 8 answers), bonus 1: 44.5 / 50 = 89.
+    const r = await t.ok(`{ unit(code: "STP") { result(year: 2023) { score explanation {
+      score rawIndex earnedPoints applicableMaxPoints bonus penalty
+      leaves { criterionCode domainCode source maxPoints applicable round panelPoints answers satisfied earnedPoints } } } } }`, {}, tokens.analyst);
+    const e = r.unit.result.explanation;
+    expect(e).toMatchObject({ score: 89, rawIndex: '89', earnedPoints: '44.5', applicableMaxPoints: '50', bonus: '1', penalty: '0' });
+    expect(e.leaves).toEqual([
+      { criterionCode: 'C1', domainCode: 'D1', source: 'EXPERT', maxPoints: 10, applicable: true, round: 'APPRAISAL', panelPoints: [9, 10], answers: null, satisfied: null, earnedPoints: '9.5' },
+      { criterionCode: 'C2', domainCode: 'D1', source: 'EXPERT', maxPoints: 10, applicable: true, round: 'APPRAISAL', panelPoints: [8, 8], answers: null, satisfied: null, earnedPoints: '8' },
+      { criterionCode: 'C3.1', domainCode: 'D2', source: 'EXPERT', maxPoints: 10, applicable: true, round: 'APPRAISAL', panelPoints: [10, 9], answers: null, satisfied: null, earnedPoints: '9.5' },
+      { criterionCode: 'C3.2', domainCode: 'D2', source: 'EXPERT', maxPoints: 10, applicable: true, round: 'REAPPRAISAL', panelPoints: [9], answers: null, satisfied: null, earnedPoints: '9' },
+      { criterionCode: 'S1', domainCode: 'D2', source: 'SURVEY', maxPoints: 10, applicable: true, round: null, panelPoints: [], answers: 8, satisfied: 6, earnedPoints: '7.5' },
+    ]);
+    // SNV: C1 not applicable (both panelists), S1 one response < minResponses 2, penalty 1: 25 / 30 = 83.333…
+    const snv = (await t.ok(`{ unit(code: "SNV") { result(year: 2023) { explanation { rawIndex earnedPoints applicableMaxPoints
+      leaves { criterionCode applicable earnedPoints answers } } } } }`, {}, tokens.analyst)).unit.result.explanation;
+    expect(snv).toMatchObject({ rawIndex: '83.33333333333333333333333333333333333333', earnedPoints: '25', applicableMaxPoints: '30' });
+    expect(snv.leaves.filter((l: any) => !l.applicable)).toEqual([
+      { criterionCode: 'C1', applicable: false, earnedPoints: '0', answers: null },
+      { criterionCode: 'S1', applicable: false, earnedPoints: '0', answers: 2 },
+    ]);
+  });
+});
+
 describe('what-if', () => {
   test('answers without storing anything, and a real submit of the same points gives the same figures', async () => {
     // SNV: C1 not applicable, every other EXPERT leaf 10 instead of 9, 8, 9; S1 insufficient; penalty 1:
@@ -84,6 +111,13 @@ describe('what-if', () => {
       surveyInsufficient: true, provisional: false, unit: { code: 'SNV' },
     });
     expect(w.domains.map((d: any) => [d.code, d.score, d.rank])).toEqual([['D1', 100, 1], ['D2', 100, 1]]);
+    // The what-if's own explanation: the replaced leaves with the points given.
+    const explained = (await t.ok(`query($year: Int!, $unit: String!, $scores: [WhatIfScore!]!) { whatIf(year: $year, unitCode: $unit, scores: $scores) {
+      explanation { earnedPoints rawIndex leaves { criterionCode panelPoints earnedPoints } } } }`, { year: 2023, unit: 'SNV', scores }, tokens.analyst)).whatIf.explanation;
+    expect(explained.earnedPoints).toBe('29');
+    expect(explained.leaves.map((l: any) => [l.criterionCode, l.panelPoints, l.earnedPoints])).toEqual([
+      ['C1', [], '0'], ['C2', [10], '10'], ['C3.1', [10], '10'], ['C3.2', [10], '10'], ['S1', [], '0'],
+    ]);
     // Nothing stored: the scores and the stored result are as they were.
     expect(await t.sql(`SELECT count(*)::int AS n, sum(points)::text AS s FROM expert_score`)).toEqual(before);
     expect(await t.ok(`{ unit(code: "SNV") { result(year: 2023) { score rank } } }`, {}, tokens.analyst)).toEqual(stored);

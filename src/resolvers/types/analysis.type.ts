@@ -1,9 +1,10 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import type { BandRef, UnitSensitivityRow, WhatIfResult, YearSummaryRow } from '../../analysis/analysis.service';
+import type { ExplanationRow, LeafExplanationRow } from '../../analysis/explanation';
 import type { Context } from '../../context';
 import { toUnitType } from '../mappers';
 import { BandType } from './cycle.type';
-import { UnitKind } from './enums';
+import { CriterionSource, ScoreRound, UnitKind } from './enums';
 import { IndexResultType, toDomainResultType, toIndexResultType } from './result.type';
 import { UnitType } from './unit.type';
 
@@ -35,6 +36,47 @@ export class YearSummaryType {
   @Field(() => Float, { nullable: true }) lowest: number | null;
 }
 
+@ObjectType('LeafExplanation', { simpleResolvers: true, description: 'One leaf of the framework for the unit: exact figures as decimal strings.' })
+export class LeafExplanationType {
+  @Field() criterionCode: string;
+  @Field() domainCode: string;
+  @Field(() => CriterionSource) source: CriterionSource;
+  @Field(() => Float) maxPoints: number;
+  @Field({ description: 'Whether the leaf counts in the earned and maximum points (not applicable, or a SURVEY leaf below minResponses: it does not).' }) applicable: boolean;
+  @Field(() => ScoreRound, { nullable: true, description: 'The panel round used; null for SURVEY leaves and leaves never scored.' }) round: ScoreRound | null;
+  @Field(() => [Float], { description: "The panelists' points combined into the leaf (the round used, not marked not applicable)." }) panelPoints: number[];
+  @Field(() => Int, { nullable: true, description: "SURVEY leaves: answers to the leaf's questions." }) answers: number | null;
+  @Field(() => Int, { nullable: true, description: 'SURVEY leaves: satisfied answers among them.' }) satisfied: number | null;
+  @Field({ description: 'Exact (40 significant digits when it does not terminate); 0 when not applicable.' }) earnedPoints: string;
+}
+
+@ObjectType('Explanation', { simpleResolvers: true, description: "How the unit's index comes out of its leaves: the leaves add up to earnedPoints (with bonus − penalty), and 100 × earnedPoints / applicableMaxPoints, clamped to [0, 100], is rawIndex, which rounded half-up is the score." })
+export class ExplanationType {
+  @Field(() => Float) score: number;
+  @Field() rawIndex: string;
+  @Field() earnedPoints: string;
+  @Field() applicableMaxPoints: string;
+  @Field() bonus: string;
+  @Field() penalty: string;
+  @Field(() => [LeafExplanationType]) leaves: LeafExplanationType[];
+}
+
+const toLeaf = (l: LeafExplanationRow): LeafExplanationType => ({
+  criterionCode: l.criterionCode, domainCode: l.domainCode, source: l.source as CriterionSource, maxPoints: Number(l.maxPoints),
+  applicable: l.applicable, round: l.round as ScoreRound | null, panelPoints: l.panelPoints.map(Number),
+  answers: l.answers, satisfied: l.satisfied, earnedPoints: l.earnedPoints,
+});
+
+export function toExplanationType(e: ExplanationRow): ExplanationType {
+  return {
+    score: Number(e.score), rawIndex: e.rawIndex, earnedPoints: e.earnedPoints, applicableMaxPoints: e.applicableMaxPoints,
+    bonus: e.bonus, penalty: e.penalty, leaves: e.leaves.map(toLeaf),
+  };
+}
+
+/** A what-if's explanation travels with its result (nothing stored to explain). */
+export const WHAT_IF_EXPLANATION = Symbol('whatIfExplanation');
+
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
 const toBand = (b: BandRef): BandType => ({ code: b.code, label: b.label, minScore: Number(b.minScore) });
 
@@ -53,5 +95,5 @@ export function toYearSummaryType(r: YearSummaryRow): YearSummaryType {
 
 /** A what-if as an IndexResult: its figures and domain ranks computed, not stored. */
 export function toWhatIfResultType(r: WhatIfResult): IndexResultType {
-  return { ...toIndexResultType(r.row), domains: r.domains.map(toDomainResultType) };
+  return { ...toIndexResultType(r.row), domains: r.domains.map(toDomainResultType), [WHAT_IF_EXPLANATION]: r.explanation } as IndexResultType;
 }
