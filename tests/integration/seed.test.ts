@@ -355,14 +355,13 @@ describe('on an empty database', () => {
   beforeAll(async () => { e = await startTestService(); });
   afterAll(async () => { await e?.stop(); });
 
-  test('seeds within 10 s, once even when two seeds race', async () => {
+  test('seeds once even when two seeds race (its time is printed by the seed, not asserted: timing is for benchmarks)', async () => {
     const [a, b] = await Promise.all([
       seedDemoIfEmpty(e.service.db, e.service.services, logger),
       seedDemoIfEmpty(e.service.db, e.service.services, logger),
     ]);
     const done = [a, b].filter((x) => x !== null);
     expect(done).toHaveLength(1);
-    expect(done[0]!.ms).toBeLessThan(10000);
     expect(done[0]!.frameworks).toEqual(years.all.flatMap(({ year }) => demoFrameworkKinds(year).map((unitKind) => (
       { year, unitKind, status: year === OPEN ? 'OPEN' : 'PUBLISHED', maxPoints: '100' }))));
     // The same demo as the one seeded at start: deterministic, whatever the run.
