@@ -253,6 +253,8 @@ export interface UnitsChange {
   domains: DomainTuple[];
   /** Units that had an index and have none now: their rows are deleted. */
   removed: number[];
+  /** The units whose figures were recomputed; every other row in `units` and `domains` only moved. */
+  own: Set<number>;
   memo: CycleMemo;
 }
 
@@ -286,19 +288,22 @@ export function rerankUnits(memo: CycleMemo, figures: Map<number, UnitFigures | 
     }
   }
   return {
-    units: [...units.values()], domains: [...domains.values()].flatMap((m) => [...m.values()]), removed: [...removed], memo: work,
+    units: [...units.values()], domains: [...domains.values()].flatMap((m) => [...m.values()]), removed: [...removed],
+    own: new Set(figures.keys()), memo: work,
   };
 }
 
 /**
  * Writes a change in the caller's transaction (which holds the cycle's
  * results lock): the rows of units without an index any more deleted (their
- * domain rows go with them, ON DELETE CASCADE), then every changed row
- * upserted (index_result before domain_result, which references it).
- * Upserts, not UPDATE ... FROM: each row is one index probe whatever the
- * planner's statistics say (a hash join over the cycle's 96,000 domain rows
- * cost 0.4 s). Positions are not unique in the schema, so rows can move in
- * any order.
+ * domain rows go with them, ON DELETE CASCADE), the recomputed units' rows
+ * upserted (index_result before domain_result, which references it), then
+ * the rank and position of the rows that only moved, one UPDATE per table
+ * joined on the key. That join is kept to index probes (hash and merge
+ * joins off for the rest of this short transaction): the planner's
+ * statistics of a freshly written year can make it hash all 96,000 domain
+ * rows of the cycle (0.4 s); probed, an UPDATE costs about half an upsert.
+ * Positions are not unique in the schema, so rows can move in any order.
  */
 export async function writeChange(
   tx: EntityManager, cycleId: number, change: UnitsChange,
@@ -307,6 +312,30 @@ export async function writeChange(
   if (change.removed.length > 0) {
     await tx.query('DELETE FROM index_result WHERE cycle_id = $1 AND unit_id = ANY($2::int[])', [cycleId, change.removed]);
   }
-  await upsert(tx, cycleId, change.units, change.domains);
+  const own = (row: UnitTuple | DomainTuple) => change.own.has(row[0]);
+  await upsert(tx, cycleId, change.units.filter(own), change.domains.filter(own));
   await notifyResultsChanged(tx, cycleId, [...new Set([...change.units, ...change.domains].map((r) => r[0]))]); // live data: resultsChanged (src/live)
+  const units = change.units.filter((row) => !own(row));
+  const domains = change.domains.filter((row) => !own(row));
+  if (units.length === 0 && domains.length === 0) return;
+  await tx.query('SET LOCAL enable_hashjoin = off');
+  await tx.query('SET LOCAL enable_mergejoin = off');
+  if (units.length > 0) {
+    await tx.query(
+      `UPDATE index_result r
+          SET rank = t.rank, position = t.position, parent_rank = t.parent_rank, parent_position = t.parent_position, computed_at = now()
+         FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::int[]) AS t(unit_id, rank, position, parent_rank, parent_position)
+        WHERE r.cycle_id = $1 AND r.unit_id = t.unit_id`,
+      [cycleId, units.map((r) => r[0]), units.map((r) => r[U.rank]), units.map((r) => r[U.position]),
+        units.map((r) => r[U.parentRank]), units.map((r) => r[U.parentPosition])],
+    );
+  }
+  if (domains.length > 0) {
+    await tx.query(
+      `UPDATE domain_result d SET rank = t.rank, position = t.position
+         FROM unnest($2::int[], $3::int[], $4::int[], $5::int[]) AS t(unit_id, domain_id, rank, position)
+        WHERE d.cycle_id = $1 AND d.unit_id = t.unit_id AND d.domain_id = t.domain_id`,
+      [cycleId, domains.map((r) => r[0]), domains.map((r) => r[1]), domains.map((r) => r[D.rank]), domains.map((r) => r[D.position])],
+    );
+  }
 }
