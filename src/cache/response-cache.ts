@@ -146,7 +146,8 @@ export class ResponseCache {
  * The years whose data a cached request may show: every `year` argument of
  * the operation (literal or variable), fragments followed. Null (any year)
  * when it cannot tell: a persisted query sent by hash only, a year that is
- * not a plain integer, or `Unit.results` (every year of a unit).
+ * not a plain integer, `Unit.results` (every year of a unit) or
+ * `yearSummaries` (every year of a kind).
  */
 export function yearsOfRequest(key: string): ReadonlySet<number> | null {
   try {
@@ -176,7 +177,7 @@ export function yearsOfRequest(key: string): ReadonlySet<number> | null {
     const years = new Set<number>();
     let known = true;
     visitFields(operation.selectionSet, fragments, (field) => {
-      if (field.name.value === 'results') known = false;
+      if (field.name.value === 'results' || field.name.value === 'yearSummaries') known = false;
       for (const arg of field.arguments ?? []) {
         if (arg.name.value !== 'year') continue;
         const year = intValue(arg.value, vars);

@@ -35,13 +35,13 @@ export function forEachField(fields: readonly PlanField[], visit: (field: PlanFi
 /**
  * The years whose data an answer may show: every `year` argument of the
  * plan; null (any year) when one is not a plain integer or it reads
- * `Unit.results` (every year of a unit).
+ * `Unit.results` (every year of a unit) or `yearSummaries` (every year of a kind).
  */
 export function yearsOfPlan(plan: QueryPlan): ReadonlySet<number> | null {
   const years = new Set<number>();
   let known = true;
   forEachField(plan.roots, (f) => {
-    if (f.name === 'results') known = false;
+    if (f.name === 'results' || f.name === 'yearSummaries') known = false;
     if ('year' in f.args) {
       const y = f.args.year;
       if (typeof y === 'number' && Number.isInteger(y)) years.add(y);

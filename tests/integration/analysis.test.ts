@@ -159,5 +159,13 @@ describe('year summaries', () => {
     ]);
     expect((await t.ok(SUMMARIES, { kind: 'DISTRICT' }, analystView)).yearSummaries).toEqual([]);
   });
+
+  test('a publication shows in the anonymous (cached) summaries at once', async () => {
+    expect((await t.ok(SUMMARIES, { kind: 'DEPARTMENT' }, null)).yearSummaries.map((y: any) => y.year)).toEqual([2022]);
+    await t.ok(`mutation { publishCycle(year: 2023, unitKind: DEPARTMENT) { status } }`);
+    expect((await t.ok(SUMMARIES, { kind: 'DEPARTMENT' }, null)).yearSummaries.map((y: any) => [y.year, y.published, y.average])).toEqual([
+      [2022, true, 80], [2023, true, 84.63],
+    ]);
+  });
 });
 
