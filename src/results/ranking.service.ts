@@ -6,7 +6,7 @@ import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
-import { coversYearSql, existsIn, LAST_DISTRICT_YEAR, yearsText } from '../services/unit-years';
+import { coversYearSql, existsIn, LAST_DISTRICT_YEAR, nameInYearSql, yearsText } from '../services/unit-years';
 import { setBounded } from '../util/bounded';
 import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
 import { quoted } from '../util/text';
@@ -26,6 +26,8 @@ export interface ResultRow {
   score: string; expert_score: string | null; survey_score: string | null;
   earned_points: string; max_points: string; rank: number; parent_rank: number | null; previous_rank: number | null;
   band_code: string | null; responses: number; survey_insufficient: boolean; provisional: boolean; published: boolean;
+  /** The unit's name in the result's year (units over time). */
+  unit_name?: string;
 }
 export interface DomainResultRow {
   cycle_id: number; unit_id: number; code: string; name: string;
@@ -44,7 +46,7 @@ export interface RankedBand { code: string; label: string; minScore: number }
 /** Points are published half-up to two decimals (published2). */
 const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.expert_score, ir.survey_score,
   ${published2('ir.earned_points')} AS earned_points, ${published2('ir.max_points')} AS max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
-  ir.provisional, ir.published`;
+  ir.provisional, ir.published, ${nameInYearSql('ir.unit_id', 'c.year')} AS unit_name`;
 
 /**
  * Which ranking a cursor belongs to: a short hash of the year, kind and

@@ -11,11 +11,13 @@ import { type Browser, describeInBrowser, ensureWebBuild, openBrowser, SCREENSHO
  */
 jest.setTimeout(120_000);
 
-const { published: YEAR } = demoYears();
+const { published: YEAR, earlier } = demoYears();
+// The demo's districts (and a commune ranking per district) are on the three-tier map: its 2024 when YEAR is two-tier.
+const DISTRICT_YEAR = earlier ?? YEAR;
 const RANKING = `query($year: Int!, $kind: UnitKind!, $domain: String, $parent: String) {
   rankings(year: $year, unitKind: $kind, domainCode: $domain, parentCode: $parent, first: 100) {
     summary { count average bands { band { code label } count } }
-    edges { rank score node { unit { code name } rankChange band { label } } } } }`;
+    edges { rank score node { unit { code name } unitName rankChange band { label } } } } }`;
 
 /** The rows of the ranking table as shown: code, rank, index, band, rank change. */
 async function shownRows(page: Page) {
@@ -32,7 +34,7 @@ async function shownRows(page: Page) {
 
 function expectedRows(edges: any[], withChange = true) {
   return edges.map((e) => ({
-    code: e.node.unit.code, name: e.node.unit.name, rank: e.rank, score: e.score,
+    code: e.node.unit.code, name: e.node.unitName, rank: e.rank, score: e.score,
     band: e.node.band?.label ?? '–',
     change: !withChange ? '' : e.node.rankChange === null ? '–' : e.node.rankChange === 0 ? '＝'
       : `${e.node.rankChange > 0 ? '▲' : '▼'} ${Math.abs(e.node.rankChange)}`,
@@ -68,20 +70,7 @@ describeInBrowser('the portal in a real browser', () => {
     ensureWebBuild();
     t = await startTestService({ seedDemo: true });
     origin = new URL(t.url).origin;
-    // The demo ranks departments and districts; give its communes a published ranking too, for the district filter.
-    await t.ok(`mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, { input: {
-      year: YEAR, unitKind: 'COMMUNE', domains: [
-        { code: 'LV1', name: 'Công tác chỉ đạo, điều hành CCHC', criteria: [{ code: 'LV1.1', name: 'Kế hoạch CCHC năm', maxPoints: 40, source: 'EXPERT' }] },
-        { code: 'LV3', name: 'Cải cách thủ tục hành chính', criteria: [{ code: 'LV3.1', name: 'Công khai thủ tục hành chính', maxPoints: 60, source: 'EXPERT' }] },
-      ] } });
-    await t.ok(`mutation($year: Int!) { openCycle(year: $year, unitKind: COMMUNE) { status } }`, { year: YEAR });
-    const communes = (await anon(`{ units(kind: COMMUNE) { edges { node { code } } } }`)).units.edges.map((e: any) => e.node.code);
-    for (const [i, code] of communes.entries()) {
-      await t.ok(`mutation($input: SubmitExpertScoresInput!) { submitExpertScores(input: $input) { score } }`, { input: {
-        year: YEAR, unitCode: code, round: 'APPRAISAL', panelist: 'Tổ thẩm định',
-        scores: [{ criterionCode: 'LV1.1', points: 36 - i * 3 }, { criterionCode: 'LV3.1', points: 50 - i * 4.5 }] } });
-    }
-    await t.ok(`mutation($year: Int!) { publishCycle(year: $year, unitKind: COMMUNE) { status } }`, { year: YEAR });
+    // The demo ranks departments, districts (up to 2024) and communes: the communes of 2024 by district, those of YEAR together.
     browser = await openBrowser();
     page = await browser.context.newPage();
     seen = watch(page);
@@ -96,10 +85,16 @@ describeInBrowser('the portal in a real browser', () => {
     await page.goto(`${origin}/`);
     const answer = (await anon(RANKING, { year: YEAR, kind: 'DEPARTMENT' })).rankings;
     expect(await page.locator('h1').textContent()).toBe(`Xếp hạng Sở, ban, ngành năm ${YEAR}`);
-    // The demo's first published year has no year before it: no rank change, no column for it.
-    expect(answer.edges.every((e: any) => e.node.rankChange === null)).toBe(true);
-    expect(await page.locator('th', { hasText: 'Thay đổi hạng' }).count()).toBe(0);
-    await expectTableEquals(page, answer.edges, false);
+    if (earlier === null) {
+      // The demo's first published year has no year before it: no rank change, no column for it.
+      expect(answer.edges.every((e: any) => e.node.rankChange === null)).toBe(true);
+      expect(await page.locator('th', { hasText: 'Thay đổi hạng' }).count()).toBe(0);
+    } else {
+      // 2024 is published before it, on the three-tier map: rank changes, but none for the departments formed in 2025.
+      expect(answer.edges.some((e: any) => e.node.rankChange !== null)).toBe(true);
+      expect(answer.edges.filter((e: any) => e.node.rankChange === null).map((e: any) => e.node.unit.code).sort()).toEqual(['SKHCN25', 'SNNMT', 'STC25']);
+    }
+    await expectTableEquals(page, answer.edges, earlier !== null);
     expect(viNumber(await page.getByTestId('average').textContent() ?? '')).toBe(answer.summary.average);
     expect(Number(await page.getByTestId('count').textContent())).toBe(answer.summary.count);
     // The tie shows as one rank twice, then a rank skipped.
@@ -112,14 +107,14 @@ describeInBrowser('the portal in a real browser', () => {
     await page.goto(`${origin}/`);
     await page.getByLabel('Khối', { exact: true }).selectOption('DISTRICT');
     await page.waitForURL(/kind=DISTRICT/);
-    await expectTableEquals(page, (await anon(RANKING, { year: YEAR, kind: 'DISTRICT' })).rankings.edges, false);
+    await expectTableEquals(page, (await anon(RANKING, { year: DISTRICT_YEAR, kind: 'DISTRICT' })).rankings.edges, false);
 
     await page.getByLabel('Lĩnh vực', { exact: true }).selectOption('LV3');
     await page.waitForURL(/domain=LV3/);
-    const byDomain = (await anon(RANKING, { year: YEAR, kind: 'DISTRICT', domain: 'LV3' })).rankings.edges;
+    const byDomain = (await anon(RANKING, { year: DISTRICT_YEAR, kind: 'DISTRICT', domain: 'LV3' })).rankings.edges;
     await page.waitForFunction(() => (globalThis as any).document.querySelector('table.ranking th:nth-child(3)')?.textContent === 'Chỉ số lĩnh vực');
     await expectTableEquals(page, byDomain, false);
-    expect(byDomain.map((e: any) => e.node.unit.code)).not.toEqual((await anon(RANKING, { year: YEAR, kind: 'DISTRICT' })).rankings.edges.map((e: any) => e.node.unit.code));
+    expect(byDomain.map((e: any) => e.node.unit.code)).not.toEqual((await anon(RANKING, { year: DISTRICT_YEAR, kind: 'DISTRICT' })).rankings.edges.map((e: any) => e.node.unit.code));
 
     await page.getByLabel('Tìm đơn vị', { exact: true }).fill('huong');
     await page.waitForURL(/q=huong/);
@@ -136,13 +131,17 @@ describeInBrowser('the portal in a real browser', () => {
     expect(freshSeen.errors).toEqual([]);
     await fresh.close();
 
+    // A two-tier year ranks the province's communes together: no district picker.
     await page.goto(`${origin}/?kind=COMMUNE&year=${YEAR}`);
-    const communes = (await anon(RANKING, { year: YEAR, kind: 'COMMUNE' })).rankings.edges;
+    await expectTableEquals(page, (await anon(RANKING, { year: YEAR, kind: 'COMMUNE' })).rankings.edges, false);
+    expect(await page.getByLabel('Huyện', { exact: true }).count()).toBe(0);
+    await page.goto(`${origin}/?kind=COMMUNE&year=${DISTRICT_YEAR}`);
+    const communes = (await anon(RANKING, { year: DISTRICT_YEAR, kind: 'COMMUNE' })).rankings.edges;
     expect(communes.length).toBeGreaterThan(2);
     await expectTableEquals(page, communes, false);
     await page.getByLabel('Huyện', { exact: true }).selectOption('PHONG_DIEN');
     await page.waitForURL(/district=PHONG_DIEN/);
-    await expectTableEquals(page, (await anon(RANKING, { year: YEAR, kind: 'COMMUNE', parent: 'PHONG_DIEN' })).rankings.edges, false);
+    await expectTableEquals(page, (await anon(RANKING, { year: DISTRICT_YEAR, kind: 'COMMUNE', parent: 'PHONG_DIEN' })).rankings.edges, false);
     await page.getByLabel('Huyện', { exact: true }).selectOption('HUE');
     await page.waitForSelector('table.ranking tbody:empty', { state: 'attached' });
     expect(await page.getByText('Không có đơn vị nào khớp').isVisible()).toBe(true);
@@ -180,7 +179,7 @@ describeInBrowser('the portal in a real browser', () => {
 
   test('the province page: units per band of each level, as the rankings\' summaries say', async () => {
     await page.goto(`${origin}/?view=province&year=${YEAR}`);
-    for (const kind of ['DEPARTMENT', 'DISTRICT']) {
+    for (const kind of YEAR > 2024 ? ['DEPARTMENT', 'COMMUNE'] : ['DEPARTMENT', 'DISTRICT', 'COMMUNE']) {
       const summary = (await anon(RANKING, { year: YEAR, kind })).rankings.summary;
       const shown = await page.locator(`[data-testid=bands-${kind}] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
       expect(shown).toEqual(summary.bands.map((b: any) => [b.band.label, String(b.count)]));
@@ -231,17 +230,18 @@ describeInBrowser('the portal in a real browser', () => {
   });
 
   test('rank changes show as arrows once a year whose year before is published is published too', async () => {
-    // This test's own database: publish the demo's open year of districts (the demo leaves it open).
+    // This test's own database: publish the demo's open year of departments (the demo leaves it open).
     const open = demoYears().open;
-    await t.ok(`mutation($year: Int!) { publishCycle(year: $year, unitKind: DISTRICT) { status } }`, { year: open });
-    await page.goto(`${origin}/?kind=DISTRICT`);
-    expect(await page.locator('h1').textContent()).toBe(`Xếp hạng UBND cấp huyện năm ${open}`);
-    const edges = (await anon(RANKING, { year: open, kind: 'DISTRICT' })).rankings.edges;
+    await t.ok(`mutation($year: Int!) { publishCycle(year: $year, unitKind: DEPARTMENT) { status } }`, { year: open });
+    await page.goto(`${origin}/?kind=DEPARTMENT`);
+    expect(await page.locator('h1').textContent()).toBe(`Xếp hạng Sở, ban, ngành năm ${open}`);
+    const edges = (await anon(RANKING, { year: open, kind: 'DEPARTMENT' })).rankings.edges;
     expect(edges.filter((e: any) => e.node.rankChange > 0).length).toBeGreaterThan(0);
     expect(edges.filter((e: any) => e.node.rankChange < 0).length).toBeGreaterThan(0);
     await expectTableEquals(page, edges, true);
-    const hue = page.locator('tr[data-code=HUE] .change');
-    expect(await hue.textContent()).toMatch(/^▲ 3\s*tăng 3 bậc$/);
+    const upward = edges.find((e: any) => e.node.rankChange > 0);
+    const change = page.locator(`tr[data-code=${upward.node.unit.code}] .change`);
+    expect(await change.textContent()).toMatch(new RegExp(`^▲ ${upward.node.rankChange}\\s*tăng ${upward.node.rankChange} bậc$`));
   });
 
   test('no request left 127.0.0.1 and no console error in the whole run; pages carry a strict CSP, hashed files a year of caching', async () => {

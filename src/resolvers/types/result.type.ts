@@ -118,7 +118,8 @@ export function toIndexResultType(r: ResultRow): IndexResultType {
     earnedPoints: Number(r.earned_points), maxPoints: Number(r.max_points),
     rank: r.rank, previousRank: r.previous_rank, rankChange: rankChange(r.previous_rank, r.rank),
     responses: r.responses, surveyInsufficient: r.survey_insufficient, provisional: r.provisional, published: r.published,
-    stale: false, unit: unitOf, unitName: unitNameOf, band: bandOf, domains: domainsOf,
+    // A scalar read with the row: graphql-jit reads scalars as values (never calls them), so the function is only for rows read without it.
+    stale: false, unit: unitOf, unitName: r.unit_name ?? unitNameOf, band: bandOf, domains: domainsOf,
   };
 }
 

@@ -33,6 +33,8 @@ export interface RankingRow {
   score: number;
   node: {
     unit: { code: string; name: string };
+    /** The unit's name in the ranking's year (a renamed or merged unit shows the name it had then). */
+    unitName: string;
     score: number;
     rankChange: number | null;
     previousRank: number | null;
@@ -52,7 +54,7 @@ const RANKING = `query Ranking($year: Int!, $kind: UnitKind!, $domain: String, $
     totalCount
     pageInfo { hasNextPage endCursor }
     summary { count average bands { band { code label minScore } count } }
-    edges { rank score node { unit { code name } score rankChange previousRank band { code label minScore } surveyInsufficient } }
+    edges { rank score node { unit { code name } unitName score rankChange previousRank band { code label minScore } surveyInsufficient } }
   }
 }`;
 
@@ -78,9 +80,10 @@ export async function cycle(year: number, kind: UnitKind): Promise<Cycle | null>
   return data.cycle;
 }
 
-export async function districts(): Promise<{ code: string; name: string }[]> {
+/** The districts of a year: none from 2025, when communes sit directly under the province (two tiers). */
+export async function districts(year: number): Promise<{ code: string; name: string }[]> {
   const data = await graphql<{ units: { edges: { node: { code: string; name: string } }[] } }>(
-    `query Districts { units(kind: DISTRICT, first: 100) { edges { node { code name } } } }`);
+    `query Districts($year: Int) { units(kind: DISTRICT, year: $year, first: 100) { edges { node { code name } } } }`, { year });
   return data.units.edges.map((e) => e.node);
 }
 

@@ -34,11 +34,12 @@ export function RankingPage({ route, t, years, go }: PageProps) {
   const kind = route.kind && years[route.kind].length > 0 ? route.kind : kinds[0];
   const kindYears = kind ? years[kind] : [];
   const year = route.year && kindYears.includes(route.year) ? route.year : kindYears[0];
-  const district = kind === 'COMMUNE' ? route.district : undefined;
+  // Districts exist up to 2024: from 2025 a commune ranking covers the whole province, with no district filter.
+  const district = kind === 'COMMUNE' && year !== undefined && year <= 2024 ? route.district : undefined;
 
   const [data, setData] = useState<{ ranking: Ranking; cycle: Cycle | null } | null>(null);
   const [failed, setFailed] = useState(false);
-  const [districtList, setDistrictList] = useState<{ code: string; name: string }[]>([]);
+  const [districtList, setDistrictList] = useState<{ year: number; list: { code: string; name: string }[] }>({ year: 0, list: [] });
   const [attempt, setAttempt] = useState(0);
   const domain = data?.cycle?.domains.some((d) => d.code === route.domain) ? route.domain : undefined;
 
@@ -52,13 +53,13 @@ export function RankingPage({ route, t, years, go }: PageProps) {
     return () => { live = false; };
   }, [kind, year, route.domain, district, attempt]);
   useEffect(() => {
-    if (kind === 'COMMUNE' && districtList.length === 0) loadDistricts().then(setDistrictList, () => undefined);
-  }, [kind]);
+    if (kind === 'COMMUNE' && year && districtList.year !== year) loadDistricts(year).then((list) => setDistrictList({ year, list }), () => undefined);
+  }, [kind, year]);
   useEffect(() => {
     if (kind && year) document.title = `${t.rankingTitle(t.kinds[kind], year)} · ${t.siteShort}`;
   }, [kind, year, t]);
 
-  const rows = useMemo(() => (data?.ranking.rows ?? []).filter((r) => !route.q || matches(r.node.unit.name, route.q)), [data, route.q]);
+  const rows = useMemo(() => (data?.ranking.rows ?? []).filter((r) => !route.q || matches(r.node.unitName, route.q)), [data, route.q]);
   if (!kind || !year) return <p class="status">{t.nothingPublished}</p>;
   const set = (patch: Partial<typeof route>, replace = false) => go({ ...route, view: 'ranking', kind, year, ...patch }, replace);
   const bands = data?.cycle?.bands ?? [];
@@ -86,14 +87,14 @@ export function RankingPage({ route, t, years, go }: PageProps) {
             {(data?.cycle?.domains ?? []).map((d) => <option value={d.code}>{d.code} · {d.name}</option>)}
           </select>
         </div>
-        {kind === 'COMMUNE' && (
+        {kind === 'COMMUNE' && year <= 2024 ? (
           <div class="field"><label for="f-district">{t.district}</label>
           <select id="f-district" value={district ?? ''} onChange={(e) => set({ district: e.currentTarget.value || undefined })}>
               <option value="">{t.allDistricts}</option>
-              {districtList.map((d) => <option value={d.code}>{d.name}</option>)}
+              {(districtList.year === year ? districtList.list : []).map((d) => <option value={d.code}>{d.name}</option>)}
             </select>
           </div>
-        )}
+        ) : null}
         <div class="field search"><label for="f-search">{t.search}</label>
           <input id="f-search" type="search" value={route.q ?? ''} placeholder={t.searchHint} autocomplete="off"
             onInput={(e) => set({ q: e.currentTarget.value || undefined }, true)} />
@@ -133,7 +134,7 @@ export function RankingPage({ route, t, years, go }: PageProps) {
                     <tr data-code={r.node.unit.code}>
                       <td class="num rank">{r.rank}</td>
                       <td class="name">
-                        <Link to={{ view: 'unit', unit: r.node.unit.code, year, lang: route.lang }} go={go}>{r.node.unit.name}</Link>
+                        <Link to={{ view: 'unit', unit: r.node.unit.code, year, lang: route.lang }} go={go}>{r.node.unitName}</Link>
                         {r.node.surveyInsufficient && <span class="note">{t.surveyInsufficient}</span>}
                       </td>
                       <td class="num score">{score(r.score)}</td>
