@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { startService, type RunningService } from '../src/bootstrap';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
@@ -44,7 +44,17 @@ const SUBMIT = `mutation($input: SubmitSurveyResponseInput!) { submitSurveyRespo
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: KIOSKS + 4 });
 
-function post(url: URL, token: string, body: unknown): Promise<any> {
+/** POSTs, once more on a kept-alive socket the server had just closed (ECONNRESET before any answer). */
+async function post(url: URL, token: string, body: unknown): Promise<any> {
+  try {
+    return await postOnce(url, token, body);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+    return postOnce(url, token, body);
+  }
+}
+
+function postOnce(url: URL, token: string, body: unknown): Promise<any> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request({
@@ -88,7 +98,9 @@ async function main(): Promise<void> {
 async function run(dbUrl: string): Promise<void> {
   const logger = createLogger('warn');
   let service: RunningService | undefined;
-  const watcher = new Client({ connectionString: dbUrl });
+  // A pool of one: a connection lost (another session ending backends) is opened again on the next read.
+  const watcher = new Pool({ connectionString: dbUrl, max: 1 });
+  watcher.on('error', () => undefined);
   try {
     service = await startService({
       ...loadConfig({}), port: 0, databaseUrl: dbUrl, adminToken: ADMIN, seedDemo: false, logLevel: 'warn',
@@ -99,38 +111,44 @@ async function run(dbUrl: string): Promise<void> {
     const config = loadConfig({});
     const cycleId = (await service.services.results.cycleIdOf(YEAR, UnitKind.DISTRICT))!;
     await service.db.query(`UPDATE cycle SET status = 'OPEN' WHERE id = $1 AND status = 'DRAFT'`, [cycleId]);
+    // The figures before the load: one recomputation (shared with the scheduler's first one).
+    const first = await service.services.results.recompute(cycleId);
     // Kiosks of KIOSKS districts spread over the year's units.
     const units: { code: string; id: number }[] = await service.db.query(
       `SELECT code, id FROM unit WHERE kind = 'DISTRICT' ORDER BY id`);
     const kiosks: { token: string; unitId: number }[] = [];
     for (let k = 0; k < KIOSKS; k++) {
       const unit = units[Math.floor((k * units.length) / KIOSKS)];
-      const d = await post(url, ADMIN, {
-        query: `mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token } }`,
-        variables: { input: { unitCode: unit.code, label: `Kiosk lag ${k}` } },
-      });
-      kiosks.push({ token: d.data.registerKiosk.token, unitId: unit.id });
+      for (let attempt = 0; ; attempt++) {
+        const d = await post(url, ADMIN, {
+          query: `mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token } }`,
+          variables: { input: { unitCode: unit.code, label: `Kiosk lag ${k}.${attempt}` } },
+        });
+        if (d.data?.registerKiosk) { kiosks.push({ token: d.data.registerKiosk.token, unitId: unit.id }); break; }
+        if (attempt >= 5) throw new Error(`registerKiosk failed: ${JSON.stringify(d.errors)}`);
+        await sleep(1000);
+      }
     }
-    // The figures before the load: one recomputation (the scheduler's first one is shared).
-    const first = await service.services.results.recompute(cycleId);
     console.log(`service at ${service.url}; ${KIOSKS} kiosks, think ${THINK_MS} ms, ${SECONDS} s; `
       + `TALLY_INTERVAL_MS ${config.tallyIntervalMs}, RECOMPUTE_INTERVAL_MS ${config.recomputeIntervalMs}; `
       + `${os.cpus().length} CPUs; a full recomputation before the load: ${first.ms.toFixed(0)} ms`);
 
-    await watcher.connect();
     const unitIds = [...new Set(kiosks.map((k) => k.unitId))];
     const counts = async () => new Map<number, number>(((await watcher.query(
       'SELECT unit_id, responses FROM index_result WHERE cycle_id = $1 AND unit_id = ANY($2::int[])', [cycleId, unitIds])).rows)
       .map((r: { unit_id: number; responses: number }) => [r.unit_id, r.responses]));
-    const base = await counts();
+    let base = await counts().catch(() => null);
+    while (base === null) base = await counts().catch(() => null);
     /** Per unit, the accepted responses in order: when each was accepted, and when it was first seen counted. */
     const accepted = new Map<number, { at: number; seen?: number }[]>(unitIds.map((id) => [id, []]));
 
     let stop = false;
+    let giveUp = false;
     let refused = 0;
     const watching = (async () => {
-      for (;;) {
-        const now = await counts();
+      while (!giveUp) {
+        const now = await counts().catch(() => null);
+        if (now === null) { await sleep(100); continue; }
         const at = performance.now();
         let pending = 0;
         for (const [unitId, list] of accepted) {
@@ -155,7 +173,8 @@ async function run(dbUrl: string): Promise<void> {
           answers: Array.from({ length: 5 }, (_, q) => ({ questionCode: `Q${2 * q + 1 + (i % 2)}`, value: 1 + ((i + q) % 3) })),
         };
         const r = await post(url, k.token, { query: SUBMIT, variables: { input } });
-        if (r.data?.submitSurveyResponse?.status === 'ACCEPTED') accepted.get(k.unitId)!.push({ at: performance.now() });
+        // DUPLICATE: the first attempt was stored, its answer lost with the socket (the same clientId was sent again).
+        if (['ACCEPTED', 'DUPLICATE'].includes(r.data?.submitSurveyResponse?.status)) accepted.get(k.unitId)!.push({ at: performance.now() });
         else if (refused++ < 3) console.error(JSON.stringify(r));
         await sleep(THINK_MS);
       }
@@ -163,7 +182,8 @@ async function run(dbUrl: string): Promise<void> {
     const loadSeconds = (performance.now() - started) / 1000;
     stop = true;
     await Promise.race([watching, sleep(WAIT_SECONDS * 1000)]);
-    stop = true;
+    giveUp = true;
+    await watching;
 
     const all = [...accepted.values()].flat();
     const lags = all.filter((r) => r.seen !== undefined).map((r) => (r.seen! - r.at) / 1000).sort((a, b) => a - b);
