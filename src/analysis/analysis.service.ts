@@ -1,3 +1,4 @@
+import { nameInYearSql } from '../services/unit-years';
 import type { DataSource } from 'typeorm';
 import { canSeeProvisional, type Principal } from '../auth/principal';
 import { CriterionSource, Role, type UnitKind } from '../entities/enums';
@@ -151,6 +152,12 @@ export class AnalysisService {
    * the panel of that round had agreed on them. One unit's reads, the
    * method once, and two counts over the stored ranking.
    */
+  /** The unit's name in `year` (unit-years' rule), read as a stored result row carries it. */
+  private async nameInYear(unitId: number, year: number): Promise<string | null> {
+    const [row]: { name: string | null }[] = await this.db.query(`SELECT ${nameInYearSql('$1::int', '$2::int')} AS name`, [unitId, year]);
+    return row?.name ?? null;
+  }
+
   async whatIf(principal: Principal | null, rawYear: number, unitCode: string, scores: WhatIfScoreInput[]): Promise<WhatIfResult> {
     const year = requireYear('year', rawYear);
     const unit = await this.units.requireByCode(requireCode('unitCode', unitCode), 'unitCode');
@@ -205,7 +212,7 @@ export class AnalysisService {
     const { rank, domainRanks } = await this.placesOf(cycle.id, unit.id, score, domainIds.map((domainId, i) => ({ domainId, score: domainScores[i] })));
     return {
       explanation: explain(spec, outcome),
-      row: resultRow(cycle.id, unit.id, year, cycle.status, outcome, rank, facts),
+      row: { ...resultRow(cycle.id, unit.id, year, cycle.status, outcome, rank, facts), unit_name: await this.nameInYear(unit.id, year) ?? unit.name },
       domains: framework.domains.map((d, i) => ({
         cycle_id: cycle.id, unit_id: unit.id, code: d.code, name: d.name, score: domainScores[i],
         earned_points: roundHalfUp2(outcome.domains[i].earned).toFixed(2), max_points: roundHalfUp2(outcome.domains[i].max).toFixed(2),

@@ -111,6 +111,11 @@ describe('what-if', () => {
       surveyInsufficient: true, provisional: false, unit: { code: 'SNV' },
     });
     expect(w.domains.map((d: any) => [d.code, d.score, d.rank])).toEqual([['D1', 100, 1], ['D2', 100, 1]]);
+    // The unit's name in that year, as a stored result gives it, also once the document is compiled (graphql-jit, second run).
+    for (let run = 0; run < 3; run++) {
+      const named = (await t.ok(`query($scores: [WhatIfScore!]!) { whatIf(year: 2023, unitCode: "SNV", scores: $scores) { unitName } }`, { scores }, tokens.analyst)).whatIf;
+      expect(named).toEqual({ unitName: 'Sở Nội vụ' });
+    }
     // The what-if's own explanation: the replaced leaves with the points given.
     const explained = (await t.ok(`query($year: Int!, $unit: String!, $scores: [WhatIfScore!]!) { whatIf(year: $year, unitCode: $unit, scores: $scores) {
       explanation { earnedPoints rawIndex leaves { criterionCode panelPoints earnedPoints } } } }`, { year: 2023, unit: 'SNV', scores }, tokens.analyst)).whatIf.explanation;
