@@ -1,3 +1,4 @@
+import type { TallyRoller } from '../survey/tally-roller';
 import { nameInYearSql } from '../services/unit-years';
 import type { DataSource } from 'typeorm';
 import { canSeeProvisional, type Principal } from '../auth/principal';
@@ -68,6 +69,8 @@ export class AnalysisService {
     private readonly frameworks: FrameworkService,
     private readonly results: ResultsService,
     private readonly worker: AnalysisWorker,
+    /** Read-your-writes: every response stored before an analysis is in the roll-ups it reads. */
+    private readonly tallies?: Pick<TallyRoller, 'rollUp'>,
   ) {}
 
   /** The checked parameters of a sensitivity analysis (BAD_USER_INPUT naming the field otherwise). */
@@ -131,6 +134,7 @@ export class AnalysisService {
     if (ranked.length === 0) return [];
     // One read after the other on one connection at a time: an analysis never takes a share of the readers' pool
     // that portals wait behind.
+    await this.tallies?.rollUp();
     const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind: input.unitKind }, null, false);
     const job = await prepareJob(spec, ranked.map((r) => inputs.facts.get(r.unit_id) ?? NO_FACTS), unitInput, params);
     const outcome = await this.worker.run(job);
@@ -169,6 +173,7 @@ export class AnalysisService {
     const cycle = framework.cycle;
     const spec = toFrameworkSpec(framework);
     const leaves = new Map(leavesOf(framework).map(({ node }) => [node.code, node]));
+    await this.tallies?.rollUp();
     const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycle.id, year, unitKind: unit.kind }, [unit.id], false);
     const facts = inputs.facts.get(unit.id) ?? NO_FACTS;
     const input = unitInput(facts);
@@ -231,6 +236,7 @@ export class AnalysisService {
   async explanation(cycleId: number, unitId: number): Promise<ExplanationRow | null> {
     const framework = await this.frameworks.loadById(this.db.manager, cycleId);
     const { year, unitKind } = framework.cycle;
+    await this.tallies?.rollUp();
     const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind }, [unitId], false);
     const spec = toFrameworkSpec(framework);
     const outcome = computeUnitResult(spec, unitInput(inputs.facts.get(unitId) ?? NO_FACTS));

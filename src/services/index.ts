@@ -46,6 +46,6 @@ export function createServices(db: DataSource, logger: Logger, config?: Config, 
   const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs, work);
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
-  const analysis = new AnalysisService(db, units, frameworks, results.results, new AnalysisWorker());
+  const analysis = new AnalysisService(db, units, frameworks, results.results, new AnalysisWorker(), survey.tallies);
   return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis };
 }
