@@ -28,7 +28,7 @@ const FRAMEWORK = {
 /** The mutations of the setup API with arguments that would succeed for an admin. */
 const ADMIN_MUTATIONS: Record<string, { query: string; variables: Record<string, unknown> }> = {
   createUnit: { query: `mutation { createUnit(input: {code: "S.FORBIDDEN", name: "Sở Cấm", kind: DEPARTMENT}) { code } }`, variables: {} },
-  defineCycle: { query: `mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, variables: { input: { ...FRAMEWORK, year: 2025 } } },
+  defineCycle: { query: `mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, variables: { input: { ...FRAMEWORK, year: 2025, unitKind: 'COMMUNE' } } },
   defineQuestionnaire: { query: `mutation { defineQuestionnaire(year: 2025, questions: [{code: "Q1", text: "Hài lòng", element: ACCESS, scaleMax: 3}]) { code } }`, variables: {} },
   openCycle: { query: `mutation { openCycle(year: 2024, unitKind: DISTRICT) { status } }`, variables: {} },
   issueToken: { query: `mutation { issueToken(input: {role: ADMIN, name: "kẻ lạ"}) }`, variables: {} },
