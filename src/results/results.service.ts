@@ -215,7 +215,8 @@ export class ResultsService {
    */
   private async update(cycleId: number, which: number[] | 'surveyed'): Promise<RecomputeStats | null> {
     const started = performance.now();
-    if (which === 'surveyed') await this.tallies.rollUp();
+    // Every response stored before the update is in the roll-ups it reads, as for a full recomputation.
+    await this.tallies.rollUp();
     return this.writing(cycleId, async () => {
       let done;
       try {
