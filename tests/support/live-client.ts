@@ -52,7 +52,7 @@ export function liveClient(httpUrl: string, token: string | null): LiveClient {
           if (v.data) events.push(v.data);
           wake?.();
         },
-        error: (e) => { errors.push(e); end(e); wake?.(); },
+        error: (e) => { if (Array.isArray(e)) errors.push(...e); else errors.push(e); end(e); wake?.(); },
         complete: () => { end(null); wake?.(); },
       });
       return {
