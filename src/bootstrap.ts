@@ -8,6 +8,7 @@ import { createDataSource, gatePool } from './db/data-source';
 import type { PoolGate } from './db/pool-gate';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { seedDemoIfEmpty } from './seed/demo.seed';
+import { seedDemoAlerts } from './seed/demo-alerts.seed';
 import { createServices, type Services } from './services';
 import { createLive, type Live } from './live';
 
@@ -92,7 +93,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     };
     const services = createServices(db, logger, config, workDb);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
-    if (config.seedDemo) await seedDemoIfEmpty(db, services, logger);
+    // The demo's kiosk alerts (src/seed/demo-alerts.seed.ts): a step of its own, on the first start only.
+    if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) await seedDemoAlerts(db, logger);
     services.tallies.start();
     services.recompute.start();
     live = createLive({ db: workDb, databaseUrl: url, config: config.live, logger, services });
