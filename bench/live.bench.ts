@@ -61,7 +61,7 @@ async function subscribers(): Promise<void> {
   const arrivals = new Map<string, { count: number; last: number }>();
   const perUnit = new Map<string, number>();
   let ready = 0;
-  const clients = [];
+  const clients: ReturnType<typeof createClient>[] = [];
   // 50 subscriptions per connection at most would also do; one per connection is the harder case for the server.
   for (let i = 0; i < SUBSCRIBERS; i++) {
     const unitCode = `U${i % UNITS}`;

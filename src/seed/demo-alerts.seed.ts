@@ -4,6 +4,10 @@ import type { Logger } from '../config/logger';
 import { hashToken } from '../auth/tokens';
 import { demoYears } from './demo-years';
 
+/** What the step adds to the demo: its two kiosks and their ratings (20 + 40). */
+export const DEMO_ALERT_KIOSKS = 2;
+export const DEMO_ALERT_RATINGS = 60;
+
 const BURST_LABEL = 'Quầy thử nghiệm: gửi dồn dập';
 const STUCK_LABEL = 'Quầy thử nghiệm: kẹt nút';
 const HOUR = 3600 * 1000;
