@@ -182,7 +182,7 @@ describeInBrowser('the portal in a real browser', () => {
     for (const kind of YEAR > 2024 ? ['DEPARTMENT', 'COMMUNE'] : ['DEPARTMENT', 'DISTRICT', 'COMMUNE']) {
       const summary = (await anon(RANKING, { year: YEAR, kind })).rankings.summary;
       // The page draws each level's table once its summary has arrived: wait for its rows, then read them.
-      await page.locator(`[data-testid=bands-${kind}] tbody tr`).first().waitFor();
+      await page.locator(`[data-testid=bands-${kind}] tbody tr`).first().waitFor({ state: 'attached' });
       const shown = await page.locator(`[data-testid=bands-${kind}] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
       expect(shown).toEqual(summary.bands.map((b: any) => [b.band.label, String(b.count)]));
     }
