@@ -81,14 +81,26 @@ export class UnitService {
       const name = requireText('name', rawName, 200);
       const fromYear = this.yearOfUnit(unit, rawFromYear, 'fromYear');
       await this.refusePublished(tx, [unit.id], fromYear, `renaming ${unit.code} from ${fromYear}`);
-      await tx.query(
-        `INSERT INTO unit_name (unit_id, from_year, name) VALUES ($1, $2, $3)
-         ON CONFLICT (unit_id, from_year) DO UPDATE SET name = excluded.name`, [unit.id, fromYear, name]);
-      await this.settle(tx, 'unit_name', 'name', unit.id);
-      await this.refreshLatest(tx, unit.id);
-      await this.refuseNameClash(tx, unit.id, fromYear, 'name');
-      return { result: await this.byId(tx, unit.id), changes: [{ kind: unit.kind, fromYear }] };
+      return this.setFromYear(tx, unit, fromYear, 'unit_name', 'name', name, 'name');
     });
+  }
+
+  /**
+   * One step of a unit's history by year (its name, or its parent) from `fromYear` on: stored (replacing one
+   * of the same year), the history settled, the latest copy refreshed, then a clash of names in that year
+   * refused on `field`. Rename and move differ only in the table and the value.
+   */
+  private async setFromYear(
+    tx: EntityManager, unit: Unit, fromYear: number,
+    table: 'unit_name' | 'unit_parent', column: 'name' | 'parent_id', value: string | number | null, field: string,
+  ) {
+    await tx.query(
+      `INSERT INTO ${table} (unit_id, from_year, ${column}) VALUES ($1, $2, $3)
+       ON CONFLICT (unit_id, from_year) DO UPDATE SET ${column} = excluded.${column}`, [unit.id, fromYear, value]);
+    await this.settle(tx, table, column, unit.id);
+    await this.refreshLatest(tx, unit.id);
+    await this.refuseNameClash(tx, unit.id, fromYear, field);
+    return { result: await this.byId(tx, unit.id), changes: [{ kind: unit.kind, fromYear }] };
   }
 
   /** From `fromYear` on (until its next move), the commune sits under `parentCode`; null: directly under the province. */
@@ -102,13 +114,7 @@ export class UnitService {
       const parentCode = rawParentCode == null || rawParentCode.trim() === '' ? null : nfc(rawParentCode);
       const parentId = parentCode === null ? null : (await this.parentFor(tx, parentCode, fromYear, 'parentCode')).id;
       await this.refusePublished(tx, [unit.id], fromYear, `moving ${unit.code} from ${fromYear}`);
-      await tx.query(
-        `INSERT INTO unit_parent (unit_id, from_year, parent_id) VALUES ($1, $2, $3)
-         ON CONFLICT (unit_id, from_year) DO UPDATE SET parent_id = excluded.parent_id`, [unit.id, fromYear, parentId]);
-      await this.settle(tx, 'unit_parent', 'parent_id', unit.id);
-      await this.refreshLatest(tx, unit.id);
-      await this.refuseNameClash(tx, unit.id, fromYear, 'parentCode');
-      return { result: await this.byId(tx, unit.id), changes: [{ kind: unit.kind, fromYear }] };
+      return this.setFromYear(tx, unit, fromYear, 'unit_parent', 'parent_id', parentId, 'parentCode');
     });
   }
 
