@@ -4,7 +4,9 @@ import { CriterionQuestion } from './criterion-question.entity';
 import { Criterion } from './criterion.entity';
 import { Cycle } from './cycle.entity';
 import { DomainResult } from './domain-result.entity';
+import { Evidence, EvidenceBlob, EvidenceBlobChunk } from './evidence.entity';
 import { ExpertScore } from './expert-score.entity';
+import { ExplanationRequest, ExplanationRequestEvidence } from './explanation-request.entity';
 import { IndexResult } from './index-result.entity';
 import { KioskAlert, KioskAlertResponse, KioskAlertScan } from './kiosk-alert.entity';
 import { KioskAssignment } from './kiosk-assignment.entity';
@@ -33,6 +35,8 @@ export { KioskAssignment, UnitLineage, UnitName, UnitParent };
 
 export { KioskAlert, KioskAlertResponse, KioskAlertScan };
 
+export { Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence };
+
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
 
 export const entities = [
@@ -41,4 +45,5 @@ export const entities = [
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
   KioskAssignment, UnitLineage, UnitName, UnitParent,
   KioskAlert, KioskAlertResponse, KioskAlertScan,
+  Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence,
 ];
