@@ -6,6 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { kioskScopePlugin } from './auth/kiosk-scope.plugin';
+import { auditActorOf, withAuditActor } from './audit';
 import { createLoaders, type Context } from './context';
 import { AppError, ErrorCode, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
@@ -278,10 +279,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const dbMsBefore = scope.dbMs;
     let response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     try {
-      response = await apollo.executeHTTPGraphQLRequest({
+      // Who typed it, for the audit entries its mutations write (src/audit/audit.ts).
+      response = await withAuditActor(auditActorOf(principal), () => apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller }),
-      });
+      }));
     } finally {
       admission.done(scope.dbMs - dbMsBefore);
     }

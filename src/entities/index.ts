@@ -1,12 +1,11 @@
 import { ApiToken } from './api-token.entity';
+import { AuditEntry } from './audit-entry.entity';
 import { Band } from './band.entity';
 import { CriterionQuestion } from './criterion-question.entity';
 import { Criterion } from './criterion.entity';
 import { Cycle } from './cycle.entity';
 import { DomainResult } from './domain-result.entity';
-import { Evidence, EvidenceBlob, EvidenceBlobChunk } from './evidence.entity';
 import { ExpertScore } from './expert-score.entity';
-import { ExplanationRequest, ExplanationRequestEvidence } from './explanation-request.entity';
 import { IndexResult } from './index-result.entity';
 import { KioskAlert, KioskAlertResponse, KioskAlertScan } from './kiosk-alert.entity';
 import { KioskAssignment } from './kiosk-assignment.entity';
@@ -35,7 +34,7 @@ export { KioskAssignment, UnitLineage, UnitName, UnitParent };
 
 export { KioskAlert, KioskAlertResponse, KioskAlertScan };
 
-export { Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence };
+export { AuditEntry };
 
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
 
@@ -45,5 +44,5 @@ export const entities = [
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
   KioskAssignment, UnitLineage, UnitName, UnitParent,
   KioskAlert, KioskAlertResponse, KioskAlertScan,
-  Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence,
+  AuditEntry,
 ];
