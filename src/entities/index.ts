@@ -5,7 +5,9 @@ import { CriterionQuestion } from './criterion-question.entity';
 import { Criterion } from './criterion.entity';
 import { Cycle } from './cycle.entity';
 import { DomainResult } from './domain-result.entity';
+import { Evidence, EvidenceBlob, EvidenceBlobChunk } from './evidence.entity';
 import { ExpertScore } from './expert-score.entity';
+import { ExplanationRequest, ExplanationRequestEvidence } from './explanation-request.entity';
 import { IndexResult } from './index-result.entity';
 import { KioskAlert, KioskAlertResponse, KioskAlertScan } from './kiosk-alert.entity';
 import { KioskAssignment } from './kiosk-assignment.entity';
@@ -36,6 +38,8 @@ export { KioskAlert, KioskAlertResponse, KioskAlertScan };
 
 export { AuditEntry };
 
+export { Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence };
+
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
 
 export const entities = [
@@ -44,5 +48,6 @@ export const entities = [
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
   KioskAssignment, UnitLineage, UnitName, UnitParent,
   KioskAlert, KioskAlertResponse, KioskAlertScan,
+  Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence,
   AuditEntry,
 ];
