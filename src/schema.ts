@@ -4,6 +4,7 @@ import { buildSchema, type ResolverData } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import type { Context } from './context';
 import { AnalysisResolver, ExplanationResolver } from './resolvers/analysis.resolver';
+import { AuditResolver } from './resolvers/audit.resolver';
 import { CycleResolver } from './resolvers/cycle.resolver';
 import { KioskResolver } from './resolvers/kiosk.resolver';
 import { SatisfactionResolver } from './resolvers/satisfaction.resolver';
@@ -44,6 +45,7 @@ function resolverInstances(s: Services, live?: Live): [Function, object][] {
     [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],
     [AnalysisResolver, new AnalysisResolver(s.analysis)],
     [ExplanationResolver, new ExplanationResolver(s.analysis)],
+    [AuditResolver, new AuditResolver(s.audit)],
   ];
 }
 

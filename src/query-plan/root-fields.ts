@@ -50,6 +50,8 @@ export const ROOT_FIELDS: Record<string, RootField> = {
   // Analysts' work, by its arguments (src/analysis/price.ts).
   sensitivity: { price: sensitivityPrice },
   whatIf: { price: whatIfPrice },
+  // The audit history counts its filtered entries for totalCount (indexed by each filter; unfiltered, the whole table).
+  auditLog: { price: (args) => (args.year != null || args.unitCode != null || args.actor != null || args.operation != null ? 50 : 250) },
   // Survey responses touch no published figure (the roll-ups move on their own).
   submitSurveyResponse: { kiosk: true, changes: 'nothing' },
   submitSurveyResponses: { kiosk: true, changes: 'nothing' },

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AnalysisService } from '../analysis/analysis.service';
 import { AnalysisWorker } from '../analysis/analysis-worker';
+import { AuditLogService } from '../audit/audit-log.service';
 import { AuthService } from '../auth/auth.service';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
@@ -22,6 +23,8 @@ export interface Services extends ResultServices, SurveyServices {
   documents: DocumentServices;
   /** What-if, sensitivity (its draws in a worker thread), year summaries (src/analysis/). */
   analysis: AnalysisService;
+  /** The audit history's reader (src/audit/). */
+  audit: AuditLogService;
 }
 
 /**
@@ -47,5 +50,5 @@ export function createServices(db: DataSource, logger: Logger, config?: Config, 
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
   const analysis = new AnalysisService(db, units, frameworks, results.results, new AnalysisWorker(), survey.tallies);
-  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis };
+  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis, audit: new AuditLogService(db) };
 }
