@@ -1,7 +1,7 @@
 import type { TallyRoller } from '../survey/tally-roller';
 import { nameInYearSql } from '../services/unit-years';
 import type { DataSource } from 'typeorm';
-import { canSeeProvisional, type Principal } from '../auth/principal';
+import { canSeeProvisional, ownUnitOf, type Principal } from '../auth/principal';
 import { CriterionSource, Role, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { readCycleInputs, toFrameworkSpec, type UnitFacts, unitInput } from '../results/cycle-inputs';
@@ -50,14 +50,9 @@ const DEFAULT_SPREAD = 0.25;
 const DEFAULT_SHARE_SPREAD = 10;
 const AGGREGATIONS: readonly Aggregation[] = ['MEAN', 'MEDIAN'];
 
-/**
- * Who may ask what-if of a unit: analysts and admins for every unit. The
- * hook for the UNIT role (API.md: "the unit itself"): when it exists, let a
- * UNIT principal through here for its own unit only (principal.unitId ===
- * unitId) and add Role.UNIT to the resolver's @Authorized.
- */
-export function mayAskWhatIf(principal: Principal | null, _unitId: number): boolean {
-  return principal !== null && (principal.role === Role.ANALYST || principal.role === Role.ADMIN);
+/** Who may ask what-if of a unit: analysts and admins for every unit, a UNIT token for its own (API.md: "the unit itself"). */
+export function mayAskWhatIf(principal: Principal | null, unitId: number): boolean {
+  return principal !== null && (principal.role === Role.ANALYST || principal.role === Role.ADMIN || ownUnitOf(principal) === unitId);
 }
 
 const NO_FACTS: UnitFacts = { input: { panelScores: [], adjustments: [], surveyTallies: [] }, scores: null, responses: 0, previousRank: null };
@@ -166,7 +161,7 @@ export class AnalysisService {
     const year = requireYear('year', rawYear);
     const unit = await this.units.requireByCode(requireCode('unitCode', unitCode), 'unitCode');
     if (!mayAskWhatIf(principal, unit.id)) {
-      throw new AppError(ErrorCode.FORBIDDEN, `whatIf of ${unit.code} is allowed to ANALYST and ADMIN`);
+      throw new AppError(ErrorCode.FORBIDDEN, `whatIf of ${unit.code} is allowed to ANALYST, ADMIN and the unit's own UNIT tokens`, 'unitCode');
     }
     if (scores.length > 2000) throw invalid('scores', `scores holds ${scores.length} scores; a framework has at most 2,000 criteria`);
     const framework = await this.cycleOf(year, unit.kind, 'year');

@@ -1,11 +1,31 @@
 import { Role } from '../entities/enums';
 
-/** Who is calling: a person or system with an API token, a kiosk, or nobody. */
+/**
+ * Who is calling: a person or system with an API token, a kiosk, or nobody.
+ * A UNIT token carries its unit (`unitId`, `unitCode`); other tokens null.
+ */
 export type Principal =
-  | { kind: 'token'; role: Exclude<Role, Role.KIOSK>; name: string; tokenId: number }
+  | { kind: 'token'; role: Exclude<Role, Role.KIOSK>; name: string; tokenId: number; unitId: number | null; unitCode: string | null }
   | { kind: 'kiosk'; role: Role.KIOSK; name: string; kioskId: number; unitId: number };
 
-/** Roles that read provisional (unpublished) results. */
+/** Roles that read every unit's provisional (unpublished) results. */
+const PROVISIONAL_READERS: ReadonlySet<Role> = new Set([Role.ADMIN, Role.APPRAISER, Role.ANALYST]);
+
+/**
+ * Whether the caller reads every unit's provisional (unpublished) results:
+ * ADMIN, APPRAISER, ANALYST. A UNIT token reads only its own unit's
+ * (seesProvisionalOf); for everything else it is an anonymous reader.
+ */
 export function canSeeProvisional(principal: Principal | null): boolean {
-  return principal !== null && principal.role !== Role.KIOSK;
+  return principal !== null && PROVISIONAL_READERS.has(principal.role);
+}
+
+/** The unit a UNIT token acts for; null for anyone else (a kiosk's unit is not one it reads for). */
+export function ownUnitOf(principal: Principal | null): number | null {
+  return principal?.kind === 'token' && principal.role === Role.UNIT ? principal.unitId : null;
+}
+
+/** Whether the caller reads this unit's provisional results: the provisional readers, and a UNIT token of that unit. */
+export function seesProvisionalOf(principal: Principal | null, unitId: number): boolean {
+  return canSeeProvisional(principal) || ownUnitOf(principal) === unitId;
 }

@@ -3,6 +3,7 @@ import {
   Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
 } from 'graphql';
 import type { Principal } from '../auth/principal';
+import { Role } from '../entities/enums';
 import type { Context } from '../context';
 import { operationCostKey } from '../protection/limits';
 import type { OperationCost } from '../protection/cost';
@@ -50,10 +51,15 @@ export class ResponseCache {
     return this.maxEntries > 0 && this.maxBytes > 0;
   }
 
-  /** The partition of a caller: anonymous readers share one, each role has its own, each kiosk too. */
+  /**
+   * The partition of a caller: anonymous readers share one, each role has
+   * its own, each kiosk too, and each UNIT token (it reads its own unit's
+   * provisional figures: no other token may be served its answers).
+   */
   static partition(principal: Principal | null): string {
     if (!principal) return 'anonymous';
-    return principal.kind === 'kiosk' ? `KIOSK:${principal.kioskId}` : principal.role;
+    if (principal.kind === 'kiosk') return `KIOSK:${principal.kioskId}`;
+    return principal.role === Role.UNIT ? `UNIT:${principal.tokenId}` : principal.role;
   }
 
   static key(partition: string, method: string, accept: string | undefined, request: string): string {

@@ -78,7 +78,7 @@ export interface Config {
     /** Most aliased fields in one operation, fragments expanded. */
     maxAliases: number;
     /** Cost budgets per operation by caller (see src/protection/cost.ts for the cost model). */
-    budgets: { anonymous: number; KIOSK: number; APPRAISER: number; ANALYST: number; ADMIN: number };
+    budgets: { anonymous: number; KIOSK: number; APPRAISER: number; ANALYST: number; ADMIN: number; UNIT: number };
   };
   /** Max age of cacheable answers (Cache-Control and the response cache), in seconds; 0 disables caching. */
   cacheMaxAgeSeconds: number;
@@ -194,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
         KIOSK: integer(env, 'QUERY_COST_KIOSK', 2000, 1, 1e9),
         APPRAISER: integer(env, 'QUERY_COST_APPRAISER', 20000, 1, 1e9),
         ANALYST: integer(env, 'QUERY_COST_ANALYST', 20000, 1, 1e9),
+        UNIT: integer(env, 'QUERY_COST_UNIT', 5000, 1, 1e9),
         ADMIN: integer(env, 'QUERY_COST_ADMIN', 50000, 1, 1e9),
       },
     },

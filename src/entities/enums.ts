@@ -6,4 +6,4 @@ export enum PanelAggregation { MEAN = 'MEAN', MEDIAN = 'MEDIAN' }
 export enum CycleStatus { DRAFT = 'DRAFT', OPEN = 'OPEN', PUBLISHED = 'PUBLISHED' }
 export enum ServiceElement { ACCESS = 'ACCESS', PROCEDURE = 'PROCEDURE', CIVIL_SERVANT = 'CIVIL_SERVANT', RESULT = 'RESULT', FEEDBACK = 'FEEDBACK' }
 export enum SubmissionStatus { ACCEPTED = 'ACCEPTED', DUPLICATE = 'DUPLICATE', REJECTED = 'REJECTED' }
-export enum Role { ADMIN = 'ADMIN', APPRAISER = 'APPRAISER', ANALYST = 'ANALYST', KIOSK = 'KIOSK' }
+export enum Role { ADMIN = 'ADMIN', APPRAISER = 'APPRAISER', ANALYST = 'ANALYST', KIOSK = 'KIOSK', UNIT = 'UNIT' }

@@ -57,6 +57,8 @@ export const ROOT_FIELDS: Record<string, RootField> = {
   submitSurveyResponses: { kiosk: true, changes: 'nothing' },
   // Kiosk is not a reference type (no answer reading one is cached) and anonymous readers cannot read tokens or kiosks.
   issueToken: { changes: 'nothing' },
+  // Tokens are looked up before the cache is (src/app.ts): a revoked token is refused before any answer is served.
+  revokeToken: { changes: 'nothing' },
   registerKiosk: { changes: 'nothing' },
   revokeKiosk: { changes: 'nothing' },
   publishCycle: { changes: yearArg },

@@ -21,8 +21,8 @@ export class AnalysisResolver {
     return (await this.analysis.sensitivity(input)).map(toUnitSensitivityType);
   }
 
-  // The UNIT role, when it exists, joins here and in mayAskWhatIf (src/analysis/analysis.service.ts) for its own unit.
-  @Authorized(Role.ANALYST, Role.ADMIN)
+  // A UNIT token for its own unit only (mayAskWhatIf in src/analysis/analysis.service.ts).
+  @Authorized(Role.ANALYST, Role.ADMIN, Role.UNIT)
   @Query(() => IndexResultType, { description: "The unit's index, band and ranks with some leaf points replaced, against the other units as they stand; nothing is stored." })
   async whatIf(
     @Arg('year', () => Int) year: number, @Arg('unitCode') unitCode: string,

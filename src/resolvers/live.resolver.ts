@@ -42,7 +42,7 @@ export class LiveResolver {
   ): Promise<IndexResultType[]> {
     LiveSubscriptions.freshLoaders(ctx);
     const rows = await Promise.all(event.unitIds.map((unitId) => ctx.loaders.results.byUnitYear.load({ unitId, year: event.year })));
-    return rows.filter((r) => r !== null && isVisible(r.status, ctx.principal)).map((r) => toIndexResultType(r!));
+    return rows.filter((r) => r !== null && isVisible(r.status, ctx.principal, r.unit_id)).map((r) => toIndexResultType(r!));
   }
 
   @Subscription(() => KioskAlertType, {

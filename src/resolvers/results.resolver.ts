@@ -22,12 +22,12 @@ export class ResultsResolver {
   @FieldResolver(() => IndexResultType, { nullable: true, description: "The unit's result for a year; null if none or not visible to the reader." })
   async result(@Root() unit: UnitType, @Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<IndexResultType | null> {
     const row = await ctx.loaders.results.byUnitYear.load({ unitId: unit.dbId, year });
-    return row && isVisible(row.status, ctx.principal) ? toIndexResultType(row) : null;
+    return row && isVisible(row.status, ctx.principal, row.unit_id) ? toIndexResultType(row) : null;
   }
 
   @FieldResolver(() => [IndexResultType], { description: "The unit's results the reader may see, latest year first." })
   async results(@Root() unit: UnitType, @Ctx() ctx: Context): Promise<IndexResultType[]> {
     const rows = await ctx.loaders.results.byUnit.load(unit.dbId);
-    return rows.filter((r) => isVisible(r.status, ctx.principal)).map(toIndexResultType);
+    return rows.filter((r) => isVisible(r.status, ctx.principal, r.unit_id)).map(toIndexResultType);
   }
 }

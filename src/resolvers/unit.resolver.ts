@@ -124,7 +124,7 @@ export class UnitResolver {
     const nameOf = new Map(ids.map((id, i) => [id, names[i]]));
     const label = (unitId: number, year: number) => nameIn(nameOf.get(unitId) ?? [], year) ?? '';
     return rows
-      .filter((r) => isVisible(r.status, ctx.principal))
+      .filter((r) => isVisible(r.status, ctx.principal, r.unit_id))
       .sort((a, b) => b.year - a.year || collator.compare(label(a.unit_id, a.year), label(b.unit_id, b.year)) || a.unit_id - b.unit_id)
       .map(toIndexResultType);
   }

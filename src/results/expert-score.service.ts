@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
 import { CriterionSource, CycleStatus, ScoreRound, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { describeInvalidAdjustment, describeInvalidPoints } from '../scoring';
@@ -9,6 +10,7 @@ import { existsIn, yearsText } from '../services/unit-years';
 import { requireCode, requireText, requireYear } from '../util/validate';
 import type { RankingService, ResultRow } from './ranking.service';
 import type { ResultsService } from './results.service';
+import { signerOf } from './signer';
 
 export interface ExpertScoreData { criterionCode: string; points?: number | null; notApplicable?: boolean | null; note?: string | null }
 export interface SubmitExpertScoresData {
@@ -59,13 +61,15 @@ export class ExpertScoreService {
    * changes, so that the result returned reflects them at once (or says it
    * does not: `stale`).
    */
-  async submit(data: SubmitExpertScoresData, principalName: string): Promise<SubmittedResult> {
+  async submit(data: SubmitExpertScoresData, by: Principal | string): Promise<SubmittedResult> {
     const year = requireYear('input.year', data.year);
     const unit = await this.units.requireByCode(requireCode('input.unitCode', data.unitCode), 'input.unitCode');
+    // Who may sign these scores (API.md, People): refused before anything is read or written.
+    const signer = signerOf(by, unit, data.round, data.panelist);
     if (!existsIn(unit, year)) {
       throw new AppError(ErrorCode.UNIT_NOT_IN_YEAR, `${unit.code} does not exist in ${year} (its years are ${yearsText(unit)}): it has no scores that year`, 'input.unitCode');
     }
-    const panelist = requireText('input.panelist', data.panelist ?? principalName, 200);
+    const panelist = requireText('input.panelist', signer, 200);
     if (!Object.values(ScoreRound).includes(data.round)) throw invalid('input.round', `input.round must be one of ${Object.values(ScoreRound).join(', ')}`);
     if (data.scores.length > MAX_SCORES) throw invalid('input.scores', `input.scores holds ${data.scores.length} scores; at most ${MAX_SCORES} are allowed in one call`);
     if (data.scores.length === 0 && data.bonus == null && data.penalty == null) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { pgPool } from '../db/data-source';
-import { canSeeProvisional, type Principal } from '../auth/principal';
+import { canSeeProvisional, seesProvisionalOf, type Principal } from '../auth/principal';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
@@ -104,9 +104,12 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
   return { from, where, score, position, rank, windowed, outerBand };
 }
 
-/** Whether a reader may see a result: published cycles to everyone, others to roles that see provisional results. */
-export function isVisible(status: CycleStatus, principal: Principal | null): boolean {
-  return status === CycleStatus.PUBLISHED || canSeeProvisional(principal);
+/**
+ * Whether a reader may see a unit's result: published cycles to everyone,
+ * others to roles that see provisional results and to the unit's own UNIT token.
+ */
+export function isVisible(status: CycleStatus, principal: Principal | null, unitId: number): boolean {
+  return status === CycleStatus.PUBLISHED || seesProvisionalOf(principal, unitId);
 }
 
 /** The visible cycle of a statement: $1 year, $2 unit kind, $3 whether the reader sees provisional results. */
@@ -195,7 +198,8 @@ export class RankingService {
     if (filter.bandCode != null && cycle && !q.bands.some((b) => b.code === filter.bandCode)) {
       throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode ${quoted(filter.bandCode)} is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
     }
-    q.hidden = !cycle || !isVisible(cycle.status, principal);
+    // A ranking shows every unit: a UNIT token reads it as anonymous readers do.
+    q.hidden = !cycle || !(cycle.status === CycleStatus.PUBLISHED || canSeeProvisional(principal));
   }
 
   /**

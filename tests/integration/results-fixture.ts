@@ -1,4 +1,4 @@
-import type { TestService } from '../support/test-service';
+import { ADMIN_TOKEN, type TestService } from '../support/test-service';
 
 /**
  * A small province built from nothing through the API, the figures of which
@@ -127,7 +127,8 @@ export async function buildProvince(t: TestService): Promise<Tokens> {
   await score(t, p1, 2023, 'SNV', 'APPRAISAL', { C1: 'NA', C2: 9, 'C3.1': 8, 'C3.2': 9 });
   await score(t, p2, 2023, 'SNV', 'APPRAISAL', { C1: 'NA', C2: 9, 'C3.1': 8, 'C3.2': 9 }, { penalty: 1 });
   // SYT: C1 only self-assessed 10 (provisional); C2 P1 not applicable, P2 5 → 5; C3.1 6; C3.2 never scored (0, provisional).
-  await score(t, p1, 2023, 'SYT', 'SELF_ASSESSMENT', { C1: 10 }, { panelist: 'Sở Y tế (tự đánh giá)' });
+  // A self-assessment is the unit's own: an APPRAISER may not enter it (API.md, People); ADMIN enters it for the unit.
+  await score(t, ADMIN_TOKEN, 2023, 'SYT', 'SELF_ASSESSMENT', { C1: 10 }, { panelist: 'Sở Y tế (tự đánh giá)' });
   await score(t, p1, 2023, 'SYT', 'APPRAISAL', { C2: 'NA', 'C3.1': 6 });
   await score(t, p2, 2023, 'SYT', 'APPRAISAL', { C2: 5, 'C3.1': 6 });
 

@@ -66,7 +66,8 @@ export class QuestionInput {
 @InputType()
 export class IssueTokenInput {
   @Field(() => Role) role: Role;
-  @Field() name: string;
+  @Field({ description: "Who holds it; an APPRAISER token's name is its panelist." }) name: string;
+  @Field(() => String, { nullable: true, description: 'The unit a UNIT token acts for: required for UNIT, refused for other roles.' }) unitCode?: string | null;
 }
 
 @ArgsType()
