@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
+import { recordAudit } from '../audit';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
 import { computeUnitResult, listingOrder, rankItems, type FrameworkSpec, type UnitOutcome } from '../scoring';
@@ -323,6 +324,8 @@ export class ResultsService {
         await tx.query('SELECT id FROM cycle WHERE id = $1 FOR UPDATE', [cycle.id]);
         await this.recomputeInTransaction(tx, cycle.id, true);
         await tx.query(`UPDATE cycle SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE id = $1`, [cycle.id]);
+        const [{ n }]: { n: number }[] = await tx.query('SELECT count(*)::int AS n FROM index_result WHERE cycle_id = $1', [cycle.id]);
+        await recordAudit(tx, { operation: 'publishCycle', year, target: unitKind, before: { status: cycle.status }, after: { status: CycleStatus.PUBLISHED, results: n } });
         return this.frameworks.loadById(tx, cycle.id);
       }));
     })();

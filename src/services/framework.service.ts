@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../audit';
 import { Band } from '../entities/band.entity';
 import { CriterionQuestion } from '../entities/criterion-question.entity';
 import { Criterion } from '../entities/criterion.entity';
@@ -77,6 +78,7 @@ export class FrameworkService {
       if (cycle?.status === CycleStatus.PUBLISHED) {
         throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${data.unitKind} framework is published and can no longer be replaced`);
       }
+      const before = cycle ? frameworkShown(await this.loadById(tx, cycle.id)) : null;
       const settings = {
         minResponses, panelAggregation: data.panelAggregation ?? PanelAggregation.MEAN,
         maxBonus: maxBonus.toFixed(2), maxPenalty: maxPenalty.toFixed(2),
@@ -89,7 +91,9 @@ export class FrameworkService {
       await this.storeTree(tx, cycle.id, plan);
       await tx.getRepository(Band).delete({ cycleId: cycle.id });
       await tx.getRepository(Band).insert(bands.map((b, position) => ({ ...b, cycleId: cycle!.id, position })));
-      return this.loadById(tx, cycle.id);
+      const framework = await this.loadById(tx, cycle.id);
+      await recordAudit(tx, { operation: 'defineCycle', year, target: data.unitKind, before, after: frameworkShown(framework) });
+      return framework;
     });
   }
 
@@ -224,6 +228,7 @@ export class FrameworkService {
         throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${unitKind} framework is already published`);
       }
       if (cycle.status === CycleStatus.DRAFT) await tx.getRepository(Cycle).update({ id: cycle.id }, { status: CycleStatus.OPEN });
+      await recordAudit(tx, { operation: 'openCycle', year, target: unitKind, before: { status: cycle.status }, after: { status: CycleStatus.OPEN } });
       return this.loadById(tx, cycle.id);
     });
   }
@@ -280,6 +285,29 @@ export class FrameworkService {
       maxPoints: expert.plus(survey), expertMaxPoints: expert, surveyMaxPoints: survey,
     };
   }
+}
+
+/**
+ * A framework as its audit entries show it: its rules, its bands, and each
+ * domain and criterion by code (parent, maximum, source, questions), top-down.
+ */
+export function frameworkShown(framework: Framework) {
+  const { cycle } = framework;
+  const criteria: Record<string, unknown>[] = [];
+  const walk = (node: FrameworkNode, parent: string | null) => {
+    criteria.push({
+      code: node.code, name: node.name, parent, maxPoints: Number(node.maxPoints),
+      ...(node.source ? { source: node.source } : {}), ...(node.questionCodes.length ? { questions: node.questionCodes } : {}),
+    });
+    node.children.forEach((c) => walk(c, node.code));
+  };
+  framework.domains.forEach((d) => walk(d, null));
+  return {
+    status: cycle.status, minResponses: cycle.minResponses, panelAggregation: cycle.panelAggregation,
+    maxBonus: Number(cycle.maxBonus), maxPenalty: Number(cycle.maxPenalty),
+    bands: framework.bands.map((b) => ({ code: b.code, label: b.label, minScore: Number(b.minScore) })),
+    criteria,
+  };
 }
 
 /** Every leaf of a framework with its domain, in display order. */

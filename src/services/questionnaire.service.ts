@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../audit';
 import { ServiceElement } from '../entities/enums';
 import { Question } from '../entities/question.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
@@ -31,6 +32,7 @@ export class QuestionnaireService {
    * and an answered one cannot change its scale or threshold (CONFLICT).
    */
   async define(rawYear: number, questions: QuestionData[]): Promise<Question[]> {
+    const shown = (q: Question) => ({ code: q.code, text: q.text, element: q.element, scaleMax: q.scaleMax, satisfiedMin: q.satisfiedMin });
     const year = requireYear('year', rawYear);
     if (questions.length < 1 || questions.length > 200) throw invalid('questions', 'questions must hold 1 to 200 questions');
     const seen = new Set<string>();
@@ -59,6 +61,7 @@ export class QuestionnaireService {
         [year],
       );
       const existing = new Map(usage.map((u) => [u.code, u]));
+      const before = await tx.getRepository(Question).find({ where: { year }, order: { position: 'ASC', code: 'ASC' } });
       for (const u of usage) {
         if (seen.has(u.code)) continue;
         if (u.answered || u.drawn) {
@@ -74,7 +77,9 @@ export class QuestionnaireService {
       const gone = usage.filter((u) => !seen.has(u.code)).map((u) => u.id);
       if (gone.length > 0) await tx.query('DELETE FROM question WHERE id = ANY($1)', [gone]);
       await tx.getRepository(Question).upsert(planned, { conflictPaths: ['year', 'code'] });
-      return tx.getRepository(Question).find({ where: { year }, order: { position: 'ASC', code: 'ASC' } });
+      const after = await tx.getRepository(Question).find({ where: { year }, order: { position: 'ASC', code: 'ASC' } });
+      await recordAudit(tx, { operation: 'defineQuestionnaire', year, before: before.length ? before.map(shown) : null, after: after.map(shown) });
+      return after;
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../audit';
 import { UnitKind } from '../entities/enums';
 import { Unit } from '../entities/unit.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
@@ -71,7 +72,11 @@ export class UnitService {
   }
 
   async create(data: CreateUnitData): Promise<Unit> {
-    return this.mutate(async (tx) => ({ result: await this.insertUnit(tx, data, 'input'), changes: [] }));
+    return this.mutate(async (tx) => {
+      const unit = await this.insertUnit(tx, data, 'input');
+      await recordAudit(tx, { operation: 'createUnit', unitCode: unit.code, year: unit.firstYear, target: unit.code, before: null, after: await this.shown(tx, unit) });
+      return { result: unit, changes: [] };
+    });
   }
 
   /** From `fromYear` on (until the unit's next rename, if any), the unit is called `name`. */
@@ -81,25 +86,35 @@ export class UnitService {
       const name = requireText('name', rawName, 200);
       const fromYear = this.yearOfUnit(unit, rawFromYear, 'fromYear');
       await this.refusePublished(tx, [unit.id], fromYear, `renaming ${unit.code} from ${fromYear}`);
-      return this.setFromYear(tx, unit, fromYear, 'unit_name', 'name', name, 'name');
+      return this.setFromYear(tx, unit, fromYear, 'unit_name', 'name', name, 'name', { operation: 'renameUnit', shown: name });
     });
   }
 
   /**
    * One step of a unit's history by year (its name, or its parent) from `fromYear` on: stored (replacing one
    * of the same year), the history settled, the latest copy refreshed, then a clash of names in that year
-   * refused on `field`. Rename and move differ only in the table and the value.
+   * refused on `field`. Rename and move differ only in the table and the value. Audited as `audit.operation`:
+   * the value in effect in `fromYear` before (a parent by its code) and `audit.shown` after.
    */
   private async setFromYear(
     tx: EntityManager, unit: Unit, fromYear: number,
     table: 'unit_name' | 'unit_parent', column: 'name' | 'parent_id', value: string | number | null, field: string,
+    audit: { operation: 'renameUnit' | 'moveUnit'; shown: string | null },
   ) {
+    const shownSql = column === 'name' ? 'h.name' : '(SELECT p.code FROM unit p WHERE p.id = h.parent_id)';
+    const [was]: { value: string | null }[] = await tx.query(
+      `SELECT ${shownSql} AS value FROM ${table} h WHERE h.unit_id = $1 AND h.from_year <= $2 ORDER BY h.from_year DESC LIMIT 1`, [unit.id, fromYear]);
+    const key = column === 'name' ? 'name' : 'parentCode';
     await tx.query(
       `INSERT INTO ${table} (unit_id, from_year, ${column}) VALUES ($1, $2, $3)
        ON CONFLICT (unit_id, from_year) DO UPDATE SET ${column} = excluded.${column}`, [unit.id, fromYear, value]);
     await this.settle(tx, table, column, unit.id);
     await this.refreshLatest(tx, unit.id);
     await this.refuseNameClash(tx, unit.id, fromYear, field);
+    await recordAudit(tx, {
+      operation: audit.operation, unitCode: unit.code, year: fromYear, target: unit.code,
+      before: { [key]: was?.value ?? null, fromYear }, after: { [key]: audit.shown, fromYear },
+    });
     return { result: await this.byId(tx, unit.id), changes: [{ kind: unit.kind, fromYear }] };
   }
 
@@ -114,7 +129,7 @@ export class UnitService {
       const parentCode = rawParentCode == null || rawParentCode.trim() === '' ? null : nfc(rawParentCode);
       const parentId = parentCode === null ? null : (await this.parentFor(tx, parentCode, fromYear, 'parentCode')).id;
       await this.refusePublished(tx, [unit.id], fromYear, `moving ${unit.code} from ${fromYear}`);
-      return this.setFromYear(tx, unit, fromYear, 'unit_parent', 'parent_id', parentId, 'parentCode');
+      return this.setFromYear(tx, unit, fromYear, 'unit_parent', 'parent_id', parentId, 'parentCode', { operation: 'moveUnit', shown: parentCode });
     });
   }
 
@@ -150,6 +165,7 @@ export class UnitService {
       const from = Math.min(lastYear, before ?? lastYear) + 1;
       await this.refusePublished(tx, [unit.id], from, `ending ${unit.code} in ${lastYear}`);
       await tx.query('UPDATE unit SET last_year = $2 WHERE id = $1', [unit.id, lastYear]);
+      await recordAudit(tx, { operation: 'retireUnit', unitCode: unit.code, year: lastYear, target: unit.code, before: { lastYear: unit.lastYear }, after: { lastYear } });
       return { result: await this.byId(tx, unit.id), changes: [{ kind: unit.kind, fromYear: from }] };
     });
   }
@@ -216,6 +232,11 @@ export class UnitService {
         }
         changes.push({ kind: UnitKind.COMMUNE, fromYear });
       }
+      await recordAudit(tx, {
+        operation: 'mergeUnits', unitCode: formed.code, year: fromYear, target: formed.code,
+        before: { units: merged.map((u) => ({ code: u.code, lastYear: u.lastYear })) },
+        after: { units: merged.map((u) => ({ code: u.code, lastYear: fromYear - 1 })), into: await this.shown(tx, formed) },
+      });
       return { result: await this.byId(tx, formed.id), changes };
     });
   }
@@ -415,6 +436,12 @@ export class UnitService {
     }
     await this.refuseNameClash(tx, id, firstYear, `${field}.name`);
     return this.byId(tx, id);
+  }
+
+  /** A unit as its audit entry shows it: what createUnit's input said, the parent by its code. */
+  private async shown(tx: EntityManager, unit: Unit) {
+    const [parent]: { code: string }[] = unit.parentId == null ? [] : await tx.query('SELECT code FROM unit WHERE id = $1', [unit.parentId]);
+    return { code: unit.code, name: unit.name, kind: unit.kind, firstYear: unit.firstYear, parentCode: parent?.code ?? null };
   }
 
   private async byId(tx: EntityManager, id: number): Promise<Unit> {
