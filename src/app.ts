@@ -12,9 +12,14 @@ import { AppError, ErrorCode, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
 import type { DatabaseHealth } from './db/database-health';
 import { requestScope, type PoolGate, type RequestScope } from './db/pool-gate';
+import type { ReadRouter } from './db/read-routing';
 import { CallerBudgets } from './protection/caller-budgets';
 import { applyCors, SECURITY_HEADERS } from './http/headers';
 import { jitGateway } from './http/jit-executor';
+import {
+  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, errorBody, jsonDepthGuard, passGuards, refusal, sendJson, sendRefusal, tokenGuard,
+  type EdgeRequest, type Guard,
+} from './http/guards';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
@@ -22,16 +27,18 @@ import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { createWebHandler } from './web/static';
 import { createDocumentsHandler } from './documents';
-import { callerKey, documentBytes, documentTooLarge, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
+import { createEvidenceHandler } from './evidence';
+import { callerKey, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
 import type { Live } from './live';
+import { rateLimit, type ResponseStore, type SharedState } from './shared-state';
 import { createObservability, type ObservabilityConfig } from './observability';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
     | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
-    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries' | keyof ObservabilityConfig>;
+    | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries' | 'maxEvidenceBytes' | keyof ObservabilityConfig>;
   health: DatabaseHealth;
   /** The queues in front of the pools: /readyz shows their use. */
   gates?: { read: PoolGate; work: PoolGate };
@@ -39,6 +46,10 @@ export interface AppDeps {
   services: Services;
   /** Subscriptions over WebSocket at /graphql and kiosk alerts (src/live). */
   live?: Live;
+  /** Several instances sharing Redis (src/shared-state): the response cache and the anonymous rate limit. */
+  shared?: SharedState;
+  /** Read replicas (DATABASE_READ_URLS): its plugin routes each request's reads (src/db/read-routing.ts). */
+  reads?: ReadRouter;
 }
 
 export interface App {
@@ -48,8 +59,6 @@ export interface App {
   close(): Promise<void>;
 }
 
-class BodyTooLarge extends Error {}
-
 /** The client went away (closed its connection, aborted the upload): nothing to answer, nothing wrong here. */
 function isClientAbort(e: unknown, req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -57,76 +66,12 @@ function isClientAbort(e: unknown, req: http.IncomingMessage, res: http.ServerRe
     || (e as Error | undefined)?.message === 'aborted' || req.destroyed && !res.writableFinished;
 }
 
-/**
- * The body, up to `limit` bytes. A larger one is read to its end and thrown
- * away (up to four times the limit), so that the client, still uploading,
- * gets the 413 answer instead of a reset connection; beyond that the
- * connection is cut.
- */
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        if (size > limit * 4) {
-          reject(new BodyTooLarge());
-          req.destroy();
-        }
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => (size > limit ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
-}
-
-/** How deeply request JSON (variables, extensions) may nest; the deepest valid input (a framework) needs about 25. */
-const MAX_JSON_DEPTH = 100;
-
-/** Whether arrays and objects in `value` nest more than `max` levels deep (iterative: no recursion to overflow). */
-function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth + 1 > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
-
-/** The JSON-valued parameters of a GET request, parsed where they parse. */
-function getJsonParams(url: URL): unknown[] {
-  const out: unknown[] = [];
-  for (const name of ['variables', 'extensions']) {
-    const raw = url.searchParams.get(name);
-    if (raw === null) continue;
-    try { out.push(JSON.parse(raw)); } catch { /* Apollo refuses it */ }
-  }
-  return out;
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
-  return { errors: [{ message, extensions: { code, ...extra } }] };
-}
-
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger, services, health } = deps;
   // A connection error in a request only asks the probe (on its own connection) to look now.
   const formatError = createErrorFormatter(logger, () => health.suspect());
-  const anonymousBuckets = new TokenBuckets(config.anonymousRatePerSec, config.anonymousBurst);
+  // Per IP; counted in Redis for every instance when shared (src/shared-state/rate-limits.ts).
+  const anonymousBuckets = rateLimit(deps.shared?.redis, 'anonymous', config.anonymousRatePerSec, config.anonymousBurst);
   const budgets = new CallerBudgets({
     callerBudgets: config.callerBudgets, poolSize: config.poolSize, poolWaitMs: config.poolWaitMs,
     maxOperationCost: {
@@ -134,8 +79,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
     },
   });
+  // The edge of /graphql, in order (src/http/guards.ts); the caller's budget is admitted after the cache.
+  const anonymousRate = {
+    ratePerSec: config.anonymousRatePerSec,
+    take: (ip: string) => anonymousBuckets.take(ip),
+    retryAfter: (ip: string) => anonymousBuckets.retryAfter(ip),
+  };
+  const guards: Guard[] = [
+    bodyGuard(config.maxBodyBytes), jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseGuard(health),
+    tokenGuard((header) => services.auth.authenticate(header), anonymousRate), anonymousRateGuard(anonymousRate),
+  ];
   const schema = await createSchema(services, deps.live);
-  const responseCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
+  const localCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
+  // Several instances: the cache shared through Redis, this one in front (src/shared-state/shared-response-cache.ts).
+  const responseCache: ResponseStore = deps.shared?.responseCache(localCache) ?? localCache;
   // Request ids, /metrics, request metrics and traces (src/observability): around the server, told the operation by Apollo.
   const observability = createObservability(deps);
   const apollo = new ApolloServer<Context>({
@@ -164,6 +121,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       queryLimitsPlugin(config.queryLimits, budgets),
       cachePolicyPlugin(config.cacheMaxAgeSeconds, responseCache),
       observability.apolloPlugin,
+      ...(deps.reads ? [deps.reads.plugin()] : []),
     ],
   });
   await apollo.start();
@@ -178,83 +136,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
    */
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: RequestScope): Promise<void> {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
-    let body: unknown = undefined;
-    let text = '';
-    if (req.method === 'POST') {
-      const declared = Number(req.headers['content-length']);
-      if (Number.isFinite(declared) && declared > config.maxBodyBytes) {
-        // Refused on the declared length, before a byte of the body is read.
-        sendJson(res, 413, errorBody('BAD_USER_INPUT', `The request body exceeds ${config.maxBodyBytes} bytes`), { connection: 'close' });
-        return;
-      }
-      const mime = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (mime !== 'application/json') {
-        sendJson(res, 415, errorBody('BAD_USER_INPUT', `POST /graphql takes content-type application/json, not "${mime.slice(0, 100) || 'none'}"`));
-        return;
-      }
-      try {
-        text = await readBody(req, config.maxBodyBytes);
-      } catch (e) {
-        if (e instanceof BodyTooLarge) {
-          sendJson(res, 413, errorBody('BAD_USER_INPUT', `The request body exceeds ${config.maxBodyBytes} bytes`), { connection: 'close' });
-          return;
-        }
-        throw e;
-      }
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        sendJson(res, 400, errorBody('BAD_USER_INPUT', 'The request body is not valid JSON'));
-        return;
-      }
-    }
-    if (nestedDeeperThan(req.method === 'GET' ? getJsonParams(url) : body, MAX_JSON_DEPTH)) {
-      // graphql-js coerces variables recursively: a few thousand levels overflow the stack.
-      sendJson(res, 400, errorBody('BAD_USER_INPUT', `The request nests values more than ${MAX_JSON_DEPTH} levels deep`));
-      return;
-    }
-    const docBytes = documentBytes(body, req.method === 'GET' ? url.searchParams : null);
-    if (docBytes > config.queryLimits.maxDocumentBytes) {
-      const refusal = documentTooLarge(docBytes, config.queryLimits);
-      sendJson(res, refusal.status, refusal.body);
-      return;
-    }
-    if (!health.ready) {
-      sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'The database is unavailable; nothing was stored. Retry the same request later.'), { 'retry-after': '1' });
-      return;
-    }
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    let principal: Context['principal'];
+    const edge: EdgeRequest = { req, url, ip: req.socket.remoteAddress ?? 'unknown', text: '', body: undefined, principal: null };
     try {
-      principal = await services.auth.authenticate(req.headers.authorization);
+      await passGuards(guards, edge);
     } catch (e) {
-      if (e instanceof AppError && e.code === ErrorCode.SERVICE_BUSY) {
-        sendJson(res, 429, errorBody('RATE_LIMITED', e.message, { reason: e.code, ...(e.details ?? {}) }), { 'retry-after': String(e.details?.retryAfter ?? 1) });
-        return;
-      }
-      if (e instanceof AppError) {
-        // A refused token costs its IP like an anonymous request: guessing tokens is rate-limited too.
-        if (!anonymousBuckets.take(ip)) {
-          sendJson(res, 429, errorBody('RATE_LIMITED', `Too many requests from ${ip}; anonymous readers may make ${config.anonymousRatePerSec} per second`), { 'retry-after': String(Math.max(1, anonymousBuckets.retryAfter(ip))) });
-          return;
-        }
-        sendJson(res, 401, errorBody(toGraphQLCode(e.code), e.message, { reason: e.code }), { 'www-authenticate': 'Bearer' });
-        return;
-      }
+      if (e instanceof AppError) return sendRefusal(res, e);
       const formatted = formatError({ message: 'Internal server error' }, e);
       sendJson(res, formatted.extensions?.code === 'SERVICE_UNAVAILABLE' ? 503 : 500, { errors: [formatted] });
       return;
     }
-    if (principal === null) {
-      if (!anonymousBuckets.take(ip)) {
-        sendJson(res, 429, errorBody('RATE_LIMITED', `Too many requests from ${ip}; anonymous readers may make ${config.anonymousRatePerSec} per second`), { 'retry-after': String(Math.max(1, anonymousBuckets.retryAfter(ip))) });
-        return;
-      }
-    }
+    const { text, body, principal, ip } = edge;
     const cacheKey = responseCache.enabled
       ? ResponseCache.key(ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? text : url.search)
       : '';
-    const hit = cacheKey ? responseCache.get(cacheKey) : undefined;
+    const hit = cacheKey ? await responseCache.get(cacheKey) : undefined;
     if (hit) {
       res.writeHead(hit.status, { ...hit.headers, 'x-request-id': requestId, 'x-cache': 'HIT' });
       res.end(hit.body);
@@ -267,10 +162,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     scope.lateCharge = (ms) => budgets.chargeDbTime(caller, ms);
     const admission = await budgets.admit(caller);
     if ('refusal' in admission) {
-      const { refusal } = admission;
-      sendJson(res, 429, errorBody('RATE_LIMITED', `${refusal.message}. Retry in ${refusal.retryAfter} s`, { reason: refusal.reason, retryAfter: refusal.retryAfter }),
-        { 'retry-after': String(refusal.retryAfter) });
-      return;
+      const { reason, message, retryAfter } = admission.refusal;
+      return sendRefusal(res, refusal(ErrorCode.RATE_LIMITED, `${message}. Retry in ${retryAfter} s`,
+        { extensions: { reason, retryAfter }, headers: { 'retry-after': String(retryAfter) } }));
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -305,6 +199,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const serveWeb = createWebHandler();
   // Excel and CSV at /export/*, /templates/*, /import/*, read through this Apollo server as the caller (src/documents/).
   const serveDocuments = createDocumentsHandler({ apollo, services, logger, health, invalidate: (c) => responseCache.invalidate(c) });
+  // Evidence files at POST /evidence and GET /evidence/{id}, kept in PostgreSQL (src/evidence/).
+  const serveEvidence = createEvidenceHandler({ auth: services.auth, evidence: services.evidence, logger, health, budgets, anonymousBuckets, maxBytes: config.maxEvidenceBytes });
   // Slow clients cannot hold connections: headers and whole requests are bounded, checked every second.
   const server = http.createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -331,11 +227,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (url.pathname === '/graphql' && wantsIde(req, url)) return sendIdePage(res);
       if (url.pathname === '/graphql') {
         if (req.method !== 'POST' && req.method !== 'GET') {
-          return sendJson(res, 405, errorBody('BAD_USER_INPUT', 'Use POST or GET on /graphql'), { allow: 'GET, POST' });
+          return sendRefusal(res, refusal(ErrorCode.METHOD_NOT_ALLOWED, 'Use POST or GET on /graphql', { headers: { allow: 'GET, POST' } }));
         }
         const scope: RequestScope = { dbMs: 0 };
         return requestScope.run(scope, () => handleGraphQL(req, res, url, scope)).finally(() => { scope.finished = true; });
       }
+      const evidenceFile = serveEvidence(req, res, url);
+      if (evidenceFile) return evidenceFile;
       const document = serveDocuments(req, res, url);
       if (document) return document;
       if (serveWeb(req, res, url)) return;
