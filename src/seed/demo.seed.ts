@@ -219,6 +219,9 @@ export async function seedDemoIfEmpty(db: DataSource, services: Services, logger
   const years = demoYears(now);
   const result = await db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('par-demo-seed'))`);
+    // Seeding is start-up work, not a request: its bulk statements (the roll-up of two years of ratings,
+    // the recomputations) are not bound by the per-request statement timeout on a busy machine.
+    await tx.query(`SET LOCAL statement_timeout = 0`);
     if (!(await isEmpty(tx))) return null;
     const setup = await seedDemoSetup(setupServicesIn(tx), years);
     const activity = await seedDemoActivity(tx, logger, years, now);
