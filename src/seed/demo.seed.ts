@@ -218,10 +218,10 @@ export async function seedDemoIfEmpty(db: DataSource, services: Services, logger
   const started = Date.now();
   const years = demoYears(now);
   const result = await db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('par-demo-seed'))`);
-    // Seeding is start-up work, not a request: its bulk statements (the roll-up of two years of ratings,
-    // the recomputations) are not bound by the per-request statement timeout on a busy machine.
+    // Seeding is start-up work, not a request: waiting for another process's seed, and the bulk statements
+    // (the roll-up of two years of ratings, the recomputations), are not bound by the per-request timeout.
     await tx.query(`SET LOCAL statement_timeout = 0`);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('par-demo-seed'))`);
     if (!(await isEmpty(tx))) return null;
     const setup = await seedDemoSetup(setupServicesIn(tx), years);
     const activity = await seedDemoActivity(tx, logger, years, now);
