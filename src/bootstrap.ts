@@ -9,6 +9,7 @@ import type { PoolGate } from './db/pool-gate';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { seedDemoIfEmpty } from './seed/demo.seed';
 import { seedDemoAlerts } from './seed/demo-alerts.seed';
+import { seedDemoRounds } from './seed/demo-rounds.seed';
 import { createServices, type Services } from './services';
 import { createLive, type Live } from './live';
 
@@ -94,7 +95,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const services = createServices(db, logger, config, workDb);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
     // The demo's kiosk alerts (src/seed/demo-alerts.seed.ts): a step of its own, on the first start only.
-    if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) await seedDemoAlerts(db, logger);
+    if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) { await seedDemoAlerts(db, logger); await seedDemoRounds(db, services.roundWindows, logger); }
     services.tallies.start();
     services.recompute.start();
     live = createLive({ db: workDb, databaseUrl: url, config: config.live, logger, services });

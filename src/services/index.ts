@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { AnalysisService } from '../analysis/analysis.service';
 import { AnalysisWorker } from '../analysis/analysis-worker';
+import { AssessmentService } from '../appraisal/assessment.service';
+import { RoundWindowService } from '../appraisal/round-window.service';
 import { AuditLogService } from '../audit/audit-log.service';
 import { AuthService } from '../auth/auth.service';
 import type { Config } from '../config/config';
@@ -25,6 +27,9 @@ export interface Services extends ResultServices, SurveyServices {
   analysis: AnalysisService;
   /** The audit history's reader (src/audit/). */
   audit: AuditLogService;
+  /** Round windows and a unit's assessment (src/appraisal/). */
+  roundWindows: RoundWindowService;
+  assessment: AssessmentService;
 }
 
 /**
@@ -50,5 +55,7 @@ export function createServices(db: DataSource, logger: Logger, config?: Config, 
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
   const analysis = new AnalysisService(db, units, frameworks, results.results, new AnalysisWorker(), survey.tallies);
-  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis, audit: new AuditLogService(db) };
+  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis, audit: new AuditLogService(db),
+    roundWindows: new RoundWindowService(db, units, frameworks), assessment: new AssessmentService(db),
+  };
 }
