@@ -32,7 +32,7 @@ import { callerKey, queryLimitsPlugin, withTokenLimitCode } from './protection/l
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
 import type { Live } from './live';
-import { rateLimit, type ResponseStore, type SharedState } from './shared-state';
+import { LocalRateLimit, type ResponseStore, type SharedState } from './shared-state';
 import { createObservability, type ObservabilityConfig } from './observability';
 
 export interface AppDeps {
@@ -70,8 +70,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger, services, health } = deps;
   // A connection error in a request only asks the probe (on its own connection) to look now.
   const formatError = createErrorFormatter(logger, () => health.suspect());
-  // Per IP; counted in Redis for every instance when shared (src/shared-state/rate-limits.ts).
-  const anonymousBuckets = rateLimit(deps.shared?.redis, 'anonymous', config.anonymousRatePerSec, config.anonymousBurst);
+  const anonymousBuckets = new TokenBuckets(config.anonymousRatePerSec, config.anonymousBurst);
   const budgets = new CallerBudgets({
     callerBudgets: config.callerBudgets, poolSize: config.poolSize, poolWaitMs: config.poolWaitMs,
     maxOperationCost: {
@@ -79,11 +78,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
     },
   });
+  // Per IP; counted in Redis for every instance when shared (src/shared-state/rate-limits.ts), else these buckets.
+  const anonymousLimit = deps.shared?.rateLimit('anonymous', config.anonymousRatePerSec, config.anonymousBurst) ?? new LocalRateLimit(anonymousBuckets);
   // The edge of /graphql, in order (src/http/guards.ts); the caller's budget is admitted after the cache.
   const anonymousRate = {
     ratePerSec: config.anonymousRatePerSec,
-    take: (ip: string) => anonymousBuckets.take(ip),
-    retryAfter: (ip: string) => anonymousBuckets.retryAfter(ip),
+    take: (ip: string) => anonymousLimit.take(ip),
+    retryAfter: (ip: string) => anonymousLimit.retryAfter(ip),
   };
   const guards: Guard[] = [
     bodyGuard(config.maxBodyBytes), jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseGuard(health),

@@ -12,6 +12,7 @@ import { seedDemoAlerts } from './seed/demo-alerts.seed';
 import { seedDemoRounds } from './seed/demo-rounds.seed';
 import { createServices, type Services } from './services';
 import { createLive, type Live } from './live';
+import { BackgroundLock, createSharedState, type SharedState } from './shared-state';
 
 export interface RunningService {
   url: string;
@@ -65,6 +66,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   let health: DatabaseHealth | undefined;
   let live: Live | undefined;
+  let shared: SharedState | undefined;
+  let recomputeLock: BackgroundLock | undefined;
   const db = createDataSource({
     url, poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs, connectTimeoutMs: config.connectTimeoutMs,
   });
@@ -92,17 +95,24 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         maxPerCaller: Math.max(1, Math.floor(config.workPoolSize / 3)),
       }),
     };
-    const services = createServices(db, logger, config, workDb);
+    // Several instances: the response cache, rate limits and kiosk revocations shared through Redis (src/shared-state).
+    shared = createSharedState(config, logger);
+    const services = createServices(db, logger, config, workDb, shared);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
     // The demo's kiosk alerts (src/seed/demo-alerts.seed.ts): a step of its own, on the first start only.
     if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) { await seedDemoAlerts(db, logger); await seedDemoRounds(db, services.roundWindows, logger); }
     services.tallies.start();
+    // Recomputation runs on one instance at a time (src/shared-state/background-lock.ts); the roll-up and the
+    // alert detector take their rows FOR UPDATE SKIP LOCKED in one transaction, so each row is done once anyway.
+    recomputeLock = new BackgroundLock(url, 'recompute', logger, config.recomputeIntervalMs);
+    await recomputeLock.start();
+    services.recompute.lead(recomputeLock);
     services.recompute.start();
     live = createLive({ db: workDb, databaseUrl: url, config: config.live, logger, services });
     await live.start();
     health = new DatabaseHealth(url, logger, config.dbHealthIntervalMs, Math.max(1000, config.connectTimeoutMs));
     health.start();
-    const app = await createApp({ config, logger, services, health, gates, live });
+    const app = await createApp({ config, logger, services, health, gates, shared, live });
     const address = await app.listen(config.port, config.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return {
@@ -113,7 +123,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await health?.stop();
         await services.tallies.stop();
         await services.recompute.stop();
+        await recomputeLock?.stop();
         await live?.stop();
+        await shared?.close();
         await db.destroy().catch((e) => logger.warn('closing the pool failed', { error: String(e) }));
         await workDb.destroy().catch((e) => logger.warn('closing the work pool failed', { error: String(e) }));
         await embedded?.stop();
@@ -123,6 +135,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     stopping = true;
     await live?.stop();
     await health?.stop();
+    await recomputeLock?.stop();
+    await shared?.close();
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     if (workDb.isInitialized) await workDb.destroy().catch(() => undefined);
     await embedded?.stop();

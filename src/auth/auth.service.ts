@@ -62,8 +62,8 @@ export class AuthService {
    * refuses the kiosk from its next request on, and a lookup in flight does
    * not put it back (see KioskRevocations).
    */
-  forgetKiosk(kioskId: number): void {
-    this.revocations.announce(kioskId);
+  forgetKiosk(kioskId: number): void | Promise<void> {
+    return this.revocations.announce(kioskId);
   }
 
   /**
@@ -109,8 +109,10 @@ export class AuthService {
    * it looks again (the second read starts after the revocation committed).
    */
   private async kiosk(hash: string): Promise<Principal> {
+    // Several instances (src/shared-state): revocations made elsewhere are heard first; trusted less long while that cannot be done.
+    const trustMs = Math.min(KIOSK_CACHE_MS, (await this.revocations.refresh?.()) ?? KIOSK_CACHE_MS);
     const cached = this.kiosks.get(hash);
-    if (cached && Date.now() - cached.at < KIOSK_CACHE_MS) return cached.principal;
+    if (cached && Date.now() - cached.at < trustMs) return cached.principal;
     for (let attempt = 0; ; attempt++) {
       const generation = this.revocations.generation();
       const kiosk = await this.db.getRepository(Kiosk).findOne({ where: { tokenHash: hash } });

@@ -18,10 +18,17 @@
 export interface KioskRevocations {
   /** A number that changes whenever a kiosk is revoked (by any instance, once shared). Cheap: read on every lookup. */
   generation(): number;
-  /** Called once a revocation is committed: advances the generation, then tells the listeners. */
-  announce(kioskId: number): void;
+  /** Called once a revocation is committed: advances the generation, then tells the listeners (and, shared, the other instances). */
+  announce(kioskId: number): void | Promise<void>;
   /** `listener` is called on every revocation, after the generation has advanced. */
   subscribe(listener: (kioskId: number) => void): void;
+  /**
+   * Shared between instances (src/shared-state/kiosk-revocations.ts):
+   * hears, before a cached kiosk is trusted, of revocations made elsewhere;
+   * answers how long a cached kiosk may be trusted now (ms), undefined for
+   * as long as AuthService likes (shorter while the sharing is down).
+   */
+  refresh?(): Promise<number | undefined>;
 }
 
 /** Revocations of this process only (one instance). */

@@ -78,6 +78,12 @@ export class ResponseCache {
     return undefined;
   }
 
+  /** Whether a fresh answer is held for the key; notes nothing, moves nothing. */
+  peek(key: string, now = Date.now()): boolean {
+    const hit = this.entries.get(key);
+    return hit !== undefined && hit.expiresAt > now;
+  }
+
   /** A miss: its answer may be stored if nothing changes before it is offered. The earliest miss of a key counts. */
   private noteMiss(key: string, now: number): void {
     const earlier = this.pending.get(key);
@@ -96,19 +102,19 @@ export class ResponseCache {
     key: string, status: number, headers: Record<string, string>, body: string, now = Date.now(),
     /** The years its data may show, from the request's query plan (yearsOfPlan); omitted: read from the stored query. */
     years?: ReadonlySet<number> | null,
-  ): void {
+  ): boolean {
     const miss = this.pending.get(key);
     this.pending.delete(key);
-    if (!this.enabled || status !== 200) return;
+    if (!this.enabled || status !== 200) return false;
     const cc = headers['cache-control'];
     const m = cc && /^(?:public|private), max-age=(\d+)$/.exec(cc);
-    if (!m || m[1] === '0') return;
+    if (!m || m[1] === '0') return false;
     // Read before a change that was made while it ran (or its miss is forgotten): it may be stale.
-    if (!miss || miss.generation !== this.generation) return;
+    if (!miss || miss.generation !== this.generation) return false;
     // Belt and braces: provisional figures are never stored (JSON written by PostgreSQL spaces its colons).
-    if (PROVISIONAL.test(body) || body.includes('"errors"')) return;
+    if (PROVISIONAL.test(body) || body.includes('"errors"')) return false;
     const bytes = body.length * 2 + key.length * 2 + 200;
-    if (bytes > this.maxBytes / 4) return;
+    if (bytes > this.maxBytes / 4) return false;
     this.delete(key);
     this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: years === undefined ? yearsOfRequest(key) : years });
     this.bytes += bytes;
@@ -116,6 +122,7 @@ export class ResponseCache {
       const oldest = this.entries.keys().next().value as string;
       this.delete(oldest);
     }
+    return true;
   }
 
   private delete(key: string): void {
@@ -285,7 +292,7 @@ export function mutationChange(
  * A mutation that changed data drops the answers it may affect (see
  * mutationChange); a refused one, or one that changed nothing cached, keeps them.
  */
-export function cachePolicyPlugin(maxAgeSeconds: number, cache: ResponseCache): ApolloServerPlugin<Context> {
+export function cachePolicyPlugin(maxAgeSeconds: number, cache: Pick<ResponseCache, 'invalidate'>): ApolloServerPlugin<Context> {
   const listener: GraphQLRequestListener<Context> = {
     async executionDidStart(rc) {
       (rc.contextValue as unknown as Record<symbol, boolean>)[executedKey] = true;
@@ -301,7 +308,8 @@ export function cachePolicyPlugin(maxAgeSeconds: number, cache: ResponseCache): 
         const change = !plan ? (executed ? 'all' : null) : rc.response.body.kind === 'single'
           ? mutationChange(plan, executed, rc.response.body.singleResult)
           : (executed ? 'all' : null);
-        if (change) cache.invalidate(change);
+        // Awaited: with shared state (src/shared-state) every instance must see the change before the caller does.
+        if (change) await cache.invalidate(change);
       }
       const analysis = (rc.contextValue as unknown as Record<symbol, OperationCost | undefined>)[operationCostKey];
       const ok = op?.operation === 'query' && analysis && rc.response.body.kind === 'single' && !rc.response.body.singleResult?.errors;

@@ -94,6 +94,12 @@ export interface Config {
   /** OpenTelemetry: traces sent over OTLP/HTTP to this base URL; undefined: tracing off, nothing of it loaded. */
   otelEndpoint: string | undefined;
   otelServiceName: string;
+  /**
+   * Several instances sharing Redis (src/shared-state; REDIS_URL is live.redisUrl): the prefix of every key and
+   * channel, how long a command may take before the instance goes on in-process, and how long a cached kiosk
+   * token is trusted while revocations cannot be heard from Redis.
+   */
+  sharedState: { keyPrefix: string; commandTimeoutMs: number; kioskFallbackTrustMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -207,5 +213,10 @@ export function loadConfig(env: Env = process.env): Config {
     slowRequestMs: integer(env, 'LOG_SLOW_REQUEST_MS', 5000, 0, 3_600_000),
     otelEndpoint: otlpEndpoint(env),
     otelServiceName: env.OTEL_SERVICE_NAME?.trim() || 'par-index',
+    sharedState: {
+      keyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'par:',
+      commandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 100, 5, 10000),
+      kioskFallbackTrustMs: integer(env, 'KIOSK_TRUST_WITHOUT_REDIS_MS', 1000, 0, 10000),
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../config/logger';
 import type { UnitKind } from '../entities/enums';
+import type { Leadership } from '../shared-state/background-lock';
 import type { ResultsService } from './results.service';
 
 interface Watermark { cycles: Map<number, string>; units: string }
@@ -18,6 +19,11 @@ interface Watermark { cycles: Map<number, string>; units: string }
  * about one roll-up interval, one tick and one update of a few hundred units.
  * A cycle whose recomputation failed is recomputed in full on every tick
  * until one succeeds.
+ *
+ * Several instances: ticks run on one of them only, the one that leads
+ * (`lead`, src/shared-state/background-lock.ts); the others tell it the
+ * years and kinds they mark dirty. An instance that takes over starts with
+ * a full pass, as at start.
  */
 export class RecomputeScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -27,6 +33,9 @@ export class RecomputeScheduler {
   /** Cycles whose last run failed: recomputed in full on the next tick. */
   private readonly failed = new Set<number>();
   private stopped = true;
+  private leadership: Leadership | undefined;
+  /** Whether the previous timer tick led (a takeover starts afresh). */
+  private led = false;
 
   constructor(
     private readonly db: DataSource,
@@ -57,6 +66,18 @@ export class RecomputeScheduler {
    */
   markDirty(year: number, unitKind: UnitKind): void {
     this.dirty.add(`${year}:${unitKind}`);
+    if (this.leadership && !this.leadership.leading) this.leadership.tell(`${year}:${unitKind}`);
+  }
+
+  /** Timer ticks only while `leadership` leads; marks reach the leader (see the class comment). */
+  lead(leadership: Leadership): void {
+    this.leadership = leadership;
+    leadership.onNote((note) => this.dirty.add(note));
+  }
+
+  /** Whether this instance runs the timer's ticks (alone, or leading several). */
+  get leading(): boolean {
+    return this.leadership?.leading ?? true;
   }
 
   /** One tick now: what the timer does. Exposed for tests and the benchmark. */
@@ -98,6 +119,13 @@ export class RecomputeScheduler {
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const leading = this.leading;
+      if (leading && !this.led) this.last = undefined; // taking over: every unpublished cycle once, as at start
+      this.led = leading;
+      if (!leading) {
+        this.schedule(this.intervalMs);
+        return;
+      }
       this.ticking = this.tick()
         .catch((e) => this.logger.warn('recompute watermark failed', { error: String(e) }))
         .finally(() => { this.ticking = undefined; this.schedule(this.intervalMs); });

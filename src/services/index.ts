@@ -10,6 +10,7 @@ import type { Logger } from '../config/logger';
 import type { UnitKind } from '../entities/enums';
 import { createDocumentServices, type DocumentServices } from '../documents';
 import { createResultServices, type RecomputeScheduler, type ResultServices } from '../results';
+import type { SharedState } from '../shared-state';
 import { createSurveyServices, type SurveyServices } from '../survey';
 import { FrameworkService } from './framework.service';
 import { QuestionnaireService } from './questionnaire.service';
@@ -37,8 +38,12 @@ export interface Services extends ResultServices, SurveyServices {
  * ingestion, token lookups, the survey roll-up and recomputation run on it;
  * everything else on `db`. Both default to the same data source.
  */
-export function createServices(db: DataSource, logger: Logger, config?: Config, work: DataSource = db): Services {
-  const auth = new AuthService(work, logger);
+export function createServices(
+  db: DataSource, logger: Logger, config?: Config, work: DataSource = db,
+  /** Several instances sharing Redis (src/shared-state): kiosk revocations and the kiosks' rate limit. */
+  shared?: SharedState,
+): Services {
+  const auth = new AuthService(work, logger, shared?.kioskRevocations);
   // Accepted and rolled-up survey responses, and changes of the map (units over
   // time), ask the index engine to recompute their year and kind (never
   // awaited); a revoked kiosk leaves the authentication cache at once.
@@ -50,7 +55,7 @@ export function createServices(db: DataSource, logger: Logger, config?: Config, 
     onAccepted: markDirty,
     onRolledUp: markDirty,
     onKioskRevoked: (kioskId) => auth.forgetKiosk(kioskId),
-  }, work);
+  }, work, shared);
   const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs, work);
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });

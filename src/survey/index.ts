@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
+import { rateLimit } from '../shared-state/rate-limits';
+import type { SharedState } from '../shared-state';
 import { SurveyIngestionService, type DirtyListener } from './ingestion.service';
 import { KioskService } from './kiosk.service';
 import { QuestionnaireCache } from './questionnaire-cache';
@@ -28,14 +30,17 @@ const DEFAULTS: SurveyConfig = { kioskRatePerSecond: 50, kioskRateBurst: 1000, q
  */
 export function createSurveyServices(
   db: DataSource, logger: Logger, config: Partial<SurveyConfig> | undefined,
-  hooks: { onAccepted?: DirtyListener; onRolledUp?: RolledUpListener; onKioskRevoked?: (kioskId: number) => void } = {},
+  hooks: { onAccepted?: DirtyListener; onRolledUp?: RolledUpListener; onKioskRevoked?: (kioskId: number) => void | Promise<void> } = {},
   /** The pool readers cannot exhaust: ingestion and the roll-up run on it. */
   work: DataSource = db,
+  /** Several instances sharing Redis: the per-kiosk limit is counted there for all of them. */
+  shared?: SharedState,
 ): SurveyServices {
   const c = { ...DEFAULTS, ...(config ?? {}) };
   const tallies = new TallyRoller(work, logger, { intervalMs: c.tallyIntervalMs, batchSize: c.tallyBatchSize, onRolledUp: hooks.onRolledUp });
   const surveys = new SurveyIngestionService(work, new QuestionnaireCache(work, c.questionnaireCacheMs), {
     ratePerSecond: c.kioskRatePerSecond, rateBurst: c.kioskRateBurst, onAccepted: hooks.onAccepted,
+    limiter: rateLimit(shared?.redis, 'kiosk', c.kioskRatePerSecond, c.kioskRateBurst),
   });
   return {
     kiosks: new KioskService(db, hooks.onKioskRevoked),

@@ -6,6 +6,7 @@ import { SubmissionStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
 import type { QuestionnaireCache } from './questionnaire-cache';
 import { TokenBuckets } from '../http/token-bucket';
+import { LocalRateLimit, type RateLimit } from '../shared-state/rate-limits';
 import { checkClientId, checkResponse, checkSubmittedAt, type CheckedResponse, type SurveyResponseData } from './submission';
 
 export const MAX_BATCH = 500;
@@ -24,6 +25,8 @@ export interface IngestionOptions {
   ratePerSecond: number;
   rateBurst: number;
   onAccepted?: DirtyListener;
+  /** The per-kiosk limit, shared by every instance with Redis (src/shared-state); default: in-process buckets of ratePerSecond and rateBurst. */
+  limiter?: RateLimit;
 }
 
 type KioskPrincipal = Extract<Principal, { kind: 'kiosk' }>;
@@ -121,7 +124,7 @@ interface Pending { prefix: string; data: SurveyResponseData; checked: CheckedRe
  * like any submission first, so an invalid one is refused as invalid.
  */
 export class SurveyIngestionService {
-  private readonly limiter: TokenBuckets;
+  private readonly limiter: RateLimit;
   private readonly unitKinds = new Map<number, UnitKind>();
 
   constructor(
@@ -129,12 +132,12 @@ export class SurveyIngestionService {
     private readonly questionnaires: QuestionnaireCache,
     private readonly options: IngestionOptions,
   ) {
-    this.limiter = new TokenBuckets(options.ratePerSecond, options.rateBurst);
+    this.limiter = options.limiter ?? new LocalRateLimit(new TokenBuckets(options.ratePerSecond, options.rateBurst));
   }
 
   /** One response: ACCEPTED or DUPLICATE; an invalid one is refused (BAD_USER_INPUT naming the field). */
   async submitOne(kiosk: KioskPrincipal, data: SurveyResponseData): Promise<SubmissionResult> {
-    this.throttle(kiosk, 1);
+    await this.throttle(kiosk, 1);
     const now = Date.now();
     const checked = await this.check('input', data, now);
     const [outcome] = await this.store(kiosk, [{ prefix: 'input', data, checked }], now);
@@ -151,7 +154,7 @@ export class SurveyIngestionService {
       throw new AppError(ErrorCode.INVALID_SUBMISSION, `inputs holds ${inputs.length} responses; at most ${MAX_BATCH} are allowed per call: split the upload`, 'inputs');
     }
     if (inputs.length === 0) return [];
-    this.throttle(kiosk, inputs.length);
+    await this.throttle(kiosk, inputs.length);
     const now = Date.now();
     const results: (SubmissionResult | null)[] = new Array(inputs.length).fill(null);
     const rejected = (i: number, e: AppError): SubmissionResult => ({
@@ -197,10 +200,10 @@ export class SurveyIngestionService {
    * Per-token rate limit: one token per response carried (a batch above the
    * burst is charged the burst, so the largest batch passes a full bucket).
    */
-  private throttle(kiosk: KioskPrincipal, responses: number): void {
+  private async throttle(kiosk: KioskPrincipal, responses: number): Promise<void> {
     const key = `kiosk:${kiosk.kioskId}`;
     const cost = Math.min(responses, this.options.rateBurst);
-    if (this.limiter.take(key, cost)) return;
+    if (await this.limiter.take(key, cost)) return;
     const seconds = Math.max(1, this.limiter.retryAfter(key, cost));
     throw new AppError(
       ErrorCode.RATE_LIMITED,

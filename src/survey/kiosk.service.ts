@@ -17,7 +17,7 @@ export interface KioskRegistrationData { kiosk: Kiosk; token: string }
 export class KioskService {
   private readonly db: EntityManager;
 
-  constructor(db: Db, private readonly onRevoked?: (kioskId: number) => void) {
+  constructor(db: Db, private readonly onRevoked?: (kioskId: number) => void | Promise<void>) {
     this.db = managerOf(db);
   }
 
@@ -41,7 +41,8 @@ export class KioskService {
       'UPDATE kiosk SET active = false, revoked_at = coalesce(revoked_at, now()) WHERE public_id = $1 RETURNING id', [publicId],
     );
     if (rows.length === 0) throw new AppError(ErrorCode.KIOSK_NOT_FOUND, `id: no kiosk has the id ${quoted(rawId)}`, 'id');
-    this.onRevoked?.(rows[0].id);
+    // Awaited: with several instances, every one of them refuses the kiosk before the answer (src/shared-state).
+    await this.onRevoked?.(rows[0].id);
     return this.db.getRepository(Kiosk).findOneOrFail({ where: { id: rows[0].id } });
   }
 
