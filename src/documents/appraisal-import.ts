@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { DataSource, EntityManager } from 'typeorm';
+import { recordAudit, withAuditActor } from '../audit';
 import type { Principal } from '../auth/principal';
 import type { CacheChange } from '../cache/response-cache';
 import type { Logger } from '../config/logger';
@@ -26,12 +27,11 @@ export interface ImportError { sheet: string | null; cell: string | null; messag
 export interface ImportAnswer { status: number; body: Record<string, unknown> }
 
 /**
- * The audit history's hook (API.md, "Audit history": every accepted
- * mutation writes one entry in the same transaction as its change). The
- * history does not exist yet; when it does, give AppraisalImportService a
- * hook that inserts these entries with `tx`. An import writes the entries
- * the equivalent submitExpertScores calls would: one per unit, operation
- * "submitExpertScores", with the values it changed before and after.
+ * How an import is audited (API.md, "Audit history": every accepted
+ * mutation and upload writes in the same transaction as its change). An
+ * import writes the entries the equivalent submitExpertScores calls would:
+ * one per unit it changes, operation "submitExpertScores", with the values
+ * it changed before and after, as the token that uploaded it.
  */
 export interface AuditHook {
   record(tx: EntityManager, entries: AuditEntryDraft[]): Promise<void>;
@@ -41,6 +41,12 @@ export interface AuditEntryDraft {
   before: Record<string, unknown>; after: Record<string, unknown>;
 }
 export const NO_AUDIT: AuditHook = { record: async () => undefined };
+/** The audit history (src/audit): each draft one entry. */
+export const RECORD_AUDIT: AuditHook = {
+  async record(tx, entries) {
+    for (const { actor, role, ...change } of entries) await withAuditActor({ actor, role }, () => recordAudit(tx, change));
+  },
+};
 
 /** A unit's row of the sheet, validated. */
 interface PlannedUnit {
@@ -105,7 +111,7 @@ export class AppraisalImportService {
     private readonly results: ResultsService,
     private readonly recompute: RecomputeScheduler,
     private readonly logger: Logger,
-    private readonly audit: AuditHook = NO_AUDIT,
+    private readonly audit: AuditHook = RECORD_AUDIT,
   ) {}
 
   /** The sheets checked against the framework and the method, every error with its cell; no plan when any. */

@@ -11,6 +11,7 @@ import { requireCode, requireText, requireYear } from '../util/validate';
 import type { RankingService, ResultRow } from './ranking.service';
 import type { ResultsService } from './results.service';
 import { signerOf } from './signer';
+import { recordAudit } from '../audit';
 
 export interface ExpertScoreData { criterionCode: string; points?: number | null; notApplicable?: boolean | null; note?: string | null }
 export interface SubmitExpertScoresData {
@@ -30,6 +31,38 @@ export interface ExpertScoreHooks {
    * markDirty), and the failure is logged.
    */
   onRecomputeFailed?: (year: number, unitKind: UnitKind, error: unknown) => void;
+}
+
+interface StoredScore { criterion_id: number; points: string | null; not_applicable: boolean }
+
+/** A leaf's score as audit entries show it (as an appraisal import's do): its points, 'N/A', or null if none is stored. */
+function scoreShown(s: { points: string | null; notApplicable: boolean } | undefined): string | null {
+  return s === undefined ? null : s.notApplicable ? 'N/A' : s.points === null ? null : String(Number(s.points));
+}
+
+/**
+ * submitExpertScores' audit values: each leaf it writes (by code) and the
+ * bonus or penalty it sets, as stored before and as given.
+ */
+function scoresChanged(
+  rows: { criterionId: number; code: string; points: string | null; notApplicable: boolean }[],
+  was: StoredScore[], adjustment: { bonus: string | null; penalty: string | null },
+  wasAdjustment: { bonus: string | null; penalty: string | null } | undefined,
+) {
+  const stored = new Map(was.map((w) => [w.criterion_id, { points: w.points, notApplicable: w.not_applicable }]));
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const r of rows) {
+    before[r.code] = scoreShown(stored.get(r.criterionId));
+    after[r.code] = scoreShown(r);
+  }
+  for (const kind of ['bonus', 'penalty'] as const) {
+    if (adjustment[kind] === null) continue;
+    const old = wasAdjustment?.[kind] ?? null;
+    before[kind] = old === null ? null : Number(old);
+    after[kind] = Number(adjustment[kind]);
+  }
+  return { before, after };
 }
 
 /**
@@ -124,7 +157,7 @@ export class ExpertScoreService {
           points = String(s.points);
         }
         const note = s.note == null || s.note.trim() === '' ? null : requireText(`${field}.note`, s.note, 2000);
-        return { criterionId: leaf.id, points, notApplicable: !!s.notApplicable, note };
+        return { criterionId: leaf.id, code, points, notApplicable: !!s.notApplicable, note };
       });
 
       const adjustment = (kind: 'bonus' | 'penalty', value: number | null | undefined, cap: string): string | null => {
@@ -138,6 +171,14 @@ export class ExpertScoreService {
       };
       const bonus = adjustment('bonus', data.bonus, cycle[0].max_bonus);
       const penalty = adjustment('penalty', data.penalty, cycle[0].max_penalty);
+      // What the audit entry shows as before: the stored values of exactly what this call writes.
+      const was: StoredScore[] = rows.length === 0 ? [] : await tx.query(
+        `SELECT criterion_id, points::text AS points, not_applicable FROM expert_score
+          WHERE unit_id = $1 AND round = $2 AND panelist = $3 AND criterion_id = ANY($4::int[])`,
+        [unit.id, data.round, panelist, rows.map((r) => r.criterionId)]);
+      const [wasAdjustment]: { bonus: string | null; penalty: string | null }[] = bonus === null && penalty === null ? [] : await tx.query(
+        'SELECT bonus::text AS bonus, penalty::text AS penalty FROM score_adjustment WHERE unit_id = $1 AND cycle_id = $2 AND round = $3 AND panelist = $4',
+        [unit.id, id, data.round, panelist]);
 
       if (rows.length > 0) {
         await tx.query(
@@ -160,6 +201,10 @@ export class ExpertScoreService {
           [unit.id, id, data.round, panelist, bonus, penalty],
         );
       }
+      await recordAudit(tx, {
+        operation: 'submitExpertScores', unitCode: unit.code, year, target: `${data.round}/${panelist}`,
+        ...scoresChanged(rows, was, { bonus, penalty }, wasAdjustment),
+      });
       return id;
     });
     // From here on the scores are committed: nothing below may answer as if they were not.

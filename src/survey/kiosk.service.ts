@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../audit';
 import { generateToken, hashToken } from '../auth/tokens';
 import { Kiosk } from '../entities/kiosk.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
@@ -27,20 +28,33 @@ export class KioskService {
     const units: { id: number }[] = await this.db.query('SELECT id FROM unit WHERE code = $1', [code]);
     if (units.length === 0) throw new AppError(ErrorCode.UNIT_NOT_FOUND, `input.unitCode: no unit has the code ${quoted(code)}`, 'input.unitCode');
     const token = generateToken('par_k');
-    const repo = this.db.getRepository(Kiosk);
-    const inserted = await repo.insert({ unitId: units[0].id, label, tokenHash: hashToken(token) });
-    const kiosk = await repo.findOneOrFail({ where: { id: inserted.identifiers[0].id as number } });
-    return { kiosk, token };
+    return this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(Kiosk);
+      const inserted = await repo.insert({ unitId: units[0].id, label, tokenHash: hashToken(token) });
+      const kiosk = await repo.findOneOrFail({ where: { id: inserted.identifiers[0].id as number } });
+      await recordAudit(tx, { operation: 'registerKiosk', unitCode: code, target: kiosk.publicId, before: null, after: { id: kiosk.publicId, label, unitCode: code } });
+      return { kiosk, token };
+    });
   }
 
   /** Idempotent: revoking a revoked kiosk keeps its first revocation time. `rawId` is the kiosk's opaque ID. */
   async revoke(rawId: string): Promise<Kiosk> {
     const publicId = parseKioskId(rawId);
-    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-    const [rows]: [{ id: number }[], number] = await this.db.query(
-      'UPDATE kiosk SET active = false, revoked_at = coalesce(revoked_at, now()) WHERE public_id = $1 RETURNING id', [publicId],
-    );
-    if (rows.length === 0) throw new AppError(ErrorCode.KIOSK_NOT_FOUND, `id: no kiosk has the id ${quoted(rawId)}`, 'id');
+    const rows = await this.db.transaction(async (tx) => {
+      const was: { id: number; label: string; active: boolean; revoked_at: Date | null; unit_code: string }[] = await tx.query(
+        'SELECT k.id, k.label, k.active, k.revoked_at, u.code AS unit_code FROM kiosk k JOIN unit u ON u.id = k.unit_id WHERE k.public_id = $1 FOR UPDATE OF k',
+        [publicId]);
+      if (was.length === 0) throw new AppError(ErrorCode.KIOSK_NOT_FOUND, `id: no kiosk has the id ${quoted(rawId)}`, 'id');
+      // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+      const [updated]: [{ id: number; revoked_at: Date }[], number] = await tx.query(
+        'UPDATE kiosk SET active = false, revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id, revoked_at', [was[0].id],
+      );
+      await recordAudit(tx, {
+        operation: 'revokeKiosk', unitCode: was[0].unit_code, target: publicId,
+        before: { label: was[0].label, active: was[0].active, revokedAt: was[0].revoked_at }, after: { label: was[0].label, active: false, revokedAt: updated[0].revoked_at },
+      });
+      return updated;
+    });
     // Awaited: with several instances, every one of them refuses the kiosk before the answer (src/shared-state).
     await this.onRevoked?.(rows[0].id);
     return this.db.getRepository(Kiosk).findOneOrFail({ where: { id: rows[0].id } });

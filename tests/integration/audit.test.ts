@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { startTestService, type TestService } from '../support/test-service';
+import { download, readXlsx, upload, writeXlsx } from './documents-fixture';
 
 /**
  * The audit history (API.md, "Audit history"; issue 14): every accepted
@@ -45,6 +46,127 @@ beforeAll(async () => {
   await t.ok(`mutation { openCycle(year: 2024, unitKind: DEPARTMENT) { status } }`);
 }, 60000);
 afterAll(async () => { await t?.stop(); });
+
+describe('each accepted mutation writes one entry in its transaction', () => {
+  test('setup: createUnit, defineCycle and openCycle as the admin, with what they changed', async () => {
+    expect(await entries('createUnit')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'createUnit', unitCode: 'STP', year: 2000, target: 'STP', before: null,
+        after: { code: 'STP', name: 'Sở Tư pháp', kind: 'DEPARTMENT', firstYear: 2000, parentCode: null } },
+      { actor: 'admin', role: 'ADMIN', operation: 'createUnit', unitCode: 'SYT', year: 2000, target: 'SYT', before: null,
+        after: { code: 'SYT', name: 'Sở Y tế', kind: 'DEPARTMENT', firstYear: 2000, parentCode: null } },
+    ]);
+    const [define] = await entries('defineCycle');
+    expect(define).toMatchObject({ actor: 'admin', role: 'ADMIN', year: 2024, target: 'DEPARTMENT', before: null });
+    expect(define.after).toMatchObject({ status: 'DRAFT', minResponses: 30, maxBonus: 0, maxPenalty: 0 });
+    expect(define.after.criteria).toEqual([
+      { code: 'D1', name: 'Chỉ đạo, điều hành', parent: null, maxPoints: 20 },
+      { code: 'C1', name: 'Kế hoạch CCHC', parent: 'D1', maxPoints: 10, source: 'EXPERT' },
+      { code: 'C2', name: 'Kiểm tra CCHC', parent: 'D1', maxPoints: 10, source: 'EXPERT' },
+    ]);
+    expect(await entries('openCycle')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'openCycle', unitCode: null, year: 2024, target: 'DEPARTMENT', before: { status: 'DRAFT' }, after: { status: 'OPEN' } },
+    ]);
+  });
+
+  test('submitExpertScores: who typed it, and each leaf given as stored before and after', async () => {
+    await t.ok(SUBMIT, scores(2024, 'STP', { C1: 7 }), appraiser);
+    await t.ok(SUBMIT, { input: { ...scores(2024, 'STP', { C1: 8.5 }).input, scores: [{ criterionCode: 'C1', points: 8.5 }, { criterionCode: 'C2', notApplicable: true }] } }, appraiser);
+    expect(await entries('submitExpertScores')).toEqual([
+      { actor: 'P1', role: 'APPRAISER', operation: 'submitExpertScores', unitCode: 'STP', year: 2024, target: 'APPRAISAL/P1',
+        before: { C1: null }, after: { C1: '7' } },
+      { actor: 'P1', role: 'APPRAISER', operation: 'submitExpertScores', unitCode: 'STP', year: 2024, target: 'APPRAISAL/P1',
+        before: { C1: '7', C2: null }, after: { C1: '8.5', C2: 'N/A' } },
+    ]);
+  });
+
+  test('renameUnit and retireUnit: the value in effect before and the new one', async () => {
+    await t.ok(`mutation { renameUnit(code: "SYT", name: "Sở Y tế tỉnh", fromYear: 2025) { code } }`);
+    expect(await entries('renameUnit')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'renameUnit', unitCode: 'SYT', year: 2025, target: 'SYT',
+        before: { name: 'Sở Y tế', fromYear: 2025 }, after: { name: 'Sở Y tế tỉnh', fromYear: 2025 } },
+    ]);
+    await t.ok(`mutation { retireUnit(code: "SYT", lastYear: 2030) { code } }`);
+    expect(await entries('retireUnit')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'retireUnit', unitCode: 'SYT', year: 2030, target: 'SYT', before: { lastYear: null }, after: { lastYear: 2030 } },
+    ]);
+  });
+
+  test('registerKiosk and revokeKiosk: the kiosk by its id, with its state before and after', async () => {
+    const { registerKiosk } = await t.ok(`mutation { registerKiosk(input: {unitCode: "STP", label: "Quầy 1"}) { kiosk { id } token } }`);
+    const id = registerKiosk.kiosk.id;
+    await t.ok(`mutation($id: ID!) { revokeKiosk(id: $id) { id } }`, { id });
+    expect(await entries('registerKiosk')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'registerKiosk', unitCode: 'STP', year: null, target: id, before: null, after: { id, label: 'Quầy 1', unitCode: 'STP' } },
+    ]);
+    const [revoked] = await entries('revokeKiosk');
+    expect(revoked).toMatchObject({ actor: 'admin', role: 'ADMIN', unitCode: 'STP', target: id, before: { label: 'Quầy 1', active: true, revokedAt: null } });
+    expect(revoked.after).toMatchObject({ label: 'Quầy 1', active: false });
+    expect(Date.parse(revoked.after.revokedAt)).toBeGreaterThan(Date.now() - 60000);
+  });
+
+  test('an appraisal sheet upload writes the entries its submitExpertScores calls would, as the uploader', async () => {
+    const tpl = await download(t, '/templates/appraisal.xlsx?year=2024&unitKind=DEPARTMENT', appraiser);
+    expect(tpl.status).toBe(200);
+    const wb = await readXlsx(tpl.body);
+    const sheet = wb.getWorksheet('Thẩm định')!;
+    expect([sheet.getCell('B6').value, sheet.getCell('B7').value, sheet.getCell('D3').value]).toEqual(['STP', 'SYT', 'C1']);
+    sheet.getCell('D7').value = 4; // SYT C1
+    const before = (await entries('submitExpertScores')).length;
+    const r = await upload(t, '/import/appraisal?round=APPRAISAL', await writeXlsx(wb), {}, appraiser);
+    expect(r.status).toBe(200);
+    const after = await entries('submitExpertScores');
+    expect(after.slice(before)).toEqual([
+      { actor: 'P1', role: 'APPRAISER', operation: 'submitExpertScores', unitCode: 'SYT', year: 2024, target: 'APPRAISAL/P1', before: { C1: null }, after: { C1: '4' } },
+    ]);
+  });
+
+  test('a refused mutation writes no entry', async () => {
+    const n = await count();
+    const over = await t.gql(SUBMIT, scores(2024, 'STP', { C1: 11 }), appraiser);
+    expect(over.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.scores[0].points' });
+    const unknown = await t.gql(`mutation { renameUnit(code: "NOPE", name: "X", fromYear: 2024) { code } }`);
+    expect(unknown.errors?.[0].extensions?.field).toBe('code');
+    const forbidden = await t.gql(`mutation { openCycle(year: 2024, unitKind: DEPARTMENT) { status } }`, {}, appraiser);
+    expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await count()).toBe(n);
+  });
+
+  test('a change that fails after its entry is written leaves neither; an entry that cannot be written stops its change', async () => {
+    const admin = new Client({ connectionString: t.databaseUrl });
+    await admin.connect();
+    try {
+      // Fails at commit, after renameUnit wrote its entry: the rename and its entry go together.
+      await admin.query(`CREATE FUNCTION fail_rename() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.name = 'Tên hỏng' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NULL; END $$`);
+      await admin.query(`CREATE CONSTRAINT TRIGGER tr_fail_rename AFTER INSERT OR UPDATE ON unit_name DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION fail_rename()`);
+      const renames = (await entries('renameUnit')).length;
+      const failed = await t.gql(`mutation { renameUnit(code: "STP", name: "Tên hỏng", fromYear: 2024) { code } }`);
+      expect(failed.errors?.length).toBe(1);
+      expect(await entries('renameUnit')).toHaveLength(renames);
+      expect(await t.sql(`SELECT n.name FROM unit_name n JOIN unit u ON u.id = n.unit_id WHERE u.code = 'STP'`)).toEqual([{ name: 'Sở Tư pháp' }]);
+
+      // The entry itself refused: the retirement does not happen.
+      await admin.query(`CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.operation = 'retireUnit' THEN RAISE EXCEPTION 'no entry'; END IF; RETURN NEW; END $$`);
+      await admin.query(`CREATE TRIGGER tr_fail_audit BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION fail_audit()`);
+      const retired = await t.gql(`mutation { retireUnit(code: "STP", lastYear: 2029) { code } }`);
+      expect(retired.errors?.length).toBe(1);
+      expect(await t.sql(`SELECT last_year FROM unit WHERE code = 'STP'`)).toEqual([{ last_year: null }]);
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS tr_fail_rename ON unit_name');
+      await admin.query('DROP TRIGGER IF EXISTS tr_fail_audit ON audit_entry');
+      await admin.end();
+    }
+  });
+
+  test('auditLog shows them to an ANALYST, newest first, by unit', async () => {
+    const log = (await t.ok(LOG, { unitCode: 'STP', operation: 'submitExpertScores' }, analyst)).auditLog;
+    expect(log.totalCount).toBe(2);
+    expect(log.edges.map((e: any) => e.node.after)).toEqual([{ C1: '8.5', C2: 'N/A' }, { C1: '7' }]);
+    expect(log.edges[0].node).toMatchObject({ actor: 'P1', role: 'APPRAISER', year: 2024, target: 'APPRAISAL/P1' });
+  });
+});
 
 describe('the database refuses to change or remove an entry', () => {
   let db: Client;

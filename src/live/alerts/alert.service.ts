@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { recordAudit } from '../../audit';
 import type { Principal } from '../../auth/principal';
 import type { Logger } from '../../config/logger';
 import { CycleStatus, type UnitKind } from '../../entities/enums';
@@ -15,15 +16,6 @@ export interface AlertRow {
   id: number; publicId: string; rule: KioskAlertRule; status: KioskAlertStatus; detectedAt: Date; from: Date; to: Date;
   responses: number; year: number; unitId: number;
   kiosk: { id: string; label: string; active: boolean; unitId: number };
-}
-
-/**
- * What an audit module will record of each resolution (none exists yet):
- * set `onResolved` to record it. Called after the resolution commits.
- */
-export interface AlertResolution {
-  alertId: string; action: KioskAlertAction; from: KioskAlertStatus; to: KioskAlertStatus;
-  by: string; responsesMoved: number; at: Date;
 }
 
 const SELECT_ALERTS = `
@@ -55,9 +47,6 @@ class NotRolledUp extends Error {}
  * year's figures never move: CONFLICT (an amendment is the way).
  */
 export class AlertService {
-  /** The audit hook (no audit module exists yet). */
-  onResolved: ((r: AlertResolution) => void) | undefined;
-
   constructor(
     private readonly db: DataSource,
     private readonly roller: TallyRoller,
@@ -97,11 +86,18 @@ export class AlertService {
       // Every stored response is in the roll-ups before they move (the alert's responses were stored before it was raised).
       if (action !== KioskAlertAction.DISMISS) await this.roller.rollUp();
       try {
-        const done = await this.db.transaction((tx) => this.resolveIn(tx, principal, publicId, action));
+        const done = await this.db.transaction(async (tx) => {
+          const resolved = await this.resolveIn(tx, principal, publicId, action);
+          const [unit]: { code: string }[] = await tx.query('SELECT code FROM unit WHERE id = $1', [resolved.unitId]);
+          await recordAudit(tx, {
+            operation: 'resolveKioskAlert', unitCode: unit.code, year: resolved.year, target: publicId,
+            before: { status: resolved.from }, after: { status: resolved.to, action, responsesMoved: resolved.moved ?? 0 },
+          });
+          return resolved;
+        });
         if (done.moved !== null) this.onFiguresMoved(done.year, done.kind, done.unitId);
         if (done.from !== done.to) {
           this.logger.info('kiosk alert resolved', { alert: publicId, action, from: done.from, to: done.to, by: principal.name, moved: done.moved ?? 0 });
-          this.onResolved?.({ alertId: publicId, action, from: done.from, to: done.to, by: principal.name, responsesMoved: done.moved ?? 0, at: new Date() });
         }
         return (await this.byId(done.id))!;
       } catch (e) {
