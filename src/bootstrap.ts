@@ -4,7 +4,9 @@ import { createApp, type App } from './app';
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { DatabaseHealth } from './db/database-health';
-import { createDataSource, gatePool } from './db/data-source';
+import { createDataSource, gatePool, pgPool } from './db/data-source';
+import { ReadRouter, WriteFences } from './db/read-routing';
+import { ReplicaSet } from './db/replicas';
 import type { PoolGate } from './db/pool-gate';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { seedDemoIfEmpty } from './seed/demo.seed';
@@ -24,6 +26,8 @@ export interface RunningService {
   workDb: DataSource;
   /** The queues in front of both pools (in use, waiting, busy refusals). */
   gates: { read: PoolGate; work: PoolGate };
+  /** Read replicas and the routing of reads to them (DATABASE_READ_URLS); undefined: the primary serves all. */
+  reads?: ReadRouter;
   services: Services;
   /** Live data and kiosk alerts (src/live). */
   live: Live;
@@ -66,6 +70,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   let health: DatabaseHealth | undefined;
   let live: Live | undefined;
+  let reads: ReadRouter | undefined;
   let shared: SharedState | undefined;
   let recomputeLock: BackgroundLock | undefined;
   const db = createDataSource({
@@ -81,6 +86,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const ran = await db.runMigrations();
     if (ran.length > 0) logger.info('migrations applied', { migrations: ran.map((m) => m.name) });
     await workDb.initialize();
+    if (config.databaseReadUrls.length > 0) {
+      // Anonymous and ANALYST queries to a healthy, caught-up replica (src/db/read-routing.ts), behind the same read gate.
+      const replicas = new ReplicaSet(url, config.databaseReadUrls, {
+        poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs, intervalMs: config.dbHealthIntervalMs,
+        probeTimeoutMs: Math.min(1000, Math.max(500, config.dbHealthIntervalMs), config.connectTimeoutMs), maxLagMs: config.maxReplicaLagMs,
+      }, logger);
+      reads = new ReadRouter(replicas, new WriteFences(config.live.redisUrl, 250, config.requestTimeoutMs + 5000, logger), logger);
+      reads.install(pgPool(db));
+      await replicas.start();
+    }
     const backgroundWaitMs = Math.max(30000, config.poolWaitMs);
     const gates = {
       // One caller (an IP, a token) holds at most a quarter of the readers' pool, a third of the work pool.
@@ -112,11 +127,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await live.start();
     health = new DatabaseHealth(url, logger, config.dbHealthIntervalMs, Math.max(1000, config.connectTimeoutMs));
     health.start();
-    const app = await createApp({ config, logger, services, health, gates, shared, live });
+    const app = await createApp({ config, logger, services, health, gates, shared, live, reads });
     const address = await app.listen(config.port, config.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return {
-      url: `http://${host}:${address.port}/graphql`, address, app, db, workDb, gates, services, live, embedded, health, generatedAdminToken,
+      url: `http://${host}:${address.port}/graphql`, address, app, db, workDb, gates, reads, services, live, embedded, health, generatedAdminToken,
       async stop() {
         stopping = true;
         await app.close();
@@ -125,6 +140,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await services.recompute.stop();
         await recomputeLock?.stop();
         await live?.stop();
+        await reads?.stop();
         await shared?.close();
         await db.destroy().catch((e) => logger.warn('closing the pool failed', { error: String(e) }));
         await workDb.destroy().catch((e) => logger.warn('closing the work pool failed', { error: String(e) }));
@@ -136,6 +152,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await live?.stop();
     await health?.stop();
     await recomputeLock?.stop();
+    await reads?.stop();
     await shared?.close();
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     if (workDb.isInitialized) await workDb.destroy().catch(() => undefined);

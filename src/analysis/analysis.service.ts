@@ -17,6 +17,7 @@ import { requireCode, requireInt, requireYear } from '../util/validate';
 import type { AnalysisWorker } from './analysis-worker';
 import { explain, type ExplanationRow } from './explanation';
 import { placesIn } from './places';
+import { readFromPrimary } from '../db/read-routing';
 import { bandsHighestFirst, type DrawParameters, prepareJob, surveyShareOf } from './sensitivity';
 
 /*
@@ -130,6 +131,7 @@ export class AnalysisService {
     // One read after the other on one connection at a time: an analysis never takes a share of the readers' pool
     // that portals wait behind.
     await this.tallies?.rollUp();
+    readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
     const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind: input.unitKind }, null, false);
     const job = await prepareJob(spec, ranked.map((r) => inputs.facts.get(r.unit_id) ?? NO_FACTS), unitInput, params);
     const outcome = await this.worker.run(job);
@@ -169,6 +171,7 @@ export class AnalysisService {
     const spec = toFrameworkSpec(framework);
     const leaves = new Map(leavesOf(framework).map(({ node }) => [node.code, node]));
     await this.tallies?.rollUp();
+    readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
     const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycle.id, year, unitKind: unit.kind }, [unit.id], false);
     const facts = inputs.facts.get(unit.id) ?? NO_FACTS;
     const input = unitInput(facts);
@@ -232,6 +235,7 @@ export class AnalysisService {
     const framework = await this.frameworks.loadById(this.db.manager, cycleId);
     const { year, unitKind } = framework.cycle;
     await this.tallies?.rollUp();
+    readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
     const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind }, [unitId], false);
     const spec = toFrameworkSpec(framework);
     const outcome = computeUnitResult(spec, unitInput(inputs.facts.get(unitId) ?? NO_FACTS));

@@ -27,6 +27,10 @@ export interface Config {
   connectTimeoutMs: number;
   /** How often the database is probed for readiness, in ms. */
   dbHealthIntervalMs: number;
+  /** Read replicas for anonymous and ANALYST queries (DATABASE_READ_URLS, comma-separated); empty: the primary serves all. */
+  databaseReadUrls: string[];
+  /** A replica whose replay lag exceeds this (ms) is skipped (MAX_REPLICA_LAG_MS). */
+  maxReplicaLagMs: number;
   /** Grace period for in-flight requests on shutdown, in ms. */
   shutdownGraceMs: number;
   /** How long a client may take to send its request headers, and its whole request, in ms. */
@@ -124,6 +128,19 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** DATABASE_READ_URLS: comma-separated postgres:// URLs, each a read replica. */
+function readUrls(env: Env): string[] {
+  const urls = (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const raw of urls) {
+    let url: URL | undefined;
+    try { url = new URL(raw); } catch { /* refused below */ }
+    if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname) {
+      throw new ConfigError(`DATABASE_READ_URLS must be comma-separated postgresql:// URLs such as postgresql://user@replica1:5432/par, got "${raw}"`);
+    }
+  }
+  return urls;
+}
+
 function otlpEndpoint(env: Env): string | undefined {
   const raw = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!raw) return undefined;
@@ -169,6 +186,8 @@ export function loadConfig(env: Env = process.env): Config {
     statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
     connectTimeoutMs: integer(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
     dbHealthIntervalMs: integer(env, 'DB_HEALTH_INTERVAL_MS', 1000, 100, 60000),
+    databaseReadUrls: readUrls(env),
+    maxReplicaLagMs: integer(env, 'MAX_REPLICA_LAG_MS', 2000, 0, 3_600_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     headersTimeoutMs,
     requestTimeoutMs,

@@ -1,0 +1,315 @@
+import { Client, Pool, type PoolClient } from 'pg';
+import type { Logger } from '../config/logger';
+
+/**
+ * A PostgreSQL position in the write-ahead log ("16/B374D848") as a number
+ * that compares: the high and low 32 bits.
+ */
+export function parseLsn(text: string | null | undefined): bigint | undefined {
+  if (!text) return undefined;
+  const m = /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(text.trim());
+  return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : undefined;
+}
+
+export interface ReplicaOptions {
+  /** Connections each replica's pool may open (as the readers' pool of the primary). */
+  poolSize: number;
+  statementTimeoutMs: number;
+  /** How often each replica (and the primary's WAL position) is polled. */
+  intervalMs: number;
+  /** Bound on opening a connection to a replica and on one probe: a frozen replica is skipped after this. */
+  probeTimeoutMs: number;
+  /** A replica further behind than this is skipped. */
+  maxLagMs: number;
+}
+
+/** What the last probe of a replica found. */
+export interface ReplicaState {
+  name: string;
+  up: boolean;
+  /** Replay lag in ms: 0 when it has replayed all the primary had flushed, else the age of its last replayed commit. */
+  lagMs: number;
+  /** The WAL position it had replayed, as text ("0/3000060"). */
+  replayed: string | null;
+  /** Connections to it checked out by requests since start. */
+  reads: number;
+}
+
+/** SQL errors that mean the replica, not the statement, failed: run the statement on the primary instead. */
+const REPLICA_FAULTS = new Set([
+  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now (starting or recovering)
+  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  '40001', // canceling statement due to conflict with recovery (a hot standby's replay won)
+  '25006', // read-only transaction: a write reached the replica (it belongs on the primary)
+  '53300', // too many connections
+]);
+
+/** Whether `e` says the replica (its connection, its recovery) failed rather than the statement. */
+export function isReplicaFault(e: unknown): boolean {
+  const err = e as { code?: string; message?: string } | undefined;
+  if (err?.code && REPLICA_FAULTS.has(err.code)) return true;
+  const message = String(err?.message ?? '');
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|ECONNREFUSED|ECONNRESET|EPIPE|Client has encountered a connection error|not queryable|Client was closed/i.test(message)
+    || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(String(err?.code));
+}
+
+/**
+ * One read replica: its pool of connections for requests, and a probe on
+ * a connection of its own that measures its replay lag every interval.
+ *
+ * Lag is measured, not trusted to a timestamp alone: a replica that has
+ * replayed everything the primary had flushed just before the probe is 0 ms
+ * behind, however long ago the last write was (an idle primary makes
+ * `now() - pg_last_xact_replay_timestamp()` grow without the replica being
+ * behind); otherwise the lag is the age of its last replayed commit (with
+ * replay paused, it grows from the moment the primary wrote something the
+ * replica has not applied). A probe that fails or does not answer within
+ * the probe timeout marks it down, and the requests still on it are cut
+ * off (their statements move to the primary, see read-routing.ts): a
+ * frozen replica holds no request longer than an interval and a probe.
+ */
+export class Replica {
+  pool: Pool;
+  up = false;
+  lagMs = Number.POSITIVE_INFINITY;
+  /** The WAL position it had replayed at the last probe (only ever moves forward while it is the same server). */
+  replayed: bigint = 0n;
+  private replayedText: string | null = null;
+  reads = 0;
+  private client: Client | undefined;
+  private probing: Promise<void> | undefined;
+  /** Connections checked out of `pool` now. */
+  private readonly active = new Set<PoolClient>();
+  private soon: NodeJS.Timeout | undefined;
+
+  constructor(readonly url: string, readonly name: string, private readonly options: ReplicaOptions, private readonly logger: Logger) {
+    this.pool = this.newPool();
+  }
+
+  private newPool(): Pool {
+    const pool = new Pool({
+      connectionString: this.url, max: this.options.poolSize, application_name: 'par-index-replica',
+      connectionTimeoutMillis: this.options.probeTimeoutMs, idleTimeoutMillis: 30000, keepAlive: true,
+      statement_timeout: this.options.statementTimeoutMs, query_timeout: this.options.statementTimeoutMs + 2000,
+    } as ConstructorParameters<typeof Pool>[0]);
+    // An idle connection cut (the replica stopped) is an 'error' on the pool: the pool drops it, the probe decides.
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  /** Usable for reads: answering, in recovery, and no further behind than allowed. */
+  get usable(): boolean {
+    return this.up && this.lagMs <= this.options.maxLagMs;
+  }
+
+  get state(): ReplicaState {
+    return { name: this.name, up: this.up, lagMs: this.lagMs, replayed: this.replayedText, reads: this.reads };
+  }
+
+  checkedOut(client: PoolClient): void {
+    this.reads++;
+    this.active.add(client);
+  }
+
+  returned(client: PoolClient): void {
+    this.active.delete(client);
+  }
+
+  /**
+   * Probes it, given the primary's flushed WAL position read just before
+   * (undefined when the primary did not answer: lag from the timestamp alone).
+   */
+  probe(primaryFlushed: bigint | undefined): Promise<void> {
+    this.probing ??= this.check(primaryFlushed).finally(() => { this.probing = undefined; });
+    return this.probing;
+  }
+
+  /** A statement met a fault of this replica, or a reader is waiting for it to pass a write: probe again shortly. */
+  probeSoon(primaryFlushed: () => Promise<bigint | undefined>, delayMs = 20): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void primaryFlushed().then((lsn) => this.probe(lsn));
+    }, delayMs);
+    this.soon.unref();
+  }
+
+  private async check(primaryFlushed: bigint | undefined): Promise<void> {
+    try {
+      const row = await this.bounded(async () => {
+        if (!this.client) {
+          const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.options.probeTimeoutMs, application_name: 'par-index-replica-health' });
+          client.on('error', () => { if (this.client === client) this.dropProbe(); });
+          this.client = client;
+          await client.connect();
+        }
+        const { rows } = await this.client.query(
+          `SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed,
+                  extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS since_ms`);
+        return rows[0] as { standby: boolean; replayed: string | null; since_ms: string | number | null };
+      });
+      if (!row.standby) throw new Error('it is not in recovery (promoted, or not a replica): reads stay on the primary');
+      const replayed = parseLsn(row.replayed) ?? 0n;
+      const lag = primaryFlushed !== undefined && replayed >= primaryFlushed ? 0
+        : row.since_ms === null ? Number.POSITIVE_INFINITY : Math.max(0, Number(row.since_ms));
+      if (!this.up) this.logger.info('read replica answers', { replica: this.name, lagMs: lag });
+      else if (lag > this.options.maxLagMs && this.lagMs <= this.options.maxLagMs) {
+        this.logger.warn('read replica lags: reads go to the primary', { replica: this.name, lagMs: Math.round(lag), maxLagMs: this.options.maxLagMs });
+      }
+      this.up = true;
+      this.lagMs = lag;
+      this.replayed = replayed;
+      this.replayedText = row.replayed;
+    } catch (e) {
+      this.markDown(e);
+    }
+  }
+
+  /** Down: skipped until a probe succeeds; the statements still on it are cut (they retry on the primary). */
+  markDown(e: unknown): void {
+    if (this.up) this.logger.warn('read replica unreachable: reads go to the primary', { replica: this.name, error: String((e as Error)?.message ?? e) });
+    this.up = false;
+    this.lagMs = Number.POSITIVE_INFINITY;
+    this.dropProbe();
+    for (const client of this.active) destroySocket(client);
+    this.active.clear();
+    // Idle connections may be as dead (stopped) or frozen as it is: the next ones are opened afresh.
+    const old = this.pool;
+    this.pool = this.newPool();
+    old.end().catch(() => undefined);
+  }
+
+  private async bounded<T>(work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        work(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.options.probeTimeoutMs} ms`)), this.options.probeTimeoutMs);
+          timer.unref();
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private dropProbe(): void {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      destroySocket(client);
+      client.end().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.soon);
+    await this.probing?.catch(() => undefined);
+    this.dropProbe();
+    for (const client of this.active) destroySocket(client);
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** Cuts a pg client's socket: a statement waiting on a frozen server fails at once ("Connection terminated"). */
+function destroySocket(client: Client | PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/**
+ * The read replicas and the primary's WAL position, polled every interval
+ * on connections of their own (one to the primary, one per replica), never
+ * the pools that serve requests.
+ */
+export class ReplicaSet {
+  readonly replicas: Replica[];
+  private timer: NodeJS.Timeout | undefined;
+  private primaryClient: Client | undefined;
+  private next = 0;
+
+  constructor(private readonly primaryUrl: string, urls: string[], readonly options: ReplicaOptions, private readonly logger: Logger) {
+    this.replicas = urls.map((url, i) => {
+      let name = `replica${i + 1}`;
+      try { const u = new URL(url); name = `${u.hostname}:${u.port || 5432}`; } catch { /* the config validated it */ }
+      return new Replica(url, name, options, logger);
+    });
+  }
+
+  /** Probes all once (so that the first requests may already use them), then every interval. */
+  async start(): Promise<void> {
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const lsn = await this.primaryFlushed();
+    await Promise.all(this.replicas.map((r) => r.probe(lsn)));
+  }
+
+  /** The primary's flushed WAL position, on the monitor's own connection; undefined if it does not answer in time. */
+  async primaryFlushed(): Promise<bigint | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        (async () => {
+          if (!this.primaryClient) {
+            const client = new Client({ connectionString: this.primaryUrl, connectionTimeoutMillis: this.options.probeTimeoutMs, application_name: 'par-index-replica-health' });
+            client.on('error', () => { if (this.primaryClient === client) this.dropPrimary(); });
+            this.primaryClient = client;
+            await client.connect();
+          }
+          const { rows } = await this.primaryClient.query('SELECT pg_current_wal_flush_lsn()::text AS lsn');
+          return parseLsn(rows[0].lsn);
+        })(),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => { this.dropPrimary(); resolve(undefined); }, this.options.probeTimeoutMs);
+          timer.unref();
+        }),
+      ]);
+    } catch {
+      this.dropPrimary();
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private dropPrimary(): void {
+    const client = this.primaryClient;
+    this.primaryClient = undefined;
+    if (client) {
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      client.end().catch(() => undefined);
+    }
+  }
+
+  /** A usable replica that has replayed at least `fence`, in turn; undefined: read from the primary. */
+  pick(fence: bigint): Replica | undefined {
+    const n = this.replicas.length;
+    for (let i = 0; i < n; i++) {
+      const r = this.replicas[(this.next + i) % n];
+      if (r.usable && r.replayed >= fence) {
+        this.next = (this.next + i + 1) % n;
+        return r;
+      }
+    }
+    // Behind a fresh write, or lagging: look again soon rather than at the next interval.
+    for (const r of this.replicas) if (r.usable) r.probeSoon(() => this.primaryFlushed());
+    return undefined;
+  }
+
+  get states(): ReplicaState[] {
+    return this.replicas.map((r) => r.state);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.dropPrimary();
+    await Promise.all(this.replicas.map((r) => r.close()));
+  }
+}
