@@ -141,7 +141,16 @@ export class AuthService {
     const name = requireText('input.name', rawName, 100);
     const unitId = await this.unitOfToken(role, rawUnitCode);
     const token = generateToken('par_a');
-    await this.db.getRepository(ApiToken).insert({ role, name, unitId, tokenHash: hashToken(token) });
+    await this.db.transaction(async (tx) => {
+      const inserted = await tx.getRepository(ApiToken).insert({ role, name, unitId, tokenHash: hashToken(token) });
+      const [issued]: { public_id: string; unit_code: string | null }[] = await tx.query(
+        'SELECT t.public_id, u.code AS unit_code FROM api_token t LEFT JOIN unit u ON u.id = t.unit_id WHERE t.id = $1', [inserted.identifiers[0].id]);
+      // Never the secret nor its hash: who holds it, as what.
+      await recordAudit(tx, {
+        operation: 'issueToken', unitCode: issued.unit_code, target: `token ${issued.public_id}`,
+        before: null, after: { role, name, unitCode: issued.unit_code, revokedAt: null },
+      });
+    });
     return token;
   }
 

@@ -68,6 +68,18 @@ describe('each accepted mutation writes one entry in its transaction', () => {
     ]);
   });
 
+  test('issueToken: who holds it and as what, never the secret', async () => {
+    const issued = await entries('issueToken');
+    expect(issued).toEqual([
+      expect.objectContaining({ actor: 'admin', role: 'ADMIN', unitCode: null, before: null, after: { role: 'APPRAISER', name: 'P1', unitCode: null, revokedAt: null } }),
+      expect.objectContaining({ actor: 'admin', role: 'ADMIN', unitCode: null, before: null, after: { role: 'ANALYST', name: 'A1', unitCode: null, revokedAt: null } }),
+    ]);
+    expect(issued[0].target).toMatch(/^token [0-9a-f-]{36}$/);
+    const all = JSON.stringify(await t.sql('SELECT * FROM audit_entry'));
+    expect(all).not.toContain(appraiser);
+    expect(all).not.toContain(appraiser.slice(-20));
+  });
+
   test('submitExpertScores: who typed it, and each leaf given as stored before and after', async () => {
     await t.ok(SUBMIT, scores(2024, 'STP', { C1: 7 }), appraiser);
     await t.ok(SUBMIT, { input: { ...scores(2024, 'STP', { C1: 8.5 }).input, scores: [{ criterionCode: 'C1', points: 8.5 }, { criterionCode: 'C2', notApplicable: true }] } }, appraiser);
