@@ -19,9 +19,9 @@ import { ADMIN_TOKEN, startTestService, type GqlResult, type TestService } from 
  * does not decide another's outcome.
  *
  * The province: departments STP, SYT and REN; 2023 DEPARTMENT published,
- * 2024 open (scored by P1, never published), 2025 defined (DRAFT), 2022
- * open and unscored; the current year's questionnaire, with responses from
- * the STP kiosk.
+ * 2024 open (scored by P1, never published), 2025 defined (DRAFT, with an
+ * APPRAISAL window), 2022 open and unscored; the current year's
+ * questionnaire, with responses from the STP kiosk.
  */
 const COLUMNS = ['anonymous', 'KIOSK', 'UNIT_OWN', 'UNIT_OTHER', 'APPRAISER', 'ANALYST', 'ADMIN'] as const;
 type Column = typeof COLUMNS[number];
@@ -76,6 +76,8 @@ const SCORE = `mutation($input: SubmitExpertScoresInput!) { submitExpertScores(i
 const scores = (cell: Cell, round: string, panelist?: string) => ({
   input: { year: 2024, unitCode: cell.unitCode, round, ...(panelist ? { panelist } : {}), scores: [{ criterionCode: 'C1', points: 5 + (cell.n % 5) }] },
 });
+const WITHDRAW = `mutation($u: String!, $r: ScoreRound!, $p: String) {
+  withdrawExpertScore(year: 2024, unitCode: $u, criterionCode: "C2", round: $r, panelist: $p) { score } }`;
 const framework = (year: number) => ({
   year, unitKind: 'DEPARTMENT', domains: [{ code: 'D1', name: 'Chỉ đạo, điều hành', criteria: [
     { code: 'C1', name: 'Kế hoạch CCHC', maxPoints: 10, source: 'EXPERT' },
@@ -131,6 +133,26 @@ const ROWS: Row[] = [
   gql('submitExpertScores APPRAISAL as another panelist', allowed('ADMIN'), SCORE, (c) => scores(c, 'APPRAISAL', 'P2')),
   gql('submitExpertScores SELF_ASSESSMENT', allowed('UNIT_OWN', 'ADMIN'), SCORE, (c) => scores(c, 'SELF_ASSESSMENT')),
 
+  // Withdrawing a score: who may, as for submitting it. Each cell first has ADMIN store the score it withdraws.
+  gql('withdrawExpertScore APPRAISAL', allowed('APPRAISER', 'ADMIN'), WITHDRAW, async (c) => {
+    await admin(SCORE, { input: { year: 2024, unitCode: c.unitCode, round: 'APPRAISAL', panelist: 'P1', scores: [{ criterionCode: 'C2', points: 7 }] } });
+    return { u: c.unitCode, r: 'APPRAISAL', p: 'P1' };
+  }),
+  gql('withdrawExpertScore SELF_ASSESSMENT', allowed('UNIT_OWN', 'ADMIN'), WITHDRAW, async (c) => {
+    await admin(SCORE, { input: { year: 2024, unitCode: c.unitCode, round: 'SELF_ASSESSMENT', panelist: c.unitCode, scores: [{ criterionCode: 'C2', points: 7 }] } });
+    return { u: c.unitCode, r: 'SELF_ASSESSMENT', p: c.unitCode };
+  }),
+  // Every stored score with who typed it: the unit itself and the council's readers; empty for anyone else.
+  gql('Unit.assessment', readable('UNIT_OWN', ...PROVISIONAL_READERS), `query($c: String!) { unit(code: $c) { assessment(year: 2024) { criterionCode } } }`,
+    (c) => ({ c: c.unitCode }), (d) => d.unit.assessment.length > 0),
+
+  // Round windows (on 2025, whose scores no other row sends).
+  gql('setRoundWindow', allowed('ADMIN'), `mutation($input: RoundWindowInput!) { setRoundWindow(input: $input) { year } }`,
+    () => ({ input: { year: 2025, unitKind: 'DEPARTMENT', round: 'REAPPRAISAL', opensAt: '2000-01-01T00:00:00+07:00', closesAt: '2090-01-01T00:00:00+07:00' } })),
+  gql('extendRoundWindow', allowed('ADMIN'),
+    `mutation($c: String!) { extendRoundWindow(year: 2025, unitKind: DEPARTMENT, round: APPRAISAL, unitCode: $c, closesAt: "2095-01-01T00:00:00+07:00") { year } }`,
+    (c) => ({ c: c.unitCode })),
+
   // Kiosks and surveys.
   gql('submitSurveyResponse', allowed('KIOSK'),
     `mutation($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { status } }`,
@@ -181,6 +203,8 @@ beforeAll(async () => {
     }
   }
   await admin(`mutation { publishCycle(year: 2023, unitKind: DEPARTMENT) { status } }`);
+  await admin(`mutation($input: RoundWindowInput!) { setRoundWindow(input: $input) { year } }`,
+    { input: { year: 2025, unitKind: 'DEPARTMENT', round: 'APPRAISAL', opensAt: '2000-01-01T00:00:00+07:00', closesAt: '2090-01-01T00:00:00+07:00' } });
   await admin(`mutation($y: Int!) { defineQuestionnaire(year: $y, questions: [{code: "Q1", text: "Anh/chị hài lòng?", element: ACCESS, scaleMax: 5}]) { code } }`, { y: YEAR_NOW });
   tokens.KIOSK = (await admin(`mutation { registerKiosk(input: {unitCode: "STP", label: "Quầy 1"}) { token } }`)).registerKiosk.token;
   for (let i = 0; i < 3; i++) {
