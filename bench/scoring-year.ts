@@ -56,8 +56,8 @@ export async function buildYear(db: DataSource, services: Services, step: Step):
   const previousId = (await services.results.cycleIdOf(YEAR - 1, UnitKind.DISTRICT))!;
   await step('expert scores (every unit × EXPERT leaf, both years)', async () => {
     await db.query(
-      `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points)
-       SELECT u.id, c.id, 'APPRAISAL', 'Hội đồng', round((random() * c.max_points)::numeric, 2)
+      `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, entered_by)
+       SELECT u.id, c.id, 'APPRAISAL', 'Hội đồng', round((random() * c.max_points)::numeric, 2), 'Hội đồng'
          FROM unit u CROSS JOIN criterion c WHERE c.cycle_id = ANY($1::int[]) AND c.source = 'EXPERT'`, [[cycleId, previousId]]);
   });
   await step('survey responses and answers', async () => {

@@ -4,6 +4,7 @@ import { buildSchema, type ResolverData } from 'type-graphql';
 import { authChecker } from './auth/auth-checker';
 import type { Context } from './context';
 import { AnalysisResolver, ExplanationResolver } from './resolvers/analysis.resolver';
+import { AssessmentResolver, RoundWindowResolver } from './resolvers/appraisal.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { CycleResolver } from './resolvers/cycle.resolver';
 import { KioskResolver } from './resolvers/kiosk.resolver';
@@ -45,6 +46,9 @@ function resolverInstances(s: Services, live?: Live): [Function, object][] {
     [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],
     [AnalysisResolver, new AnalysisResolver(s.analysis)],
     [ExplanationResolver, new ExplanationResolver(s.analysis)],
+    // The appraisal year (src/appraisal): round windows, assessment, withdrawing a score.
+    [RoundWindowResolver, new RoundWindowResolver(s.roundWindows, s.assessment)],
+    [AssessmentResolver, new AssessmentResolver(s.roundWindows, s.assessment, s.expertScores)],
     [AuditResolver, new AuditResolver(s.audit)],
   ];
 }

@@ -11,6 +11,7 @@ import type { ResultsService } from '../results/results.service';
 import type { RecomputeScheduler } from '../results/recompute-scheduler';
 import type { Framework, FrameworkService, FrameworkNode } from '../services/framework.service';
 import { leavesOf } from '../services/framework.service';
+import { closedFor, closedRoundMessage } from '../appraisal/round-windows';
 import { adjustmentProblem, type CellProblem, notANumber, numberIn, pointsProblem } from './appraisal-rules';
 import {
   APPRAISAL_SHEET, cellName, COL, FORMAT_ID, frameworkFingerprint, layoutOf, META_ROWS, META_SHEET, ROW, type SheetLayout,
@@ -280,6 +281,13 @@ export class AppraisalImportService {
       if (cycle.status === CycleStatus.DRAFT) {
         throw new DocumentError(409, 'CONFLICT', `The ${year} ${unitKind} cycle is DRAFT: no scores are accepted until it is opened with openCycle(year: ${year}, unitKind: ${unitKind}). Kỳ đánh giá chưa mở.`);
       }
+      // Round windows: the rule of submitExpertScores (src/appraisal/round-windows.ts), for every unit of the sheet at once.
+      const closed = await closedFor(tx, cycle.id, round, plan.units.map((u) => u.unitId));
+      if (closed.length > 0) {
+        const unitCode = plan.units.find((u) => u.unitId === closed[0].unitId)!.unitCode;
+        const more = closed.length > 1 ? ` (and for ${closed.length - 1} more units of the sheet)` : '';
+        throw new DocumentError(409, 'CONFLICT', `${closedRoundMessage(closed[0], { year, unitKind }, round, unitCode)}${more}. Ngoài thời hạn của vòng chấm điểm.`, 'round');
+      }
       const framework = await this.frameworks.loadById(tx, cycle.id);
       if (frameworkFingerprint(framework, year, unitKind) !== plan.fingerprint) {
         throw new DocumentError(409, 'CONFLICT', `The ${year} ${unitKind} framework changed while the sheet was being imported; download the template again. Khung chỉ số vừa thay đổi.`);
@@ -336,12 +344,14 @@ export class AppraisalImportService {
         if (scoreRows.length > 0) {
           // submitExpertScores' upsert, for every unit at once. A note typed elsewhere is kept: the sheet has no notes.
           await tx.query(
-            `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, note, updated_at)
-             SELECT t.unit_id, t.criterion_id, $1::score_round, $2, t.points, t.not_applicable, NULL, now()
+            `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, note, updated_at, entered_at, entered_by)
+             SELECT t.unit_id, t.criterion_id, $1::score_round, $2, t.points, t.not_applicable, NULL, now(), now(), $7
                FROM unnest($3::int[], $4::int[], $5::numeric[], $6::boolean[]) AS t(unit_id, criterion_id, points, not_applicable)
              ON CONFLICT (unit_id, criterion_id, round, panelist) DO UPDATE SET
-               points = excluded.points, not_applicable = excluded.not_applicable, updated_at = now()`,
-            [round, panelist, scoreRows.map((r) => r.unitId), scoreRows.map((r) => r.criterionId), scoreRows.map((r) => r.points), scoreRows.map((r) => r.notApplicable)]);
+               points = excluded.points, not_applicable = excluded.not_applicable, updated_at = now(),
+               entered_at = now(), entered_by = excluded.entered_by`,
+            [round, panelist, scoreRows.map((r) => r.unitId), scoreRows.map((r) => r.criterionId), scoreRows.map((r) => r.points), scoreRows.map((r) => r.notApplicable),
+              principal.name]);
         }
         const adjRows = plan.units.filter((u) => u.bonus !== null || u.penalty !== null);
         if (adjRows.length > 0) {

@@ -43,4 +43,12 @@ export class ExpertScore {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** When its current value was typed (Unit.assessment's enteredAt). */
+  @Column('timestamptz', { name: 'entered_at', default: () => 'now()' })
+  enteredAt: Date;
+
+  /** Who typed it: the request's token name (an ADMIN entering for a panelist is the ADMIN). */
+  @Column('text', { name: 'entered_by' })
+  enteredBy: string;
 }

@@ -14,6 +14,7 @@ import { KioskAssignment } from './kiosk-assignment.entity';
 import { Kiosk } from './kiosk.entity';
 import { Question } from './question.entity';
 import { ResultState } from './result-state.entity';
+import { RoundWindow, RoundWindowExtension } from './round-window.entity';
 import { ScoreAdjustment } from './score-adjustment.entity';
 import { SurveyAnswer } from './survey-answer.entity';
 import { SurveyElementTally } from './survey-element-tally.entity';
@@ -36,6 +37,8 @@ export { KioskAssignment, UnitLineage, UnitName, UnitParent };
 
 export { KioskAlert, KioskAlertResponse, KioskAlertScan };
 
+export { RoundWindow, RoundWindowExtension };
+
 export { AuditEntry };
 
 export { Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence };
@@ -48,6 +51,7 @@ export const entities = [
   SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally,
   KioskAssignment, UnitLineage, UnitName, UnitParent,
   KioskAlert, KioskAlertResponse, KioskAlertScan,
+  RoundWindow, RoundWindowExtension,
   Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence,
   AuditEntry,
 ];

@@ -33,6 +33,9 @@ export const costEstimates: CostEstimates = {
     'Domain.criteria': 6,
     'Criterion.children': 3,
     'Cycle.bands': 5,
+    'Cycle.rounds': 3,
+    // A unit's stored scores of a year: its EXPERT leaves (about 40) times the rounds and panelists that scored them.
+    'Unit.assessment': 200,
     'RankingSummary.bands': 5,
     'Query.questionnaire': 50,
     'Query.satisfaction': 50,

@@ -66,6 +66,10 @@ export const ROOT_FIELDS: Record<string, RootField> = {
   defineQuestionnaire: { changes: yearArg },
   defineCycle: { changes: inputYear },
   submitExpertScores: { changes: inputYear },
+  // Round windows and withdrawing a score (src/appraisal): the cycle's year, and the next one's rank changes.
+  setRoundWindow: { changes: inputYear },
+  extendRoundWindow: { changes: yearArg },
+  withdrawExpertScore: { changes: yearArg },
 };
 
 /** The root fields a kiosk token may call. */

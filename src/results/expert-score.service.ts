@@ -11,6 +11,7 @@ import { requireCode, requireText, requireYear } from '../util/validate';
 import type { RankingService, ResultRow } from './ranking.service';
 import type { ResultsService } from './results.service';
 import { signerOf } from './signer';
+import { requireRoundOpen } from '../appraisal/round-windows';
 import { recordAudit } from '../audit';
 
 export interface ExpertScoreData { criterionCode: string; points?: number | null; notApplicable?: boolean | null; note?: string | null }
@@ -19,7 +20,23 @@ export interface SubmitExpertScoresData {
   scores: ExpertScoreData[]; bonus?: number | null; penalty?: number | null;
 }
 
+export interface WithdrawExpertScoreData {
+  year: number; unitCode: string; criterionCode: string; round: ScoreRound; panelist?: string | null;
+}
+
 const MAX_SCORES = 2000;
+
+/** signerOf's refusals name submitExpertScores' `input.` fields; withdrawExpertScore's are its own arguments. */
+function asArguments<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AppError && e.field?.startsWith('input.')) {
+      throw new AppError(e.code, e.message.replaceAll('input.', ''), e.field.slice('input.'.length), e.details);
+    }
+    throw e;
+  }
+}
 
 /** The unit's stored result as submitExpertScores answers it: `stale` when it does not yet reflect the call's scores. */
 export type SubmittedResult = ResultRow & { stale: boolean };
@@ -123,6 +140,8 @@ export class ExpertScoreService {
       if (status === CycleStatus.DRAFT) {
         throw new AppError(ErrorCode.CYCLE_STATUS, `The ${year} ${unit.kind} cycle is DRAFT: no scores are accepted until it is opened with openCycle(year: ${year}, unitKind: ${unit.kind})`);
       }
+      // Round windows (src/appraisal/round-windows.ts): the call's round, scores and bonus or penalty alike.
+      await requireRoundOpen(tx, { id, year, unitKind: unit.kind }, data.round, unit, 'input.round');
       const framework = await this.frameworks.loadById(tx, id);
       const leaves = new Map(leavesOf(framework).map(({ node }) => [node.code, node]));
       const allCodes = new Set<string>();
@@ -182,13 +201,14 @@ export class ExpertScoreService {
 
       if (rows.length > 0) {
         await tx.query(
-          `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, note, updated_at)
-           SELECT $1, t.criterion_id, $2::score_round, $3, t.points, t.not_applicable, t.note, now()
+          `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, note, updated_at, entered_at, entered_by)
+           SELECT $1, t.criterion_id, $2::score_round, $3, t.points, t.not_applicable, t.note, now(), now(), $8
              FROM unnest($4::int[], $5::numeric[], $6::boolean[], $7::text[]) AS t(criterion_id, points, not_applicable, note)
            ON CONFLICT (unit_id, criterion_id, round, panelist) DO UPDATE SET
-             points = excluded.points, not_applicable = excluded.not_applicable, note = excluded.note, updated_at = now()`,
+             points = excluded.points, not_applicable = excluded.not_applicable, note = excluded.note, updated_at = now(),
+             entered_at = now(), entered_by = excluded.entered_by`,
           [unit.id, data.round, panelist, rows.map((r) => r.criterionId), rows.map((r) => r.points),
-            rows.map((r) => r.notApplicable), rows.map((r) => r.note)],
+            rows.map((r) => r.notApplicable), rows.map((r) => r.note), typeof by === 'string' ? by : by.name],
         );
       }
       if (bonus !== null || penalty !== null) {
@@ -207,6 +227,75 @@ export class ExpertScoreService {
       });
       return id;
     });
+    return this.recomputed(cycleId, unit, year, 'stored');
+  }
+
+  /**
+   * Removes one stored score from the method (DOMAIN.md: withdrawing deletes
+   * it; the audit keeps it as `before`), under the rules of submitting it:
+   * who may sign it (an APPRAISER its own, a UNIT its unit's
+   * SELF_ASSESSMENT, ADMIN any), the cycle OPEN, the round's window open for
+   * the unit. Then the unit is recomputed as after a submission.
+   */
+  async withdraw(data: WithdrawExpertScoreData, by: Principal | string): Promise<SubmittedResult> {
+    const year = requireYear('year', data.year);
+    const unit = await this.units.requireByCode(requireCode('unitCode', data.unitCode), 'unitCode');
+    if (!Object.values(ScoreRound).includes(data.round)) throw invalid('round', `round must be one of ${Object.values(ScoreRound).join(', ')}`);
+    const panelist = requireText('panelist', asArguments(() => signerOf(by, unit, data.round, data.panelist)), 200);
+    const criterionCode = requireCode('criterionCode', data.criterionCode);
+    if (!existsIn(unit, year)) {
+      throw new AppError(ErrorCode.UNIT_NOT_IN_YEAR, `${unit.code} does not exist in ${year} (its years are ${yearsText(unit)}): it has no scores that year`, 'unitCode');
+    }
+    const cycleId = await this.db.transaction(async (tx) => {
+      const [cycle]: { id: number; status: CycleStatus }[] = await tx.query(
+        'SELECT id, status FROM cycle WHERE year = $1 AND unit_kind = $2 FOR SHARE', [year, unit.kind]);
+      if (!cycle) {
+        throw new AppError(ErrorCode.CYCLE_NOT_FOUND, `No framework is defined for ${year} and ${unit.kind} (the kind of unit ${unit.code})`, 'year');
+      }
+      if (cycle.status === CycleStatus.PUBLISHED) {
+        throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${unit.kind} results are published: expert scores can no longer change`, 'year');
+      }
+      if (cycle.status === CycleStatus.DRAFT) {
+        throw new AppError(ErrorCode.CYCLE_STATUS, `The ${year} ${unit.kind} cycle is DRAFT: it holds no scores to withdraw`, 'year');
+      }
+      await requireRoundOpen(tx, { id: cycle.id, year, unitKind: unit.kind }, data.round, unit, 'round');
+      const [removed]: { points: string | null; not_applicable: boolean; note: string | null; entered_at: Date; entered_by: string }[] = await tx.query(
+        `WITH removed AS (
+           DELETE FROM expert_score s USING criterion c
+            WHERE c.id = s.criterion_id AND c.cycle_id = $1 AND c.code = $2
+              AND s.unit_id = $3 AND s.round = $4::score_round AND s.panelist = $5
+           RETURNING s.points::text AS points, s.not_applicable, s.note, s.entered_at, s.entered_by)
+         SELECT * FROM removed`,
+        [cycle.id, criterionCode, unit.id, data.round, panelist]);
+      if (!removed) {
+        const [criterion] = await tx.query('SELECT 1 FROM criterion WHERE cycle_id = $1 AND code = $2', [cycle.id, criterionCode]);
+        if (!criterion) {
+          throw new AppError(ErrorCode.CRITERION_NOT_FOUND, `criterionCode "${criterionCode}" is not a criterion of the ${year} ${unit.kind} framework`, 'criterionCode');
+        }
+        throw new AppError(ErrorCode.SCORE_NOT_FOUND,
+          `No ${data.round} score of panelist "${panelist}" is stored for criterion ${criterionCode} of unit ${unit.code} in ${year}: nothing to withdraw`, 'criterionCode');
+      }
+      await recordAudit(tx, {
+        operation: 'withdrawExpertScore', unitCode: unit.code, year, target: `${data.round}/${panelist}/${criterionCode}`,
+        before: {
+          points: removed.points === null ? null : Number(removed.points), notApplicable: removed.not_applicable, note: removed.note,
+          enteredAt: removed.entered_at.toISOString(), enteredBy: removed.entered_by,
+        },
+        after: null,
+      });
+      return cycle.id;
+    });
+    return this.recomputed(cycleId, unit, year, 'withdrawn');
+  }
+
+  /**
+   * After a committed change of a unit's scores: the unit recomputed and the
+   * ranks it changes moved, and its result answered (`stale` when the
+   * recomputation failed: the scheduler takes it up).
+   */
+  private async recomputed(
+    cycleId: number, unit: { id: number; code: string; kind: UnitKind }, year: number, done: 'stored' | 'withdrawn',
+  ): Promise<SubmittedResult> {
     // From here on the scores are committed: nothing below may answer as if they were not.
     let stale = false;
     try {
@@ -219,7 +308,7 @@ export class ExpertScoreService {
         // Scheduling a later recomputation must never turn a stored submission into an error.
       }
     }
-    let result: ResultRow | undefined;
+    let result: ResultRow | null | undefined;
     try {
       [result] = await this.rankings.resultsByUnitYear([{ unitId: unit.id, year }]);
     } catch {
@@ -227,19 +316,19 @@ export class ExpertScoreService {
     }
     if (!result && stale) {
       // Only when no recomputation of the cycle ever succeeded since the unit was created, or the database went away
-      // right after the commit: there is no result to answer, but the scores are stored and resending them is harmless.
+      // right after the commit: there is no result to answer, but the change is committed and sending it again is harmless.
       throw new AppError(
         ErrorCode.SERVICE_UNAVAILABLE,
-        `The scores were stored, but the ${year} result of unit ${unit.code} could not be computed now; it will be recomputed in the background: read it later with unit(code: "${unit.code}") { result(year: ${year}) }. Sending the same scores again changes nothing.`,
+        `The scores were ${done}, but the ${year} result of unit ${unit.code} could not be computed now; it will be recomputed in the background: read it later with unit(code: "${unit.code}") { result(year: ${year}) }.${done === 'stored' ? ' Sending the same scores again changes nothing.' : ''}`,
         undefined,
         { reason: 'RESULT_PENDING', stored: true },
       );
     }
     if (!result) {
-      // Recomputed, yet no result: the unit has no index that year (no leaf applies to it). The scores are stored.
+      // Recomputed, yet no result: the unit has no index that year (no leaf applies to it). The change is committed.
       throw new AppError(
         ErrorCode.CYCLE_STATUS,
-        `The scores were stored; unit ${unit.code} has no ${year} index (no criterion applies to it), so there is no result to return`,
+        `The scores were ${done}; unit ${unit.code} has no ${year} index (no criterion applies to it), so there is no result to return`,
       );
     }
     return { ...result, stale };

@@ -284,8 +284,8 @@ describe('replacing a framework', () => {
 
   async function score(code: string, round: string, points: number | null, panelist = 'hội đồng') {
     await s.sql(
-      `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable)
-       SELECT $1, c.id, $3, $4, $5, $5::numeric IS NULL FROM criterion c JOIN cycle y ON y.id = c.cycle_id
+      `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, entered_by)
+       SELECT $1, c.id, $3, $4, $5, $5::numeric IS NULL, $4 FROM criterion c JOIN cycle y ON y.id = c.cycle_id
         WHERE y.year = 2024 AND y.unit_kind = 'DEPARTMENT' AND c.code = $2`,
       [unitId, code, round, panelist, points],
     );

@@ -112,8 +112,8 @@ beforeAll(async () => {
     for (const leaf of LEAVES) {
       const na = next() < 0.1;
       await t.sql(
-        `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable)
-         SELECT u.id, c.id, 'APPRAISAL', 'P1', $3, $4 FROM unit u, criterion c WHERE u.code = $1 AND c.code = $2 AND c.cycle_id = $5`,
+        `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, not_applicable, entered_by)
+         SELECT u.id, c.id, 'APPRAISAL', 'P1', $3, $4, 'P1' FROM unit u, criterion c WHERE u.code = $1 AND c.code = $2 AND c.cycle_id = $5`,
         [c.code, leaf, na ? null : Math.floor(next() * (2 * MAX[leaf] + 1)) / 2, na, cycleId]);
     }
   }
