@@ -17,6 +17,7 @@ import { ResultsResolver } from './resolvers/results.resolver';
 import { TokenResolver } from './resolvers/token.resolver';
 import { UnitResolver } from './resolvers/unit.resolver';
 import { KioskAlertResolver } from './resolvers/kiosk-alert.resolver';
+import { ExplanationRequestResolver, UnitEvidenceResolver } from './resolvers/explanation-request.resolver';
 import { LiveResolver } from './resolvers/live.resolver';
 import type { Live } from './live';
 import { livePubSub } from './live/subscriptions';
@@ -46,6 +47,9 @@ function resolverInstances(s: Services, live?: Live): [Function, object][] {
     [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],
     [AnalysisResolver, new AnalysisResolver(s.analysis)],
     [ExplanationResolver, new ExplanationResolver(s.analysis)],
+    // Evidence files and explanation requests (src/evidence).
+    [ExplanationRequestResolver, new ExplanationRequestResolver(s.explanations)],
+    [UnitEvidenceResolver, new UnitEvidenceResolver(s.evidence)],
     // The appraisal year (src/appraisal): round windows, assessment, withdrawing a score.
     [RoundWindowResolver, new RoundWindowResolver(s.roundWindows, s.assessment)],
     [AssessmentResolver, new AssessmentResolver(s.roundWindows, s.assessment, s.expertScores)],

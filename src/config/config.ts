@@ -38,6 +38,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest evidence file accepted by POST /evidence, in bytes (413 beyond). */
+  maxEvidenceBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Origins allowed by CORS (portal frontends); empty: no CORS headers. */
   corsOrigins: string[];
@@ -192,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     headersTimeoutMs,
     requestTimeoutMs,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    maxEvidenceBytes: integer(env, 'MAX_EVIDENCE_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     anonymousRatePerSec: integer(env, 'ANON_RATE_PER_SEC', 50, 1, 1_000_000),

@@ -66,6 +66,11 @@ export const ROOT_FIELDS: Record<string, RootField> = {
   defineQuestionnaire: { changes: yearArg },
   defineCycle: { changes: inputYear },
   submitExpertScores: { changes: inputYear },
+  // Evidence and explanation requests are never in a cached answer (anonymous readers cannot see them; not reference types).
+  requestExplanation: { changes: 'nothing' },
+  answerExplanation: { changes: 'nothing' },
+  closeExplanation: { changes: 'nothing' },
+  removeEvidence: { changes: 'nothing' },
   // Round windows and withdrawing a score (src/appraisal): the cycle's year, and the next one's rank changes.
   setRoundWindow: { changes: inputYear },
   extendRoundWindow: { changes: yearArg },

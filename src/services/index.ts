@@ -9,6 +9,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { UnitKind } from '../entities/enums';
 import { createDocumentServices, type DocumentServices } from '../documents';
+import { createEvidenceServices, type EvidenceServices } from '../evidence';
 import { createResultServices, type RecomputeScheduler, type ResultServices } from '../results';
 import type { SharedState } from '../shared-state';
 import { createSurveyServices, type SurveyServices } from '../survey';
@@ -17,7 +18,7 @@ import { QuestionnaireService } from './questionnaire.service';
 import { UnitService } from './unit.service';
 
 /** Every service of the process, built once from the data source. */
-export interface Services extends ResultServices, SurveyServices {
+export interface Services extends ResultServices, SurveyServices, EvidenceServices {
   auth: AuthService;
   units: UnitService;
   frameworks: FrameworkService;
@@ -60,7 +61,7 @@ export function createServices(
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
   const analysis = new AnalysisService(db, units, frameworks, results.results, new AnalysisWorker(), survey.tallies);
-  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...results, ...survey, documents, analysis, audit: new AuditLogService(db),
+  return { auth, units, frameworks, questionnaires: new QuestionnaireService(db), ...createEvidenceServices(db), ...results, ...survey, documents, analysis, audit: new AuditLogService(db),
     roundWindows: new RoundWindowService(db, units, frameworks), assessment: new AssessmentService(db),
   };
 }
