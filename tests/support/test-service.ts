@@ -46,9 +46,13 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
+  const defaults = loadConfig({});
   const config: Config = {
-    ...loadConfig({}),
+    ...defaults,
     port: 0, databaseUrl, adminToken: ADMIN_TOKEN, seedDemo: false, poolSize: 5, shutdownGraceMs: 2000,
+    // Database time is not budgeted per caller unless a test says so (tests/integration/hostile-load.test.ts):
+    // on a loaded machine a test's own token would otherwise be refused for the machine's slowness.
+    callerBudgets: { ...defaults.callerBudgets, dbMsPerSec: 1_000_000, dbSharePercent: 100 },
     ...overrides,
   };
   const service = await startService(config, createLogger(process.env.TEST_LOG_LEVEL as 'debug' | undefined ?? 'error'));
