@@ -78,6 +78,36 @@ const scores = (cell: Cell, round: string, panelist?: string) => ({
 });
 const WITHDRAW = `mutation($u: String!, $r: ScoreRound!, $p: String) {
   withdrawExpertScore(year: 2024, unitCode: $u, criterionCode: "C2", round: $r, panelist: $p) { score } }`;
+const REQUEST = `mutation($input: RequestExplanationInput!) { requestExplanation(input: $input) { id } }`;
+const requestVars = (unitCode: string, n: number) => ({
+  input: { year: 2024, unitCode, criterionCode: 'C1', question: `Giải trình điểm C1 (${n})?`, dueAt: new Date(Date.now() + 7 * 86400_000).toISOString() },
+});
+/** An explanation request ADMIN makes of the cell's unit, for the cell to act on. */
+const requestAsAdmin = async (c: Cell): Promise<string> => (await admin(REQUEST, requestVars(c.unitCode, c.n))).requestExplanation.id;
+const origin = () => new URL(t.url).origin;
+const bearer = (token: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+/** POST /evidence of a small PDF (its bytes differ by n) for the unit's leaf C1 of 2024. */
+function upload(token: string | null, unitCode: string, n: number): Promise<Response> {
+  const form = new FormData();
+  form.set('year', '2024');
+  form.set('unitCode', unitCode);
+  form.set('criterionCode', 'C1');
+  const pdf = `%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n% ${n}\ntrailer << /Root 1 0 R >>\n%%EOF\n`;
+  form.set('file', new Blob([pdf], { type: 'application/pdf' }), `Kế hoạch ${n}.pdf`);
+  return fetch(`${origin()}/evidence`, { method: 'POST', headers: bearer(token), body: form });
+}
+/** A row of one HTTP request outside GraphQL: 2xx ok, 404 absent, else the refusal's code. */
+function http(op: string, expected: Expect, send: (cell: Cell) => Promise<Response>): Row {
+  return {
+    op, expected: expected.cells, run: async (cell) => {
+      const res = await send(cell);
+      if (res.ok) return 'ok';
+      if (res.status === 404) return 'absent';
+      const body = await res.json().catch(() => ({})) as { errors?: { extensions?: { code?: Outcome } }[] };
+      return body.errors?.[0]?.extensions?.code ?? (String(res.status) as Outcome);
+    },
+  };
+}
 const framework = (year: number) => ({
   year, unitKind: 'DEPARTMENT', domains: [{ code: 'D1', name: 'Chỉ đạo, điều hành', criteria: [
     { code: 'C1', name: 'Kế hoạch CCHC', maxPoints: 10, source: 'EXPERT' },
@@ -183,6 +213,27 @@ const ROWS: Row[] = [
 
   // Audit history.
   gql('auditLog', allowed('ANALYST', 'ADMIN'), `{ auditLog { totalCount } }`),
+
+  // Explanation requests: the council asks, the unit answers its own (another unit's reads as absent), the council closes.
+  gql('requestExplanation', allowed('APPRAISER', 'ADMIN'), REQUEST, (c) => requestVars(c.unitCode, c.n)),
+  gql('answerExplanation', allowed('UNIT_OWN').with({ UNIT_OTHER: 'NOT_FOUND' }),
+    `mutation($id: ID!) { answerExplanation(id: $id, answer: "Đã bổ sung kế hoạch.") { status } }`, async (c) => ({ id: await requestAsAdmin(c) })),
+  gql('closeExplanation', allowed('APPRAISER', 'ADMIN'),
+    `mutation($id: ID!) { closeExplanation(id: $id, resolution: "Chấp nhận.") { status } }`, async (c) => ({ id: await requestAsAdmin(c) })),
+  gql('explanationRequests', readable('UNIT_OWN', ...PROVISIONAL_READERS), `query($c: String!) { explanationRequests(year: 2024, unitCode: $c) { id } }`,
+    async (c) => { await requestAsAdmin(c); return { c: c.unitCode }; }, (d) => d.explanationRequests.length > 0),
+
+  // Evidence files: the unit uploads its own (ADMIN any); the unit itself and the council's readers read them, anyone else gets 404.
+  http('POST /evidence', allowed('UNIT_OWN', 'ADMIN'), (c) => upload(c.token, c.unitCode, c.n)),
+  http('GET /evidence/{id}', readable('UNIT_OWN', ...PROVISIONAL_READERS).with({ KIOSK: 'absent' }), async (c) => {
+    const { id } = await (await upload(ADMIN_TOKEN, c.unitCode, c.n)).json() as { id: string };
+    return fetch(`${origin()}/evidence/${id}`, { headers: bearer(c.token) });
+  }),
+  gql('Unit.evidence', readable('UNIT_OWN', ...PROVISIONAL_READERS), `query($c: String!) { unit(code: $c) { evidence(year: 2024, criterionCode: "C1") { id } } }`,
+    async (c) => { await upload(ADMIN_TOKEN, c.unitCode, c.n); return { c: c.unitCode }; }, (d) => d.unit.evidence.length > 0),
+  gql('removeEvidence', allowed('UNIT_OWN', 'ADMIN').with({ UNIT_OTHER: 'NOT_FOUND' }), `mutation($id: ID!) { removeEvidence(id: $id) }`, async (c) => ({
+    id: ((await (await upload(ADMIN_TOKEN, c.unitCode, c.n)).json()) as { id: string }).id,
+  })),
 ];
 
 beforeAll(async () => {
