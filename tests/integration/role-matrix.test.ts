@@ -96,12 +96,12 @@ function upload(token: string | null, unitCode: string, n: number): Promise<Resp
   form.set('file', new Blob([pdf], { type: 'application/pdf' }), `Kế hoạch ${n}.pdf`);
   return fetch(`${origin()}/evidence`, { method: 'POST', headers: bearer(token), body: form });
 }
-/** A row of one HTTP request outside GraphQL: 2xx ok, 404 absent, else the refusal's code. */
-function http(op: string, expected: Expect, send: (cell: Cell) => Promise<Response>): Row {
+/** A row of one HTTP request outside GraphQL: 2xx ok (absent when `present` finds nothing), 404 absent, else the refusal's code. */
+function http(op: string, expected: Expect, send: (cell: Cell) => Promise<Response>, present: (res: Response) => boolean = () => true): Row {
   return {
     op, expected: expected.cells, run: async (cell) => {
       const res = await send(cell);
-      if (res.ok) return 'ok';
+      if (res.ok) return present(res) ? 'ok' : 'absent';
       if (res.status === 404) return 'absent';
       const body = await res.json().catch(() => ({})) as { errors?: { extensions?: { code?: Outcome } }[] };
       return body.errors?.[0]?.extensions?.code ?? (String(res.status) as Outcome);
@@ -210,6 +210,13 @@ const ROWS: Row[] = [
   gql('publishCycle', allowed('ADMIN'), `mutation { publishCycle(year: 2022, unitKind: DEPARTMENT) { status } }`),
   gql('defineQuestionnaire', allowed('ADMIN'), `mutation($y: Int!) { defineQuestionnaire(year: $y, questions: [{code: "Q1", text: "Hài lòng?", element: ACCESS, scaleMax: 5}]) { code } }`,
     (c) => ({ y: 2060 + (c.n % 40) })),
+
+  // Documents: exports read what the caller may read over GraphQL.
+  http('GET /export/scorecard.xlsx (unpublished year)', readable('UNIT_OWN', ...PROVISIONAL_READERS),
+    (c) => fetch(`${origin()}/export/scorecard.xlsx?year=2024&unitCode=${c.unitCode}`, { headers: bearer(c.token) })),
+  http('GET /export/rankings.csv (unpublished year)', readable(...PROVISIONAL_READERS),
+    (c) => fetch(`${origin()}/export/rankings.csv?year=2024&unitKind=DEPARTMENT`, { headers: bearer(c.token) }),
+    (res) => Number(res.headers.get('x-row-count')) > 0),
 
   // Audit history.
   gql('auditLog', allowed('ANALYST', 'ADMIN'), `{ auditLog { totalCount } }`),
