@@ -28,7 +28,6 @@ import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { createWebHandler } from './web/static';
 import { createDocumentsHandler } from './documents';
 import { createEvidenceHandler } from './evidence';
-import { createEvidenceHandler } from './evidence';
 import { callerKey, queryLimitsPlugin, withTokenLimitCode } from './protection/limits';
 import { legacyJsonStatus } from './protection/http-status';
 import type { Services } from './services';
@@ -203,8 +202,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const serveDocuments = createDocumentsHandler({ apollo, services, logger, health, invalidate: (c) => responseCache.invalidate(c) });
   // Evidence files at POST /evidence and GET /evidence/{id}, kept in PostgreSQL (src/evidence/).
   const serveEvidence = createEvidenceHandler({ auth: services.auth, evidence: services.evidence, logger, health, budgets, anonymousBuckets, maxBytes: config.maxEvidenceBytes });
-  // Evidence files at POST /evidence and GET /evidence/{id}, kept in PostgreSQL (src/evidence/).
-  const serveEvidence = createEvidenceHandler({ auth: services.auth, evidence: services.evidence, logger, health, budgets, anonymousBuckets, maxBytes: config.maxEvidenceBytes });
   // Slow clients cannot hold connections: headers and whole requests are bounded, checked every second.
   const server = http.createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -236,8 +233,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const scope: RequestScope = { dbMs: 0 };
         return requestScope.run(scope, () => handleGraphQL(req, res, url, scope)).finally(() => { scope.finished = true; });
       }
-      const evidenceFile = serveEvidence(req, res, url);
-      if (evidenceFile) return evidenceFile;
       const evidenceFile = serveEvidence(req, res, url);
       if (evidenceFile) return evidenceFile;
       const document = serveDocuments(req, res, url);

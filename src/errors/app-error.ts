@@ -26,9 +26,6 @@ export enum ErrorCode {
   /** An evidence file or explanation request the caller may not see reads as absent too. */
   EVIDENCE_NOT_FOUND = 'EVIDENCE_NOT_FOUND',
   EXPLANATION_REQUEST_NOT_FOUND = 'EXPLANATION_REQUEST_NOT_FOUND',
-  /** An evidence file or explanation request the caller may not see reads as absent too. */
-  EVIDENCE_NOT_FOUND = 'EVIDENCE_NOT_FOUND',
-  EXPLANATION_REQUEST_NOT_FOUND = 'EXPLANATION_REQUEST_NOT_FOUND',
   /** withdrawExpertScore: no score stored for that unit, leaf, round and panelist. */
   SCORE_NOT_FOUND = 'SCORE_NOT_FOUND',
   // CONFLICT
@@ -38,12 +35,6 @@ export enum ErrorCode {
   QUESTION_IN_USE = 'QUESTION_IN_USE',
   /** Scores for a unit in a year outside its years (units over time). */
   UNIT_NOT_IN_YEAR = 'UNIT_NOT_IN_YEAR',
-  /** Evidence outside the unit's self-assessment window with no unanswered explanation request on the leaf. */
-  EVIDENCE_CLOSED = 'EVIDENCE_CLOSED',
-  /** An evidence file an answer points to cannot be removed. */
-  EVIDENCE_IN_USE = 'EVIDENCE_IN_USE',
-  /** An explanation request closed, or past its due date for an answer. */
-  EXPLANATION_STATE = 'EXPLANATION_STATE',
   /** Evidence outside the unit's self-assessment window with no unanswered explanation request on the leaf. */
   EVIDENCE_CLOSED = 'EVIDENCE_CLOSED',
   /** An evidence file an answer points to cannot be removed. */
@@ -87,17 +78,12 @@ const mapping: Record<ErrorCode, GraphQLErrorCode> = {
   BAND_NOT_FOUND: 'NOT_FOUND',
   EVIDENCE_NOT_FOUND: 'NOT_FOUND',
   EXPLANATION_REQUEST_NOT_FOUND: 'NOT_FOUND',
-  EVIDENCE_NOT_FOUND: 'NOT_FOUND',
-  EXPLANATION_REQUEST_NOT_FOUND: 'NOT_FOUND',
   SCORE_NOT_FOUND: 'NOT_FOUND',
   UNIT_CODE_TAKEN: 'BAD_USER_INPUT',
   CYCLE_PUBLISHED: 'CONFLICT',
   CYCLE_STATUS: 'CONFLICT',
   QUESTION_IN_USE: 'CONFLICT',
   UNIT_NOT_IN_YEAR: 'CONFLICT',
-  EVIDENCE_CLOSED: 'CONFLICT',
-  EVIDENCE_IN_USE: 'CONFLICT',
-  EXPLANATION_STATE: 'CONFLICT',
   EVIDENCE_CLOSED: 'CONFLICT',
   EVIDENCE_IN_USE: 'CONFLICT',
   EXPLANATION_STATE: 'CONFLICT',
