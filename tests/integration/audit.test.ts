@@ -172,6 +172,22 @@ describe('each accepted mutation writes one entry in its transaction', () => {
     }
   });
 
+  test('defineQuestionnaire and publishCycle', async () => {
+    const questions = [{ code: 'Q1', text: 'Thái độ của công chức', element: 'CIVIL_SERVANT', scaleMax: 5 }];
+    await t.ok(`mutation($q: [QuestionInput!]!) { defineQuestionnaire(year: 2025, questions: $q) { code } }`, { q: questions });
+    expect(await entries('defineQuestionnaire')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'defineQuestionnaire', unitCode: null, year: 2025, target: null, before: null,
+        after: [{ code: 'Q1', text: 'Thái độ của công chức', element: 'CIVIL_SERVANT', scaleMax: 5, satisfiedMin: 4 }] },
+    ]);
+    // STP (C1 8.5, C2 N/A) and SYT (C1 4, by the sheet) have results.
+    await t.ok(`mutation { publishCycle(year: 2024, unitKind: DEPARTMENT) { status } }`);
+    const published = await entries('publishCycle');
+    expect(published).toEqual([
+      expect.objectContaining({ actor: 'admin', role: 'ADMIN', operation: 'publishCycle', unitCode: null, year: 2024, target: 'DEPARTMENT', before: { status: 'OPEN' } }),
+    ]);
+    expect(published[0].after).toMatchObject({ status: 'PUBLISHED', results: 2 });
+  });
+
   test('auditLog shows them to an ANALYST, newest first, by unit', async () => {
     const log = (await t.ok(LOG, { unitCode: 'STP', operation: 'submitExpertScores' }, analyst)).auditLog;
     expect(log.totalCount).toBe(2);
@@ -273,6 +289,10 @@ describe('auditLog', () => {
     const refused = await t.gql(LOG, {}, appraiser);
     expect(refused.data).toBeNull();
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const unitToken = (await t.ok(`mutation { issueToken(input: {role: UNIT, name: "Cán bộ STP", unitCode: "STP"}) }`)).issueToken;
+    const unit = await t.gql(LOG, {}, unitToken);
+    expect(unit.data).toBeNull();
+    expect(unit.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const anonymous = await t.gql(LOG, {}, null);
     expect(anonymous.data).toBeNull();
     expect(['UNAUTHENTICATED', 'FORBIDDEN']).toContain(anonymous.errors?.[0].extensions?.code);
