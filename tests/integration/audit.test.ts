@@ -116,6 +116,18 @@ describe('each accepted mutation writes one entry in its transaction', () => {
     expect(Date.parse(revoked.after.revokedAt)).toBeGreaterThan(Date.now() - 60000);
   });
 
+  test('resolveKioskAlert: the alert by its id, its status before and after', async () => {
+    // An alert as the detector raises them (the detector itself is tested in live-alerts.test.ts).
+    const [alert] = await t.sql(
+      `INSERT INTO kiosk_alert (kiosk_id, unit_id, year, rule, from_at, to_at, responses)
+       SELECT k.id, k.unit_id, 2024, 'BURST', now(), now(), 1 FROM kiosk k WHERE k.label = 'Quầy 1' RETURNING public_id::text AS id`);
+    await t.ok(`mutation($id: ID!) { resolveKioskAlert(id: $id, action: DISMISS) { status } }`, { id: alert.id });
+    expect(await entries('resolveKioskAlert')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'resolveKioskAlert', unitCode: 'STP', year: 2024, target: alert.id,
+        before: { status: 'OPEN' }, after: { status: 'DISMISSED', action: 'DISMISS', responsesMoved: 0 } },
+    ]);
+  });
+
   test('an appraisal sheet upload writes the entries its submitExpertScores calls would, as the uploader', async () => {
     const tpl = await download(t, '/templates/appraisal.xlsx?year=2024&unitKind=DEPARTMENT', appraiser);
     expect(tpl.status).toBe(200);
