@@ -202,7 +202,7 @@ export class ReadRouter {
     pool.connect((err, client, release) => {
       if (err || !client || !release) {
         // Refused or not answering in time: the primary serves, the probe decides the replica's fate.
-        replica.probeSoon(() => this.replicas.primaryFlushed(), 0);
+        replica.probeSoon(() => this.replicas.sample(), 0);
         if (scope) this.chosen.delete(scope);
         this.counts.primary++;
         primary(cb);
@@ -253,7 +253,7 @@ export class ReadRouter {
     } catch (e) {
       if (inTransaction || !isReplicaFault(e)) throw e;
       const replica = c[replicaKey] as Replica | undefined;
-      replica?.probeSoon(() => this.replicas.primaryFlushed(), 0);
+      replica?.probeSoon(() => this.replicas.sample(), 0);
       readFromPrimary();
       this.counts.movedToPrimary++;
       this.logger.debug('a statement failed on a read replica; run on the primary', { replica: replica?.name, error: String((e as Error)?.message ?? e) });

@@ -27,7 +27,7 @@ export interface ReplicaOptions {
 export interface ReplicaState {
   name: string;
   up: boolean;
-  /** Replay lag in ms: 0 when it has replayed all the primary had flushed, else the age of its last replayed commit. */
+  /** Replay lag in ms: how long ago the primary had flushed WAL that it has not replayed yet (0: none). */
   lagMs: number;
   /** The WAL position it had replayed, as text ("0/3000060"). */
   replayed: string | null;
@@ -55,15 +55,9 @@ export function isReplicaFault(e: unknown): boolean {
 
 /**
  * One read replica: its pool of connections for requests, and a probe on
- * a connection of its own that measures its replay lag every interval.
- *
- * Lag is measured, not trusted to a timestamp alone: a replica that has
- * replayed everything the primary had flushed just before the probe is 0 ms
- * behind, however long ago the last write was (an idle primary makes
- * `now() - pg_last_xact_replay_timestamp()` grow without the replica being
- * behind); otherwise the lag is the age of its last replayed commit (with
- * replay paused, it grows from the moment the primary wrote something the
- * replica has not applied). A probe that fails or does not answer within
+ * a connection of its own that reads its replayed WAL position every
+ * interval; ReplicaSet turns the position into a lag (see `lagOf`).
+ * A probe that fails or does not answer within
  * the probe timeout marks it down, and the requests still on it are cut
  * off (their statements move to the primary, see read-routing.ts): a
  * frozen replica holds no request longer than an interval and a probe.
@@ -115,26 +109,23 @@ export class Replica {
     this.active.delete(client);
   }
 
-  /**
-   * Probes it, given the primary's flushed WAL position read just before
-   * (undefined when the primary did not answer: lag from the timestamp alone).
-   */
-  probe(primaryFlushed: bigint | undefined): Promise<void> {
-    this.probing ??= this.check(primaryFlushed).finally(() => { this.probing = undefined; });
+  /** Probes it; `lagOf` turns its replayed position into a lag in ms. */
+  probe(lagOf: (replayed: bigint) => number): Promise<void> {
+    this.probing ??= this.check(lagOf).finally(() => { this.probing = undefined; });
     return this.probing;
   }
 
   /** A statement met a fault of this replica, or a reader is waiting for it to pass a write: probe again shortly. */
-  probeSoon(primaryFlushed: () => Promise<bigint | undefined>, delayMs = 20): void {
+  probeSoon(sample: () => Promise<(replayed: bigint) => number>, delayMs = 20): void {
     if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = undefined;
-      void primaryFlushed().then((lsn) => this.probe(lsn));
+      void sample().then((lagOf) => this.probe(lagOf));
     }, delayMs);
     this.soon.unref();
   }
 
-  private async check(primaryFlushed: bigint | undefined): Promise<void> {
+  private async check(lagOf: (replayed: bigint) => number): Promise<void> {
     try {
       const row = await this.bounded(async () => {
         if (!this.client) {
@@ -143,15 +134,12 @@ export class Replica {
           this.client = client;
           await client.connect();
         }
-        const { rows } = await this.client.query(
-          `SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed,
-                  extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS since_ms`);
-        return rows[0] as { standby: boolean; replayed: string | null; since_ms: string | number | null };
+        const { rows } = await this.client.query('SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed');
+        return rows[0] as { standby: boolean; replayed: string | null };
       });
       if (!row.standby) throw new Error('it is not in recovery (promoted, or not a replica): reads stay on the primary');
       const replayed = parseLsn(row.replayed) ?? 0n;
-      const lag = primaryFlushed !== undefined && replayed >= primaryFlushed ? 0
-        : row.since_ms === null ? Number.POSITIVE_INFINITY : Math.max(0, Number(row.since_ms));
+      const lag = lagOf(replayed);
       if (!this.up) this.logger.info('read replica answers', { replica: this.name, lagMs: lag });
       else if (lag > this.options.maxLagMs && this.lagMs <= this.options.maxLagMs) {
         this.logger.warn('read replica lags: reads go to the primary', { replica: this.name, lagMs: Math.round(lag), maxLagMs: this.options.maxLagMs });
@@ -223,12 +211,24 @@ function destroySocket(client: Client | PoolClient): void {
  * The read replicas and the primary's WAL position, polled every interval
  * on connections of their own (one to the primary, one per replica), never
  * the pools that serve requests.
+ *
+ * Lag is measured by the service, on its own clock, from WAL positions:
+ * each interval it notes the primary's flushed position and when; a
+ * replica's lag is how long ago the primary had flushed the first position
+ * it has not replayed (0 when it has replayed the latest). Unlike
+ * `now() - pg_last_xact_replay_timestamp()`, this does not grow while the
+ * primary is idle, nor during a long transaction the replica keeps up
+ * with; it does grow when replay is paused, stuck or cut off from the
+ * primary, from the first position it missed. Precise to an interval, and
+ * never below the true lag by more than that.
  */
 export class ReplicaSet {
   readonly replicas: Replica[];
   private timer: NodeJS.Timeout | undefined;
   private primaryClient: Client | undefined;
   private next = 0;
+  /** The primary's flushed WAL position, and when it was read: oldest first. */
+  private readonly samples: { at: number; lsn: bigint }[] = [];
 
   constructor(private readonly primaryUrl: string, urls: string[], readonly options: ReplicaOptions, private readonly logger: Logger) {
     this.replicas = urls.map((url, i) => {
@@ -246,8 +246,28 @@ export class ReplicaSet {
   }
 
   private async tick(): Promise<void> {
+    const lagOf = await this.sample();
+    await Promise.all(this.replicas.map((r) => r.probe(lagOf)));
+  }
+
+  /** Notes the primary's flushed position now; returns how far behind a replica that replayed `replayed` is, in ms. */
+  async sample(): Promise<(replayed: bigint) => number> {
     const lsn = await this.primaryFlushed();
-    await Promise.all(this.replicas.map((r) => r.probe(lsn)));
+    const now = Date.now();
+    if (lsn !== undefined) {
+      const last = this.samples[this.samples.length - 1];
+      if (!last || lsn > last.lsn) this.samples.push({ at: now, lsn });
+      // Only positions some replica has not replayed yet (and a bounded history) are kept.
+      const minReplayed = this.replicas.reduce((m, r) => (r.up && r.replayed < m ? r.replayed : m), lsn);
+      while (this.samples.length > 1 && (this.samples[1].lsn <= minReplayed || this.samples.length > 10_000)) this.samples.shift();
+    }
+    const samples = this.samples.slice();
+    return (replayed) => {
+      // Behind everything still remembered (back from an outage, or the first probe during writes): too far to tell.
+      if (samples.length === 0 || replayed < samples[0].lsn) return Number.POSITIVE_INFINITY;
+      const missed = samples.find((s) => s.lsn > replayed);
+      return missed ? Math.max(0, Date.now() - missed.at) : 0;
+    };
   }
 
   /** The primary's flushed WAL position, on the monitor's own connection; undefined if it does not answer in time. */
@@ -299,7 +319,7 @@ export class ReplicaSet {
       }
     }
     // Behind a fresh write, or lagging: look again soon rather than at the next interval.
-    for (const r of this.replicas) if (r.usable) r.probeSoon(() => this.primaryFlushed());
+    for (const r of this.replicas) if (r.usable) r.probeSoon(() => this.sample());
     return undefined;
   }
 
