@@ -390,7 +390,7 @@ export class AppraisalImportService {
  * and the time taken.
  */
 export class AppraisalImport {
-  constructor(private readonly service: AppraisalImportService, private readonly invalidate?: (change: CacheChange) => void) {}
+  constructor(private readonly service: AppraisalImportService, private readonly invalidate?: (change: CacheChange) => void | Promise<void>) {}
 
   async handle(req: http.IncomingMessage, params: Params, principalOf: () => Promise<Principal | null>): Promise<ImportAnswer> {
     const started = performance.now();
@@ -438,7 +438,8 @@ export class AppraisalImport {
         };
       }
       const result = await this.service.apply(plan, round, panelist, principal, dryRun);
-      if (!dryRun && plan.units.length > 0) this.invalidate?.({ years: new Set([plan.year, plan.year + 1]) });
+      // Awaited: with several instances the change reaches every one before the answer (src/shared-state).
+      if (!dryRun && plan.units.length > 0) await this.invalidate?.({ years: new Set([plan.year, plan.year + 1]) });
       const scores = plan.units.reduce((n, u) => n + u.scores.length, 0);
       return {
         status: 200,

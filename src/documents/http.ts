@@ -31,7 +31,7 @@ export interface DocumentsDeps {
   logger: Logger;
   health: DatabaseHealth;
   /** Drops cached answers an import may have changed, as the submitExpertScores mutation does. */
-  invalidate?: (change: CacheChange) => void;
+  invalidate?: (change: CacheChange) => void | Promise<void>;
 }
 
 /** The request's answer when the path is one of ours, or false. */
