@@ -200,6 +200,16 @@ describe('each accepted mutation writes one entry in its transaction', () => {
     expect(published[0].after).toMatchObject({ status: 'PUBLISHED', results: 2 });
   });
 
+  test('mergeUnits: the merged units\' last years before and after, and the unit formed', async () => {
+    await t.ok(`mutation { mergeUnits(input: {codes: ["STP", "SYT"], fromYear: 2026, into: {code: "STYT", name: "Sở Tư pháp và Y tế", kind: DEPARTMENT}}) { code } }`);
+    expect(await entries('mergeUnits')).toEqual([
+      { actor: 'admin', role: 'ADMIN', operation: 'mergeUnits', unitCode: 'STYT', year: 2026, target: 'STYT',
+        before: { units: [{ code: 'STP', lastYear: null }, { code: 'SYT', lastYear: 2030 }] },
+        after: { units: [{ code: 'STP', lastYear: 2025 }, { code: 'SYT', lastYear: 2025 }],
+          into: { code: 'STYT', name: 'Sở Tư pháp và Y tế', kind: 'DEPARTMENT', firstYear: 2026, parentCode: null } } },
+    ]);
+  });
+
   test('auditLog shows them to an ANALYST, newest first, by unit', async () => {
     const log = (await t.ok(LOG, { unitCode: 'STP', operation: 'submitExpertScores' }, analyst)).auditLog;
     expect(log.totalCount).toBe(2);
