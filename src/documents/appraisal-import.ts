@@ -41,7 +41,6 @@ export interface AuditEntryDraft {
   actor: string; role: Role; operation: 'submitExpertScores'; unitCode: string; year: number; target: string;
   before: Record<string, unknown>; after: Record<string, unknown>;
 }
-export const NO_AUDIT: AuditHook = { record: async () => undefined };
 /** The audit history (src/audit): each draft one entry. */
 export const RECORD_AUDIT: AuditHook = {
   async record(tx, entries) {
