@@ -69,7 +69,7 @@ export class KioskAlert {
   @Column('timestamptz', { name: 'resolved_at', nullable: true })
   resolvedAt: Date | null;
 
-  /** Who resolved it last (the token's name): until an audit module exists, the one trace. */
+  /** Who resolved it last (the token's name); the audit history keeps every resolution. */
   @Column('text', { name: 'resolved_by', nullable: true })
   resolvedBy: string | null;
 }
