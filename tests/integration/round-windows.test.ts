@@ -1,4 +1,5 @@
 import { startTestService, type TestService } from '../support/test-service';
+import { download, readXlsx, upload, writeXlsx } from './documents-fixture';
 
 /**
  * Round windows, withdrawing a score, and a unit's assessment (issue 14;
@@ -220,4 +221,36 @@ test('Unit.assessment shows every stored score with its note, who typed it and w
   const page = await t.ok(`{ rankings(year: 2024, unitKind: DEPARTMENT) { edges { node { unit { code assessment(year: 2024) { panelist } } } } } }`, {}, tok.analyst);
   const stp = page.rankings.edges.find((e: any) => e.node.unit.code === 'STP');
   expect(stp.node.unit.assessment.map((s: any) => s.panelist)).toEqual(['P1', 'P2', 'STP', 'P2']);
+});
+
+test('the Excel import follows the same windows: a closed round refuses the whole sheet with the window, an extension lets its unit in', async () => {
+  // A sheet as P1 fills it: SYT's C2 5 (column E: the leaves start at D, C1 then C2).
+  const tpl = await download(t, '/templates/appraisal.xlsx?year=2024&unitKind=DEPARTMENT', tok.P1);
+  const wb = await readXlsx(tpl.body);
+  const sheet = wb.getWorksheet('Thẩm định')!;
+  let row = 0;
+  sheet.eachRow((r, n) => { if (r.getCell(2).value === 'SYT') row = n; });
+  expect(row).toBeGreaterThan(0);
+  sheet.getCell(`E${row}`).value = 5;
+  const file = await writeXlsx(wb);
+  const before = await stored('SYT');
+
+  await t.ok(SET, window('APPRAISAL', MARCH.opensAt, MARCH.closesAt));
+  const refused = await upload(t, '/import/appraisal?round=APPRAISAL', file, {}, tok.P1);
+  expect(refused.status).toBe(409);
+  expect(refused.body.applied).toBe(0);
+  expect(refused.body.errors[0]).toMatchObject({ code: 'CONFLICT', field: 'round' });
+  expect(refused.body.errors[0].message).toContain(MARCH_TEXT);
+  expect(refused.body.errors[0].message).toMatch(/unit SYT/);
+  expect(await stored('SYT')).toEqual(before);
+
+  // SYT's extension: the same sheet is taken, and SYT's assessment says P1 typed it.
+  await t.ok(EXTEND, { year: 2024, kind: 'DEPARTMENT', round: 'APPRAISAL', unit: 'SYT', closesAt: at(HOUR) });
+  const taken = await upload(t, '/import/appraisal?round=APPRAISAL', file, {}, tok.P1);
+  expect(taken.status).toBe(200);
+  expect(taken.body).toMatchObject({ applied: 1, errors: [] });
+  const syt = (await t.ok(ASSESSMENT, { code: 'SYT' }, tok.analyst)).unit.assessment;
+  expect(syt.map((s: any) => [s.criterionCode, s.panelist, s.points, s.enteredBy])).toEqual([['C1', 'P1', 6, 'P1'], ['C2', 'P1', 5, 'P1']]);
+  // C1 6 + C2 5 of 20 → 55.
+  expect((await t.ok(RESULT, { code: 'SYT' }, tok.analyst)).unit.result).toEqual({ score: 55, earnedPoints: 11 });
 });
