@@ -14,6 +14,7 @@ import { ExpertScoreResolver } from './resolvers/expert-score.resolver';
 import { QuestionnaireResolver } from './resolvers/questionnaire.resolver';
 import { RankingResolver, renderedRankings } from './resolvers/ranking.resolver';
 import { ResultsResolver } from './resolvers/results.resolver';
+import { PublicationResolver } from './resolvers/publication.resolver';
 import { TokenResolver } from './resolvers/token.resolver';
 import { UnitResolver } from './resolvers/unit.resolver';
 import { KioskAlertResolver } from './resolvers/kiosk-alert.resolver';
@@ -42,6 +43,7 @@ function resolverInstances(s: Services, live?: Live): [Function, object][] {
     [ExpertScoreResolver, new ExpertScoreResolver(s.expertScores)],
     [RankingResolver, new RankingResolver(s.rankings)],
     [ResultsResolver, new ResultsResolver(s.results)],
+    [PublicationResolver, new PublicationResolver(s.publications)],
     // Live data and kiosk alerts (src/live): `live` is absent only where no request runs (schema:print).
     [LiveResolver, new LiveResolver()],
     [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],

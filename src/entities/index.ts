@@ -12,6 +12,8 @@ import { IndexResult } from './index-result.entity';
 import { KioskAlert, KioskAlertResponse, KioskAlertScan } from './kiosk-alert.entity';
 import { KioskAssignment } from './kiosk-assignment.entity';
 import { Kiosk } from './kiosk.entity';
+import { Publication } from './publication.entity';
+import { PublishedDomainResult, PublishedResult } from './published-result.entity';
 import { Question } from './question.entity';
 import { ResultState } from './result-state.entity';
 import { RoundWindow, RoundWindowExtension } from './round-window.entity';
@@ -41,6 +43,8 @@ export { RoundWindow, RoundWindowExtension };
 
 export { AuditEntry };
 
+export { Publication, PublishedDomainResult, PublishedResult };
+
 export { Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence };
 
 export { SurveyElementTally, SurveyQuestionSetTally, SurveyQuestionTally, SurveyResponseTally, SurveyTally };
@@ -54,4 +58,5 @@ export const entities = [
   RoundWindow, RoundWindowExtension,
   Evidence, EvidenceBlob, EvidenceBlobChunk, ExplanationRequest, ExplanationRequestEvidence,
   AuditEntry,
+  Publication, PublishedResult, PublishedDomainResult,
 ];

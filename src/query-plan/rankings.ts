@@ -1,8 +1,9 @@
 import type { Principal } from '../auth/principal';
-import { CycleStatus, type UnitKind } from '../entities/enums';
+import type { UnitKind } from '../entities/enums';
 import {
-  type RankedBand, type RankingFilter, type RankingService, type ResolvedRanking, scopeSql, VISIBLE_CYCLE,
+  type RankedBand, type RankingFilter, type RankingService, type ResolvedRanking, scopeSql,
 } from '../results/ranking.service';
+import { RESULT_SOURCE, visibleCycleSql } from '../results/versions';
 import { asJsonNumber, publishedAverage } from '../results/sql';
 import { setBounded } from '../util/bounded';
 import {
@@ -30,6 +31,8 @@ export interface RankedResult {
   score: number; expertScore: number | null; surveyScore: number | null; earnedPoints: number; maxPoints: number;
   rank: number; previousRank: number | null; rankChange: number | null; responses: number;
   surveyInsufficient: boolean; provisional: boolean; published: boolean;
+  /** The version read (IndexResult.version, when selected); archivedVersion: it, when read from the archive of published versions. */
+  version?: number; archivedVersion: number | null;
   /** Absent when not selected. */
   unitName?: string; unit?: RankedUnit; band?: RankedBand | null; domains?: RankedDomain[];
 }
@@ -95,7 +98,7 @@ const SUMMARY_CACHE_ENTRIES = 500;
  * that shapes its rows into GraphQL's names.
  */
 export class RankingPages {
-  /** Summaries of published cycles by cycle and scope: published results never change. */
+  /** Summaries of published versions by cycle, version and scope: a published version's results never change. */
   private readonly publishedSummaries = new Map<string, { totalCount: number; summary: RankingSummary | null; domains: boolean }>();
 
   constructor(private readonly rankingService: RankingService) {}
@@ -162,7 +165,7 @@ export class RankingPages {
   private async page(
     q: ResolvedRanking, selected: readonly Selected[], internal: boolean, given: { totalCount?: number | null; summaries?: string[] },
   ): Promise<string> {
-    const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.first + 1];
+    const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.first + 1, q.version];
     const s = scopeSql(q.scope, params, true);
     const afterParam = q.after === null ? null : `$${params.push(q.after)}`;
     const totalParam = given.totalCount == null ? null : `$${params.push(given.totalCount)}`;
@@ -211,7 +214,7 @@ export class RankingPages {
         }
       });
       // The row after the page (rn = $4) only says there is a next page: it is not shaped.
-      return `WITH ${VISIBLE_CYCLE},
+      return `WITH ${visibleCycleSql('$5')},
         f AS (SELECT ir.*, ${s.score} AS edge_score, ${s.rank} AS edge_rank, ${s.position} AS edge_position
                 FROM ${s.from} ${inner.length ? `WHERE ${inner.join(' AND ')}` : ''}
                 ${s.windowed ? '' : `ORDER BY ${s.position} LIMIT $4`}),
@@ -236,23 +239,24 @@ export class RankingPages {
    */
   private async aggregate(q: ResolvedRanking, withSummary: boolean, withDomains: boolean): Promise<{ totalCount: number; summary: RankingSummary | null }> {
     const { scope, cycle } = q;
-    const key = cycle?.status === CycleStatus.PUBLISHED ? `${cycle.id}:${scope.domainId}:${scope.parentId}:${scope.bandCode}` : null;
+    // A published version's figures never change: its summaries are kept by cycle and version.
+    const key = cycle?.kept != null ? `${cycle.id}:v${cycle.kept}:${scope.domainId}:${scope.parentId}:${scope.bandCode}` : null;
     const kept = key === null ? undefined : this.publishedSummaries.get(key);
     if (kept && (kept.summary !== null || !withSummary) && (kept.domains || !withDomains)) return kept;
 
-    const params: unknown[] = [q.year, q.unitKind, q.seesProvisional];
+    const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.version];
     const s = scopeSql(scope, params, false);
     const w = s.where.length ? `WHERE ${s.where.join(' AND ')}` : '';
     const variant = `${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}`;
     const pool = this.rankingService.pool;
     if (!withSummary) {
-      const statement = memo(`count:${variant}`, () => `WITH ${VISIBLE_CYCLE} SELECT count(*)::int AS n FROM ${s.from} ${w}`);
+      const statement = memo(`count:${variant}`, () => `WITH ${visibleCycleSql('$4')} SELECT count(*)::int AS n FROM ${s.from} ${w}`);
       const { rows } = await pool.query({ ...statement, values: params });
       const counted = { totalCount: rows[0].n as number, summary: null, domains: false };
       if (key !== null) setBounded(this.publishedSummaries, key, counted, SUMMARY_CACHE_ENTRIES);
       return counted;
     }
-    const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${VISIBLE_CYCLE},
+    const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${visibleCycleSql('$4')},
       f AS MATERIALIZED (SELECT ir.unit_id, ${s.score} AS score, ${s.position} AS position, ir.band_code FROM ${s.from} ${w}),
       agg AS (SELECT count(*)::int AS n, count(score)::int AS scored, ${publishedAverage('score')} AS average FROM f),
       ends AS (SELECT (SELECT unit_id FROM f WHERE score IS NOT NULL ORDER BY position LIMIT 1) AS highest,
@@ -261,7 +265,7 @@ export class RankingPages {
              (SELECT coalesce(json_object_agg(band_code, n), '{}'::json)
                 FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL AND score IS NOT NULL GROUP BY 1) x) AS bands,
              (SELECT json_agg(${resultJson(withDomains ? WHOLE_RESULT : WHOLE_RESULT_BUT_DOMAINS, true, { band: true })} ORDER BY ir.unit_id = ends.lowest)
-                FROM index_result ir ${resultJoins(true)}
+                FROM ${RESULT_SOURCE} ir ${resultJoins(true)}
                WHERE ir.cycle_id = (SELECT id FROM c) AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
         FROM agg, ends`);
     const { rows } = await pool.query({ ...statement, values: params });

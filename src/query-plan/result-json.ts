@@ -1,10 +1,12 @@
 import { asJsonNumber, published2 } from '../results/sql';
+import { DOMAIN_SOURCE } from '../results/versions';
 import { nameInYearSql } from '../services/unit-years';
 import { PlanInvariantError, type ResultSelection, type Selected } from './selection';
 
 /*
  * The SQL of each field of a result as JSON (`ir`, its unit `u`, band `b`,
- * domain result `dr` of domain `d`; $1 is the year). Floats go out as the
+ * domain result `dr` of domain `d`; $1 is the year; `c` the version read,
+ * src/results/versions.ts). Floats go out as the
  * stored numerics without trailing zeros (72.7 for 72.70, 100 for 100.00),
  * as graphql-js writes them (asJsonNumber); a cast to float8 would cost a
  * fifth of the statement. Points are published half-up to two decimals (published2).
@@ -14,6 +16,7 @@ export const RESULT_FIELDS: Record<string, string> = {
   earnedPoints: asJsonNumber(published2('ir.earned_points')), maxPoints: asJsonNumber(published2('ir.max_points')),
   rank: 'ir.rank', previousRank: 'ir.previous_rank', rankChange: 'ir.previous_rank - ir.rank', responses: 'ir.responses',
   surveyInsufficient: 'ir.survey_insufficient', provisional: 'ir.provisional', published: 'ir.published',
+  version: '(SELECT version FROM c)',
   // The unit's name in the result's year (units over time: services/unit-years.ts).
   unitName: nameInYearSql('ir.unit_id', '$1::int'),
 };
@@ -76,7 +79,7 @@ export function objectSql(type: string, selected: readonly Selected[], sqlOf: (s
  * A result row of `ir` (index_result; $1 is the year) as the JSON of the
  * fields selected: unit and band joined (resultJoins), domain results
  * from one correlated subquery. `internal` adds the ids the field
- * resolvers read (a RankedResult's cycleId, unitId, bandCode, unit id and parentId).
+ * resolvers read (a RankedResult's cycleId, unitId, bandCode, archivedVersion, unit id and parentId).
  * `uses.band` is set when the band is read.
  */
 export function resultJson(selected: readonly Selected[], internal: boolean, uses: { band: boolean }): string {
@@ -89,12 +92,12 @@ export function resultJson(selected: readonly Selected[], internal: boolean, use
         return `CASE WHEN b.code IS NULL THEN NULL ELSE ${objectSql('Band', s.fields ?? [], (f) => column(BAND_FIELDS, f))} END`;
       case 'domains':
         return `(SELECT coalesce(json_agg(${objectSql('DomainResult', s.fields ?? [], (f) => column(DOMAIN_FIELDS, f))} ORDER BY d.position), '[]'::json)
-          FROM domain_result dr JOIN criterion d ON d.id = dr.domain_id
+          FROM ${DOMAIN_SOURCE} dr JOIN criterion d ON d.id = dr.domain_id
          WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)`;
       default:
         return column(RESULT_FIELDS, s);
     }
-  }, internal ? [`'cycleId', ir.cycle_id`, `'unitId', ir.unit_id`, `'bandCode', ir.band_code`] : []);
+  }, internal ? [`'cycleId', ir.cycle_id`, `'unitId', ir.unit_id`, `'bandCode', ir.band_code`, `'archivedVersion', (SELECT CASE WHEN archived THEN version END FROM c)`] : []);
 }
 /** The unit of a result row `ir`, and its band when read. */
 export const resultJoins = (band: boolean) => `LEFT JOIN unit u ON u.id = ir.unit_id${band ? ' LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code' : ''}`;

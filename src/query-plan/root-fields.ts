@@ -62,6 +62,7 @@ export const ROOT_FIELDS: Record<string, RootField> = {
   registerKiosk: { changes: 'nothing' },
   revokeKiosk: { changes: 'nothing' },
   publishCycle: { changes: yearArg },
+  amendPublication: { changes: inputYear },
   openCycle: { changes: yearArg },
   defineQuestionnaire: { changes: yearArg },
   defineCycle: { changes: inputYear },

@@ -3,6 +3,7 @@ import type { Context } from '../context';
 import { Role, UnitKind } from '../entities/enums';
 import { isVisible } from '../results/ranking.service';
 import type { ResultsService } from '../results/results.service';
+import { readableVersion } from '../results/versions';
 import { toCycleType } from './mappers';
 import { CycleType } from './types/cycle.type';
 import { IndexResultType, toIndexResultType } from './types/result.type';
@@ -20,14 +21,17 @@ export class ResultsResolver {
   }
 
   @FieldResolver(() => IndexResultType, { nullable: true, description: "The unit's result for a year; null if none or not visible to the reader." })
-  async result(@Root() unit: UnitType, @Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<IndexResultType | null> {
-    const row = await ctx.loaders.results.byUnitYear.load({ unitId: unit.dbId, year });
-    return row && isVisible(row.status, ctx.principal, row.unit_id) ? toIndexResultType(row) : null;
+  async result(
+    @Root() unit: UnitType, @Arg('year', () => Int) year: number, @Ctx() ctx: Context,
+    @Arg('version', () => Int, { nullable: true, description: 'A published version (amendments); omitted: the one the reader reads by default.' }) version?: number | null,
+  ): Promise<IndexResultType | null> {
+    const row = readableVersion(await ctx.loaders.results.byUnitYear.load({ unitId: unit.dbId, year, version }), (r) => isVisible(r.status, ctx.principal, r.unit_id));
+    return row && toIndexResultType(row);
   }
 
   @FieldResolver(() => [IndexResultType], { description: "The unit's results the reader may see, latest year first." })
   async results(@Root() unit: UnitType, @Ctx() ctx: Context): Promise<IndexResultType[]> {
     const rows = await ctx.loaders.results.byUnit.load(unit.dbId);
-    return rows.filter((r) => isVisible(r.status, ctx.principal, r.unit_id)).map(toIndexResultType);
+    return rows.map((r) => readableVersion(r, (v) => isVisible(v.status, ctx.principal, v.unit_id))).filter((r) => r !== null).map(toIndexResultType);
   }
 }

@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolv
 import type { Context } from '../context';
 import { Role } from '../entities/enums';
 import { isVisible } from '../results/ranking.service';
+import { readableVersion } from '../results/versions';
 import type { UnitService } from '../services/unit.service';
 import { nameIn } from '../services/unit-years';
 import { CreateUnitInput, MergeUnitsInput, UnitsArgs } from './inputs/setup.inputs';
@@ -124,7 +125,8 @@ export class UnitResolver {
     const nameOf = new Map(ids.map((id, i) => [id, names[i]]));
     const label = (unitId: number, year: number) => nameIn(nameOf.get(unitId) ?? [], year) ?? '';
     return rows
-      .filter((r) => isVisible(r.status, ctx.principal, r.unit_id))
+      .map((r) => readableVersion(r, (v) => isVisible(v.status, ctx.principal, v.unit_id)))
+      .filter((r) => r !== null)
       .sort((a, b) => b.year - a.year || collator.compare(label(a.unit_id, a.year), label(b.unit_id, b.year)) || a.unit_id - b.unit_id)
       .map(toIndexResultType);
   }

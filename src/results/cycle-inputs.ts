@@ -5,6 +5,7 @@ import { CriterionSource, type UnitKind } from '../entities/enums';
 import type { Adjustment, FrameworkSpec, PanelScore, SurveyTally, UnitInput } from '../scoring';
 import { type Framework, leavesOf } from '../services/framework.service';
 import { unitsOfYearSql } from '../services/unit-years';
+import { countsLateSql } from './versions';
 
 /**
  * The SQL that feeds the index method: a whole cycle for a recomputation,
@@ -56,7 +57,8 @@ export interface CycleRef { id: number; year: number; unitKind: UnitKind }
  * survey_question_tally (satisfied = the value counts at or above each
  * question's threshold); responses that answered any of the leaf's
  * questions from survey_question_set_tally (the sets overlapping the leaf's
- * questions). Late responses (after publication) are left out. With
+ * questions). Late responses (after publication) are left out, unless an
+ * amendment in progress includes them (countsLateSql). With
  * `someUnits`, only the units of $4.
  */
 function surveyTallySql(someUnits: boolean): string {
@@ -77,14 +79,14 @@ function surveyTallySql(someUnits: boolean): string {
       JOIN question q ON q.id = t.question_id
       JOIN criterion_question cq ON cq.question_id = t.question_id
       JOIN leaf l ON l.criterion_id = cq.criterion_id
-     WHERE t.year = $1 AND NOT t.late${only('t')}
+     WHERE t.year = $1 AND (NOT t.late OR ${countsLateSql('$3')})${only('t')}
      GROUP BY 1, 2
   ), responses AS (
     SELECT s.unit_id, l.criterion_id, sum(s.responses) AS responses
       FROM survey_question_set_tally s
       JOIN unit u ON u.id = s.unit_id AND u.kind = $2
       JOIN leaf l ON l.question_ids && s.question_ids
-     WHERE s.year = $1 AND NOT s.late${only('s')}
+     WHERE s.year = $1 AND (NOT s.late OR ${countsLateSql('$3')})${only('s')}
      GROUP BY 1, 2
   )
   SELECT a.unit_id, a.criterion_id, r.responses, a.answers, a.satisfied
@@ -93,11 +95,15 @@ function surveyTallySql(someUnits: boolean): string {
 
 export const SURVEY_TALLY_SQL = surveyTallySql(false);
 
-/** Responses per unit of the kind in the year (not late): IndexResult.responses. With `someUnits`, only those of $3. */
+/**
+ * Responses per unit of the kind in the year (not late, unless an amendment in progress includes them):
+ * IndexResult.responses. With `someUnits`, only those of $3.
+ */
 function unitResponsesSql(someUnits: boolean): string {
+  const cycle = '(SELECT id FROM cycle WHERE year = $1 AND unit_kind = $2)';
   return `SELECT s.unit_id, sum(s.responses) AS responses
             FROM survey_question_set_tally s JOIN unit u ON u.id = s.unit_id AND u.kind = $2
-           WHERE s.year = $1 AND NOT s.late${someUnits ? ' AND s.unit_id = ANY($3::int[])' : ''}
+           WHERE s.year = $1 AND (NOT s.late OR ${countsLateSql(cycle)})${someUnits ? ' AND s.unit_id = ANY($3::int[])' : ''}
            GROUP BY 1`;
 }
 
@@ -138,12 +144,14 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
     },
     tallies: { text: surveyTallySql(some), values: [year, unitKind, cycleId, ...extra] },
     responses: { text: unitResponsesSql(some), values: [year, unitKind, ...extra] },
-    // Rank change compares with the previous year's published ranking only: none while it is unpublished, none in
-    // a unit's first year (a unit formed by a merger is new: no earlier ranking held it).
+    // Rank change compares with the previous year's latest published version only (the archive: not an amendment in
+    // progress): none before it is published, none in a unit's first year (a unit formed by a merger is new: no
+    // earlier ranking held it).
     previous: {
-      text: `SELECT ir.unit_id, ir.rank FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
+      text: `SELECT ir.unit_id, ir.rank FROM published_result ir JOIN cycle c ON c.id = ir.cycle_id
                JOIN unit u ON u.id = ir.unit_id AND u.first_year <= $1
-              WHERE c.year = $1 AND c.unit_kind = $2 AND c.status = 'PUBLISHED'${only('ir', 3)}`,
+              WHERE c.year = $1 AND c.unit_kind = $2
+                AND ir.version = (SELECT max(p.version) FROM publication p WHERE p.cycle_id = c.id AND p.published_at IS NOT NULL)${only('ir', 3)}`,
       values: [year - 1, unitKind, ...extra],
     },
   };

@@ -4,17 +4,20 @@ import type { FrameworkService } from '../services/framework.service';
 import type { UnitService } from '../services/unit.service';
 import type { TallyRoller } from '../survey/tally-roller';
 import { ExpertScoreService } from './expert-score.service';
+import { PublicationService } from './publication.service';
 import { RankingService } from './ranking.service';
 import { RecomputeScheduler } from './recompute-scheduler';
 import { ResultsService } from './results.service';
 
-export { ExpertScoreService, RankingService, RecomputeScheduler, ResultsService };
+export { ExpertScoreService, PublicationService, RankingService, RecomputeScheduler, ResultsService };
 
 /** The index engine's services: scores in, results recomputed set-wise, rankings out. */
 export interface ResultServices {
   results: ResultsService;
   expertScores: ExpertScoreService;
   rankings: RankingService;
+  /** Amending a published year (publication.service.ts). */
+  publications: PublicationService;
   /** Background recomputation after survey responses and framework changes; started by bootstrap. */
   recompute: RecomputeScheduler;
 }
@@ -40,6 +43,7 @@ export function createResultServices(
       },
     }),
     rankings,
+    publications: new PublicationService(work, frameworks, results, rankings),
     recompute,
   };
 }

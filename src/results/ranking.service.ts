@@ -12,6 +12,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
 import { quoted } from '../util/text';
 import { requireInt, requireYear } from '../util/validate';
 import { published2 } from './sql';
+import { DOMAIN_SOURCE, RESULT_SOURCE, versionsOfSql } from './versions';
 
 /*
  * Stored results as rows, and the rules of a ranking: its arguments checked,
@@ -28,10 +29,16 @@ export interface ResultRow {
   band_code: string | null; responses: number; survey_insufficient: boolean; provisional: boolean; published: boolean;
   /** The unit's name in the result's year (units over time). */
   unit_name?: string;
+  /** Which version of the year's results it is (amendments); archived: read from the archive (status then PUBLISHED). */
+  version?: number; archived?: boolean;
+  /** The archived version to read instead when the reader may not see this one (readableVersion in versions.ts). */
+  fallback?: ResultRow;
 }
 export interface DomainResultRow {
   cycle_id: number; unit_id: number; code: string; name: string;
   score: string | null; earned_points: string; max_points: string; rank: number | null;
+  /** The archived version read; null or absent: the working copy. */
+  version?: number | null;
 }
 export interface BandRow { cycle_id: number; code: string; label: string; min_score: string }
 
@@ -39,12 +46,14 @@ export interface RankingFilter {
   year: number; unitKind: UnitKind; domainCode?: string | null; parentCode?: string | null; bandCode?: string | null;
   /** 1 to 100; null or omitted: DEFAULT_PAGE_SIZE. */
   first?: number | null; after?: string | null;
+  /** A published version (amendments: src/results/versions.ts); null or omitted: the one the reader reads by default. */
+  version?: number | null;
 }
 
 export interface RankedBand { code: string; label: string; minScore: number }
 
-/** Points are published half-up to two decimals (published2). */
-const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.expert_score, ir.survey_score,
+/** Points are published half-up to two decimals (published2). `ir` a result row (working or archived), `c` its cycle. */
+const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, ir.score, ir.expert_score, ir.survey_score,
   ${published2('ir.earned_points')} AS earned_points, ${published2('ir.max_points')} AS max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
   ir.provisional, ir.published, ${nameInYearSql('ir.unit_id', 'c.year')} AS unit_name`;
 
@@ -53,8 +62,9 @@ const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, c.status, ir.score, ir.
  * filters, so that a cursor of another ranking (or of the units list) is
  * refused instead of read as a position of this one.
  */
-function rankingTag(year: number, unitKind: UnitKind, scope: Scope): string {
-  return createHash('sha1').update(`${year}:${unitKind}:${scope.domainId}:${scope.parentId}:${scope.bandCode}`).digest('hex').slice(0, 12);
+function rankingTag(year: number, unitKind: UnitKind, scope: Scope, version: number | null): string {
+  const versioned = version === null ? '' : `:v${version}`;
+  return createHash('sha1').update(`${year}:${unitKind}:${scope.domainId}:${scope.parentId}:${scope.bandCode}${versioned}`).digest('hex').slice(0, 12);
 }
 
 /** The largest stored position (PostgreSQL int): beyond it no cursor was ever made. */
@@ -68,7 +78,8 @@ export interface Scope { domainId: number | null; parentId: number | null; bandC
  * first CTE); parameters are appended to `params`.
  */
 export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
-  let from = 'index_result ir';
+  // The version `c` reads: the working copy or an archived version (src/results/versions.ts).
+  let from = `${RESULT_SOURCE} ir`;
   // A scalar subquery, so that the index on (cycle_id, position) serves the order and the keyset.
   const where: string[] = ['ir.cycle_id = (SELECT id FROM c)'];
   let score = 'ir.score';
@@ -77,7 +88,7 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
   let windowed = false;
   if (scope.domainId !== null) {
     params.push(scope.domainId);
-    from += ` JOIN domain_result dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.domain_id = $${params.length}`;
+    from += ` JOIN ${DOMAIN_SOURCE} dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.domain_id = $${params.length}`;
     score = 'dr.score';
     position = 'dr.position';
     rank = 'dr.rank';
@@ -105,6 +116,17 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
 }
 
 /**
+ * The version a ranking of `frame` reads when it is a published one (its
+ * figures never change: kept summaries are keyed by it), else null: the
+ * working copy of a PUBLISHED year (version asked or not), an earlier
+ * version asked for (archived).
+ */
+function keptVersion(frame: CycleFrame, version: number | null): number | null {
+  if (frame.status === CycleStatus.PUBLISHED && (version === null || version === frame.working)) return frame.working;
+  return version !== null && version < frame.working ? version : null;
+}
+
+/**
  * Whether a reader may see a unit's result: published cycles to everyone,
  * others to roles that see provisional results and to the unit's own UNIT token.
  */
@@ -112,8 +134,6 @@ export function isVisible(status: CycleStatus, principal: Principal | null, unit
   return status === CycleStatus.PUBLISHED || seesProvisionalOf(principal, unitId);
 }
 
-/** The visible cycle of a statement: $1 year, $2 unit kind, $3 whether the reader sees provisional results. */
-export const VISIBLE_CYCLE = `c AS (SELECT id, year FROM cycle WHERE year = $1 AND unit_kind = $2 AND (status = 'PUBLISHED' OR $3::boolean))`;
 
 /** A ranking's checked arguments and resolved scope (RankingService.resolve). */
 export interface ResolvedRanking {
@@ -121,11 +141,21 @@ export interface ResolvedRanking {
   /** Which ranking this is, written into its cursors (rankingTag). */
   tag: string;
   seesProvisional: boolean; scope: Scope;
-  cycle: { id: number; status: CycleStatus } | undefined; bands: RankedBand[]; hidden: boolean;
+  /** The version asked for; null: the one the reader reads by default (src/results/versions.ts). */
+  version: number | null;
+  /**
+   * The cycle when its framework was read; `kept`: the version this ranking
+   * reads when that is a published one (its figures never change), else null.
+   */
+  cycle: { id: number; status: CycleStatus; kept: number | null } | undefined; bands: RankedBand[]; hidden: boolean;
 }
 
 /** A cycle's framework as a ranking's filters check it (RankingService.frame). */
-interface CycleFrame { id: number; status: CycleStatus; bands: RankedBand[]; domains: Map<string, number> }
+interface CycleFrame {
+  id: number; status: CycleStatus; bands: RankedBand[]; domains: Map<string, number>;
+  /** The working copy's version and the latest published one (0: none): versionsOfSql. */
+  working: number; published: number;
+}
 
 /** How many published frameworks are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;
@@ -157,17 +187,18 @@ export class RankingService {
   async resolve(filter: RankingFilter, principal: Principal | null, withFramework: boolean): Promise<ResolvedRanking> {
     const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, 100);
     const year = requireYear('year', filter.year);
+    const version = filter.version == null ? null : requireInt('version', filter.version, 1, MAX_POSITION);
     const q: ResolvedRanking = {
-      year, unitKind: filter.unitKind, first, after: null, tag: '', seesProvisional: canSeeProvisional(principal),
+      year, unitKind: filter.unitKind, first, after: null, tag: '', seesProvisional: canSeeProvisional(principal), version,
       scope: { domainId: null, parentId: null, bandCode: filter.bandCode ?? null }, cycle: undefined, bands: [], hidden: false,
     };
     if (filter.domainCode != null || filter.parentCode != null || filter.bandCode != null || withFramework) await this.resolveScope(q, filter, principal);
-    q.tag = rankingTag(year, q.unitKind, q.scope);
+    q.tag = rankingTag(year, q.unitKind, q.scope, q.version);
     if (filter.after != null) {
       // Only a cursor this ranking made: [a stored position, this ranking's tag].
       const [position, tag] = decodeCursor(filter.after, 'after', ['number', 'string']);
       if (!Number.isInteger(position) || position < 1 || position > MAX_POSITION || tag !== q.tag) {
-        throw invalid('after', 'after is not a cursor returned by this ranking (same year, kind and filters)');
+        throw invalid('after', 'after is not a cursor returned by this ranking (same year, kind, filters and version)');
       }
       q.after = position;
     }
@@ -178,7 +209,7 @@ export class RankingService {
   private async resolveScope(q: ResolvedRanking, filter: RankingFilter, principal: Principal | null): Promise<void> {
     const { year } = q;
     const frame = await this.frame(year, filter.unitKind);
-    const cycle = frame && { id: frame.id, status: frame.status };
+    const cycle = frame && { id: frame.id, status: frame.status, kept: keptVersion(frame, q.version) };
     q.cycle = cycle;
     q.bands = frame?.bands ?? [];
     if (filter.domainCode != null) {
@@ -198,8 +229,9 @@ export class RankingService {
     if (filter.bandCode != null && cycle && !q.bands.some((b) => b.code === filter.bandCode)) {
       throw new AppError(ErrorCode.BAND_NOT_FOUND, `bandCode ${quoted(filter.bandCode)} is not a band of the ${year} ${filter.unitKind} framework; its bands are ${q.bands.map((b) => b.code).join(', ')}`, 'bandCode');
     }
-    // A ranking shows every unit: a UNIT token reads it as anonymous readers do.
-    q.hidden = !cycle || !(cycle.status === CycleStatus.PUBLISHED || canSeeProvisional(principal));
+    // A ranking shows every unit: a UNIT token reads it as anonymous readers do. While a year is amending, readers
+    // who may not see it read its latest published version; a version asked for is judged by the statement.
+    q.hidden = !cycle || (q.version === null && !(cycle.status === CycleStatus.PUBLISHED || canSeeProvisional(principal)) && frame!.published === 0);
   }
 
   /**
@@ -211,44 +243,97 @@ export class RankingService {
     const key = `${year}:${unitKind}`;
     const kept = this.publishedFrames.get(key);
     if (kept) return kept;
-    const [row]: { id: number; status: CycleStatus; bands: { code: string; label: string; minScore: number }[]; domains: Record<string, number> }[] =
+    const [row]: {
+      id: number; status: CycleStatus; bands: { code: string; label: string; minScore: number }[]; domains: Record<string, number>;
+      working: number; published: number;
+    }[] =
       await this.db.query(`
-        SELECT c.id, c.status,
+        SELECT c.id, c.status, w.working, w.published,
                (SELECT coalesce(json_agg(json_build_object('code', b.code, 'label', b.label, 'minScore', b.min_score) ORDER BY b.position), '[]')
                   FROM band b WHERE b.cycle_id = c.id) AS bands,
                (SELECT coalesce(json_object_agg(d.code, d.id), '{}') FROM criterion d WHERE d.cycle_id = c.id AND d.depth = 0) AS domains
-          FROM cycle c WHERE c.year = $1 AND c.unit_kind = $2`, [year, unitKind]);
+          FROM cycle c, LATERAL ${versionsOfSql('c')} w WHERE c.year = $1 AND c.unit_kind = $2`, [year, unitKind]);
     if (!row) return undefined;
-    const frame: CycleFrame = { id: row.id, status: row.status, bands: row.bands, domains: new Map(Object.entries(row.domains)) };
+    const frame: CycleFrame = {
+      id: row.id, status: row.status, bands: row.bands, domains: new Map(Object.entries(row.domains)), working: row.working, published: row.published,
+    };
     if (frame.status === CycleStatus.PUBLISHED) setBounded(this.publishedFrames, key, frame, SUMMARY_CACHE_ENTRIES);
     return frame;
   }
 
-  /** Results by (unit, year), whatever their visibility: the caller filters. */
-  async resultsByUnitYear(keys: readonly { unitId: number; year: number }[]): Promise<ResultRow[]> {
-    return this.db.query(
-      `SELECT ${RESULT_COLUMNS} FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
-        JOIN unnest($1::int[], $2::int[]) AS k(unit_id, year) ON k.unit_id = ir.unit_id AND k.year = c.year`,
-      [keys.map((k) => k.unitId), keys.map((k) => k.year)]);
+  /** Forgets what it kept of a year and kind's published framework: published or amended just now. */
+  forget(year: number, unitKind: UnitKind): void {
+    this.publishedFrames.delete(`${year}:${unitKind}`);
   }
 
-  /** Every result of the units, latest year first. */
+  /**
+   * Results by (unit, year[, version]), whatever their visibility: the
+   * caller filters (isVisible, readableVersion). Without a version, the
+   * working copy, with the archived latest published version as its
+   * fallback while the year is amending; with one, that version (the
+   * working copy's, or archived).
+   */
+  async resultsByUnitYear(keys: readonly { unitId: number; year: number; version?: number | null }[]): Promise<(ResultRow | undefined)[]> {
+    const rows = await this.versionedRows(
+      'SELECT * FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS k(unit_id, year, requested, n)',
+      [keys.map((k) => k.unitId), keys.map((k) => k.year), keys.map((k) => k.version ?? null)]);
+    return keys.map((_, i) => rows.get(i + 1)?.[0]);
+  }
+
+  /** Every result of the units (as resultsByUnitYear without a version), latest year first. */
   async resultsByUnits(unitIds: readonly number[]): Promise<ResultRow[]> {
-    return this.db.query(
-      `SELECT ${RESULT_COLUMNS} FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id
-        WHERE ir.unit_id = ANY($1::int[]) ORDER BY c.year DESC`, [unitIds]);
+    const rows = await this.versionedRows(
+      `SELECT u.id AS unit_id, c.year, NULL::int AS requested, row_number() OVER (ORDER BY c.year DESC, u.id) AS n
+         FROM unit u JOIN cycle c ON c.unit_kind = u.kind WHERE u.id = ANY($1::int[])`, [unitIds]);
+    return [...rows.values()].flat();
   }
 
-  /** Domain results of (cycle, unit) pairs, in framework order. */
-  async domainResults(keys: readonly { cycleId: number; unitId: number }[]): Promise<DomainResultRow[]> {
+  /**
+   * The result rows of keys (`keysSql`: unit_id, year, requested version,
+   * n), by n: the working copy of each key's cycle (first) and the archived
+   * version it reads (src/results/versions.ts), the latter as the former's
+   * fallback when both are read.
+   */
+  private async versionedRows(keysSql: string, params: unknown[]): Promise<Map<number, ResultRow[]>> {
+    const rows: (ResultRow & { n: string })[] = await this.db.query(
+      `WITH k AS (${keysSql}),
+       kc AS (SELECT k.*, c.id AS cycle_id, c.status, w.working, w.published
+                FROM k JOIN unit u ON u.id = k.unit_id JOIN cycle c ON c.year = k.year AND c.unit_kind = u.kind,
+                     LATERAL ${versionsOfSql('c')} w)
+       SELECT c.n, ${RESULT_COLUMNS}, c.status, c.working AS version, false AS archived
+         FROM kc c JOIN index_result ir ON ir.cycle_id = c.cycle_id AND ir.unit_id = c.unit_id
+        WHERE c.requested IS NULL OR c.requested = c.working
+       UNION ALL
+       SELECT c.n, ${RESULT_COLUMNS}, 'PUBLISHED', ir.version, true
+         FROM kc c JOIN published_result ir ON ir.cycle_id = c.cycle_id AND ir.unit_id = c.unit_id
+          AND ir.version = CASE WHEN c.requested IS NULL THEN CASE WHEN c.status <> 'PUBLISHED' THEN c.published END
+                                WHEN c.requested < c.working THEN c.requested END
+        ORDER BY 1, archived`, params);
+    const byKey = new Map<number, ResultRow[]>();
+    for (const { n, ...row } of rows) {
+      const list = byKey.get(Number(n));
+      if (!list) byKey.set(Number(n), [row]);
+      else if (!list[0].archived && row.archived) list[0].fallback = row;
+      else list.push(row);
+    }
+    return byKey;
+  }
+
+  /** Domain results of (cycle, unit[, archived version]) keys, in framework order. */
+  async domainResults(keys: readonly { cycleId: number; unitId: number; version?: number | null }[]): Promise<DomainResultRow[]> {
+    const columns = `dr.cycle_id, dr.unit_id, d.code, d.name, dr.score, round(dr.earned_points, 2) AS earned_points,
+              round(dr.max_points, 2) AS max_points, dr.rank, d.position`;
     return this.db.query(
-      `SELECT dr.cycle_id, dr.unit_id, d.code, d.name, dr.score, round(dr.earned_points, 2) AS earned_points,
-              round(dr.max_points, 2) AS max_points, dr.rank
-         FROM domain_result dr
-         JOIN unnest($1::int[], $2::int[]) AS k(cycle_id, unit_id) ON k.cycle_id = dr.cycle_id AND k.unit_id = dr.unit_id
+      `WITH k AS (SELECT * FROM unnest($1::int[], $2::int[], $3::int[]) AS k(cycle_id, unit_id, version))
+       SELECT ${columns}, NULL::int AS version FROM domain_result dr
+         JOIN k ON k.version IS NULL AND k.cycle_id = dr.cycle_id AND k.unit_id = dr.unit_id
          JOIN criterion d ON d.id = dr.domain_id
-        ORDER BY d.position`,
-      [keys.map((k) => k.cycleId), keys.map((k) => k.unitId)]);
+       UNION ALL
+       SELECT ${columns}, dr.version FROM published_domain_result dr
+         JOIN k ON k.cycle_id = dr.cycle_id AND k.unit_id = dr.unit_id AND k.version = dr.version
+         JOIN criterion d ON d.id = dr.domain_id
+        ORDER BY position`,
+      [keys.map((k) => k.cycleId), keys.map((k) => k.unitId), keys.map((k) => k.version ?? null)]);
   }
 
   async bandsOf(cycleIds: readonly number[]): Promise<BandRow[]> {

@@ -3,27 +3,25 @@ import type { BandRow, DomainResultRow, RankingService, ResultRow } from './rank
 
 /** Per-request batching of result reads: one query per kind of lookup, whatever the page size. */
 export interface ResultLoaders {
-  byUnitYear: DataLoader<{ unitId: number; year: number }, ResultRow | null, string>;
+  /** Without a version, the working copy (its fallback: the version an amending year's other readers read). */
+  byUnitYear: DataLoader<{ unitId: number; year: number; version?: number | null }, ResultRow | null, string>;
   byUnit: DataLoader<number, ResultRow[]>;
-  domains: DataLoader<{ cycleId: number; unitId: number }, DomainResultRow[], string>;
+  /** `version`: an archived version's; null or omitted: the working copy's. */
+  domains: DataLoader<{ cycleId: number; unitId: number; version?: number | null }, DomainResultRow[], string>;
   bands: DataLoader<number, BandRow[]>;
 }
 
 export function createResultLoaders(rankings: RankingService): ResultLoaders {
   return {
-    byUnitYear: new DataLoader(async (keys) => {
-      const rows = await rankings.resultsByUnitYear(keys);
-      const byKey = new Map(rows.map((r) => [`${r.unit_id}:${r.year}`, r]));
-      return keys.map((k) => byKey.get(`${k.unitId}:${k.year}`) ?? null);
-    }, { cacheKeyFn: (k) => `${k.unitId}:${k.year}` }),
+    byUnitYear: new DataLoader(async (keys) => (await rankings.resultsByUnitYear(keys)).map((r) => r ?? null), { cacheKeyFn: (k) => `${k.unitId}:${k.year}:${k.version ?? ''}` }),
     byUnit: new DataLoader(async (ids) => {
       const grouped = groupBy(await rankings.resultsByUnits(ids), (r) => r.unit_id);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
     domains: new DataLoader(async (keys) => {
-      const grouped = groupBy(await rankings.domainResults(keys), (r) => `${r.cycle_id}:${r.unit_id}`);
-      return keys.map((k) => grouped.get(`${k.cycleId}:${k.unitId}`) ?? []);
-    }, { cacheKeyFn: (k) => `${k.cycleId}:${k.unitId}` }),
+      const grouped = groupBy(await rankings.domainResults(keys), (r) => `${r.cycle_id}:${r.unit_id}:${r.version ?? ''}`);
+      return keys.map((k) => grouped.get(`${k.cycleId}:${k.unitId}:${k.version ?? ''}`) ?? []);
+    }, { cacheKeyFn: (k) => `${k.cycleId}:${k.unitId}:${k.version ?? ''}` }),
     bands: new DataLoader(async (ids) => {
       const grouped = groupBy(await rankings.bandsOf(ids), (b) => b.cycle_id);
       return ids.map((id) => grouped.get(id) ?? []);

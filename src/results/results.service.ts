@@ -14,6 +14,7 @@ import {
 } from './result-rows';
 import { type CycleMemo, rankingsOf, rerankUnits, type UnitFigures, writeChange } from './unit-update';
 import { notifyResultsChanged } from '../live/hooks';
+import { recordPublication } from './publication.service';
 
 export { SURVEY_TALLY_SQL, toFrameworkSpec } from './cycle-inputs';
 
@@ -324,8 +325,10 @@ export class ResultsService {
         await tx.query('SELECT id FROM cycle WHERE id = $1 FOR UPDATE', [cycle.id]);
         await this.recomputeInTransaction(tx, cycle.id, true);
         await tx.query(`UPDATE cycle SET status = 'PUBLISHED', published_at = now(), updated_at = now() WHERE id = $1`, [cycle.id]);
+        // Version 1, or the amendment in progress: dated and its results archived (src/results/publication.service.ts).
+        const version = await recordPublication(tx, cycle.id);
         const [{ n }]: { n: number }[] = await tx.query('SELECT count(*)::int AS n FROM index_result WHERE cycle_id = $1', [cycle.id]);
-        await recordAudit(tx, { operation: 'publishCycle', year, target: unitKind, before: { status: cycle.status }, after: { status: CycleStatus.PUBLISHED, results: n } });
+        await recordAudit(tx, { operation: 'publishCycle', year, target: unitKind, before: { status: cycle.status }, after: { status: CycleStatus.PUBLISHED, version, results: n } });
         return this.frameworks.loadById(tx, cycle.id);
       }));
     })();

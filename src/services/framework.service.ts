@@ -78,6 +78,10 @@ export class FrameworkService {
       if (cycle?.status === CycleStatus.PUBLISHED) {
         throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${data.unitKind} framework is published and can no longer be replaced`);
       }
+      // An amendment (amendPublication) corrects a published year's scores, never the framework its versions share.
+      if (cycle?.publishedAt != null) {
+        throw new AppError(ErrorCode.CYCLE_PUBLISHED, `The ${year} ${data.unitKind} framework was published and is being amended: an amendment changes scores, adjustments and withdrawals, not the framework`);
+      }
       const before = cycle ? frameworkShown(await this.loadById(tx, cycle.id)) : null;
       const settings = {
         minResponses, panelAggregation: data.panelAggregation ?? PanelAggregation.MEAN,

@@ -54,7 +54,8 @@ const MAX_STORE_ROUNDS = 3;
  * statement runs, and the statement settles both against the committed
  * state, each under a row lock:
  *
- * - `late` (the year and kind are published) comes from the cycle row,
+ * - `late` (the year and kind are published, or were: an amendment in
+ *   progress counts late responses only if it says so) comes from the cycle row,
  *   locked FOR KEY SHARE NOWAIT. publishCycle holds that row FOR UPDATE
  *   from before its last roll-up until its status commits, so a response
  *   is either stored before the publication starts (and counted by it) or
@@ -78,7 +79,7 @@ WITH input AS (
 ), answer AS (
   SELECT * FROM unnest($9::int[], $10::int[], $11::smallint[]) AS a(n, question_id, value)
 ), cycle_now AS MATERIALIZED (
-  SELECT c.year, c.status FROM cycle c
+  SELECT c.year, c.status, c.published_at FROM cycle c
    WHERE c.unit_kind = $3::unit_kind AND c.year = ANY($5::int[])
      FOR KEY SHARE NOWAIT
 ), question_now AS MATERIALIZED (
@@ -87,7 +88,7 @@ WITH input AS (
   SELECT DISTINCT a.n FROM answer a LEFT JOIN question_now q ON q.id = a.question_id
    WHERE q.id IS NULL OR a.value > q.scale_max
 ), flagged AS (
-  SELECT i.*, coalesce(c.status = 'PUBLISHED', false) AS late
+  SELECT i.*, coalesce(c.status = 'PUBLISHED' OR c.published_at IS NOT NULL, false) AS late
     FROM input i LEFT JOIN cycle_now c ON c.year = i.year
    WHERE NOT EXISTS (SELECT 1 FROM stale s WHERE s.n = i.n)
 ), ins AS (

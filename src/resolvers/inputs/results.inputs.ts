@@ -31,4 +31,6 @@ export class RankingsArgs {
   @Field(() => String, { nullable: true }) bandCode?: string | null;
   @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '1 to 100; null means the default.' }) first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
+  @Field(() => Int, { nullable: true, description: "A published version of the year's results (amendments); omitted: the one the reader reads by default (while a year is amending, anonymous readers read its latest published version)." })
+  version?: number | null;
 }

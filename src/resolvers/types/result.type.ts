@@ -30,7 +30,11 @@ export class IndexResultType {
   cycleId: number;
   unitId: number;
   bandCode: string | null;
+  /** The archived version it was read from (its domain results are that version's too); null: the working copy. */
+  archivedVersion: number | null;
   @Field(() => Int) year: number;
+  @Field(() => Int, { description: "The version of the year's results it belongs to: 1 as first published, n + 1 for the nth amendment (amendPublication)." })
+  version: number;
   @Field(() => Float) score: number;
   @Field(() => Float, { nullable: true }) expertScore: number | null;
   @Field(() => Float, { nullable: true }) surveyScore: number | null;
@@ -74,7 +78,8 @@ function bandOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<Ba
   });
 }
 function domainsOf(this: IndexResultType, _args: unknown, ctx: Context): Promise<DomainResultType[]> {
-  return ctx.loaders.results.domains.load({ cycleId: this.cycleId, unitId: this.unitId }).then((rows) => rows.map(toDomainResultType));
+  return ctx.loaders.results.domains.load({ cycleId: this.cycleId, unitId: this.unitId, version: this.archivedVersion })
+    .then((rows) => rows.map(toDomainResultType));
 }
 
 @ObjectType('RankingEdge', { simpleResolvers: true })
@@ -113,7 +118,7 @@ const num = (v: string | null): number | null => (v === null ? null : Number(v))
 
 export function toIndexResultType(r: ResultRow): IndexResultType {
   return {
-    cycleId: r.cycle_id, unitId: r.unit_id, bandCode: r.band_code, year: r.year,
+    cycleId: r.cycle_id, unitId: r.unit_id, bandCode: r.band_code, archivedVersion: r.archived ? r.version! : null, year: r.year, version: r.version ?? 1,
     score: Number(r.score), expertScore: num(r.expert_score), surveyScore: num(r.survey_score),
     earnedPoints: Number(r.earned_points), maxPoints: Number(r.max_points),
     rank: r.rank, previousRank: r.previous_rank, rankChange: rankChange(r.previous_rank, r.rank),
