@@ -14,6 +14,11 @@ import { loadConfig, type Config } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
 import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { executionStats } from '../src/http/jit-executor';
+import { PassThrough } from 'node:stream';
+import {
+  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, jsonDepthGuard, passGuards, tokenGuard, type EdgeRequest,
+} from '../src/http/guards';
+import { TokenBuckets } from '../src/http/token-bucket';
 import { loadNationalYear } from './national-year';
 
 /**
@@ -213,6 +218,32 @@ function check(name: string, sample: string): void {
   }
 }
 
+/**
+ * The HTTP edge's own cost (issue 12): the guards of /graphql (src/http/guards.ts) run in this process on
+ * the portal's request as node:http hands it over (a readable body with its headers), anonymous, so that no
+ * database is involved: microseconds of the one JavaScript thread per request.
+ */
+async function edgeMicros(config: Config): Promise<number> {
+  const buckets = new TokenBuckets(1e9, 1e9);
+  const rate = { ratePerSec: 1e9, take: (ip: string) => buckets.take(ip), retryAfter: (ip: string) => buckets.retryAfter(ip) };
+  const guards = [bodyGuard(config.maxBodyBytes), jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseGuard({ ready: true }),
+    tokenGuard(async () => null, rate), anonymousRateGuard(rate)];
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(BODY)) };
+  const url = new URL('/graphql', 'http://localhost');
+  const once = async () => {
+    const req = new PassThrough();
+    Object.assign(req, { method: 'POST', headers, url: '/graphql' });
+    req.end(Buffer.from(BODY));
+    const edge: EdgeRequest = { req: req as unknown as http.IncomingMessage, url, ip: '127.0.0.1', text: '', body: undefined, principal: null };
+    await passGuards(guards, edge);
+  };
+  for (let i = 0; i < 2000; i++) await once();
+  const n = 20000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await once();
+  return Number(process.hrtime.bigint() - started) / 1000 / n;
+}
+
 async function main(): Promise<void> {
   const logger = createLogger('error');
   const adminUrl = process.env.DATABASE_URL;
@@ -320,6 +351,10 @@ async function main(): Promise<void> {
   sides.forEach((side, i) => {
     process.stdout.write(`${side.name.padEnd(66)} ${rates[i].toFixed(0).padStart(7)} req/s   ${(rates[i] / rates[0]).toFixed(2)} × baseline\n`);
   });
+  // The edge's share of an uncached request: its microseconds of the one thread × the requests the thread served per second.
+  const edge = await edgeMicros(base);
+  process.stdout.write(`\nthe HTTP edge (src/http/guards.ts, in-process on the portal's request): ${edge.toFixed(1)} µs per request, `
+    + `${(edge * rates[1] / 1e4).toFixed(2)} % of the uncached service's time at ${rates[1].toFixed(0)} req/s (target ≤ 5 %)\n`);
   // How the service's executions went: rendered whole in SQL, or resolved (compiled or interpreted).
   process.stdout.write(`\nservice executions: ${executionStats.renderedRuns} rendered in SQL, `
     + `${executionStats.compiledRuns + executionStats.interpretedRuns} resolved (SQL_RENDERED_QUERIES=${base.sqlRenderedQueries})\n`);

@@ -71,9 +71,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   let health: DatabaseHealth | undefined;
   let live: Live | undefined;
-  let reads: ReadRouter | undefined;
   let shared: SharedState | undefined;
   let recomputeLock: BackgroundLock | undefined;
+  let reads: ReadRouter | undefined;
   const db = createDataSource({
     url, poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs, connectTimeoutMs: config.connectTimeoutMs,
   });
@@ -93,7 +93,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs, intervalMs: config.dbHealthIntervalMs,
         probeTimeoutMs: Math.min(1000, Math.max(500, config.dbHealthIntervalMs), config.connectTimeoutMs), maxLagMs: config.maxReplicaLagMs,
       }, logger);
-      reads = new ReadRouter(replicas, new WriteFences(config.live.redisUrl, 250, config.requestTimeoutMs + 5000, logger), logger);
+      reads = new ReadRouter(replicas, new WriteFences(config.requestTimeoutMs + 5000), logger);
       reads.install(pgPool(db));
       await replicas.start();
     }
@@ -113,6 +113,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     };
     // Several instances: the response cache, rate limits and kiosk revocations shared through Redis (src/shared-state).
     shared = createSharedState(config, logger);
+    reads?.fences.share(shared?.redis);
     const services = createServices(db, logger, config, workDb, shared);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
     // The demo's kiosk alerts (src/seed/demo-alerts.seed.ts): a step of its own, on the first start only.
@@ -153,8 +154,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await live?.stop();
     await health?.stop();
     await recomputeLock?.stop();
-    await reads?.stop();
     await shared?.close();
+    await reads?.stop();
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     if (workDb.isInitialized) await workDb.destroy().catch(() => undefined);
     await embedded?.stop();

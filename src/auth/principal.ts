@@ -2,10 +2,11 @@ import { Role } from '../entities/enums';
 
 /**
  * Who is calling: a person or system with an API token, a kiosk, or nobody.
- * A UNIT token carries its unit (`unitId`, `unitCode`); other tokens null.
+ * A UNIT token carries its unit (`unitId`, `unitCode`); other tokens have
+ * none (null, or left out where a principal is made by hand).
  */
 export type Principal =
-  | { kind: 'token'; role: Exclude<Role, Role.KIOSK>; name: string; tokenId: number; unitId: number | null; unitCode: string | null }
+  | { kind: 'token'; role: Exclude<Role, Role.KIOSK>; name: string; tokenId: number; unitId?: number | null; unitCode?: string | null }
   | { kind: 'kiosk'; role: Role.KIOSK; name: string; kioskId: number; unitId: number };
 
 /** Roles that read every unit's provisional (unpublished) results. */
@@ -22,7 +23,7 @@ export function canSeeProvisional(principal: Principal | null): boolean {
 
 /** The unit a UNIT token acts for; null for anyone else (a kiosk's unit is not one it reads for). */
 export function ownUnitOf(principal: Principal | null): number | null {
-  return principal?.kind === 'token' && principal.role === Role.UNIT ? principal.unitId : null;
+  return principal?.kind === 'token' && principal.role === Role.UNIT ? principal.unitId ?? null : null;
 }
 
 /** Whether the caller reads this unit's provisional results: the provisional readers, and a UNIT token of that unit. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import Redis from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../config/logger';
 import type { Context } from '../context';
 import { Role } from '../entities/enums';
+import type { SharedRedis } from '../shared-state/redis';
 import { requestScope, type RequestScope } from './pool-gate';
 import { isReplicaFault, type Replica, type ReplicaSet } from './replicas';
 
@@ -24,37 +24,35 @@ const UNKNOWN = 1n << 64n;
  * figures back into it. Between two probes a replica behind the fence
  * is skipped (and probed again within a few ms, see ReplicaSet.pick).
  *
- * In-process for one instance; in Redis (REDIS_URL) for several, read in one
- * round trip per routed request, bounded. When Redis does not answer, the
+ * In-process for one instance; in the shared Redis (REDIS_URL,
+ * src/shared-state) for several, read in one round trip per routed
+ * request, bounded by its command timeout. When Redis does not answer, the
  * other instances' writes cannot be known: reads go to the primary until it
  * is back (nothing fails, the primary carries the reads).
  */
 export class WriteFences {
   private fence = 0n;
   private readonly pending = new Map<string, number>();
-  private redis: Redis | undefined;
-  /** Until when Redis counts as down (no round trip tried). */
-  private redisDownUntil = 0;
+  private redis: SharedRedis | undefined;
 
-  constructor(redisUrl: string | undefined, private readonly timeoutMs: number, private readonly pendingMs: number, private readonly logger: Logger) {
-    if (redisUrl) {
-      this.redis = new Redis(redisUrl, {
-        connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false,
-        retryStrategy: (times) => Math.min(2000, 100 * 2 ** Math.min(times, 5)), lazyConnect: false,
-      });
-      this.redis.on('error', () => undefined);
-    }
+  constructor(private readonly pendingMs: number) {}
+
+  /** Several instances: the fences are kept in their shared Redis too. */
+  share(redis: SharedRedis | undefined): void {
+    this.redis = redis;
   }
 
-  private static readonly FENCE = 'par:replica:fence';
-  private static readonly PENDING = 'par:replica:pending';
+  private get keys(): { fence: string; pending: string } {
+    const prefix = this.redis?.prefix ?? '';
+    return { fence: `${prefix}replica:fence`, pending: `${prefix}replica:pending` };
+  }
 
   /** A mutation starts: until `end`, no read goes to a replica. */
   async begin(): Promise<string> {
     const id = randomUUID();
     const expires = Date.now() + this.pendingMs;
     this.pending.set(id, expires);
-    await this.tryRedis((r) => r.zadd(WriteFences.PENDING, expires, id));
+    await this.redis?.run((r) => r.zadd(this.keys.pending, expires, id));
     return id;
   }
 
@@ -63,10 +61,11 @@ export class WriteFences {
     if (lsn === undefined) return;
     if (lsn > this.fence) this.fence = lsn;
     this.pending.delete(id);
-    await this.tryRedis((r) => r.multi()
-      .zadd(WriteFences.FENCE, 'GT', Number(lsn), 'lsn')
-      .zrem(WriteFences.PENDING, id)
-      .zremrangebyscore(WriteFences.PENDING, '-inf', Date.now())
+    const { fence, pending } = this.keys;
+    await this.redis?.run((r) => r.multi()
+      .zadd(fence, 'GT', Number(lsn), 'lsn')
+      .zrem(pending, id)
+      .zremrangebyscore(pending, '-inf', Date.now())
       .exec());
   }
 
@@ -78,7 +77,8 @@ export class WriteFences {
       this.pending.delete(id);
     }
     if (!this.redis) return this.fence;
-    const answer = await this.tryRedis((r) => r.pipeline().zscore(WriteFences.FENCE, 'lsn').zcount(WriteFences.PENDING, `(${now}`, '+inf').exec());
+    const { fence, pending: pendingKey } = this.keys;
+    const answer = await this.redis.run((r) => r.pipeline().zscore(fence, 'lsn').zcount(pendingKey, `(${now}`, '+inf').exec());
     if (!answer) return UNKNOWN;
     const [[e1, score], [e2, pending]] = answer as [[Error | null, string | null], [Error | null, number]];
     if (e1 || e2) return UNKNOWN;
@@ -87,21 +87,6 @@ export class WriteFences {
     return shared > this.fence ? shared : this.fence;
   }
 
-  /** One Redis call, bounded; undefined when Redis is away (then not tried again for a second). */
-  private async tryRedis<T>(call: (r: Redis) => Promise<T>): Promise<T | undefined> {
-    if (!this.redis || Date.now() < this.redisDownUntil) return undefined;
-    try {
-      return await call(this.redis);
-    } catch (e) {
-      if (Date.now() >= this.redisDownUntil) this.logger.warn('redis (replica write fences) failed: reads go to the primary', { error: String((e as Error)?.message ?? e) });
-      this.redisDownUntil = Date.now() + 1000;
-      return undefined;
-    }
-  }
-
-  close(): void {
-    this.redis?.disconnect();
-  }
 }
 
 type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void;
@@ -304,7 +289,6 @@ export class ReadRouter {
   }
 
   async stop(): Promise<void> {
-    this.fences.close();
     await this.replicas.stop();
   }
 }
