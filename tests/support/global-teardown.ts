@@ -15,8 +15,9 @@ export default async function globalTeardown(): Promise<void> {
   // "terminating connection due to administrator command") and fail a run whose every test passed. Named above;
   // its cut is expected here and nothing else is swallowed.
   const cutByShutdown = (e: unknown) => {
-    const err = e as { code?: string; context?: { code?: string } };
-    if (err?.code === '57P01' || err?.context?.code === '57P01') return;
+    const err = (e as { code?: string; context?: unknown })?.code === 'ERR_UNHANDLED_ERROR' ? (e as { context?: unknown }).context : e;
+    const { code, message } = (err ?? {}) as { code?: string; message?: string };
+    if (code === '57P01' || message === 'Connection terminated unexpectedly') return;
     throw e;
   };
   process.on('uncaughtException', cutByShutdown);
