@@ -3,7 +3,7 @@ import type { UnitKind } from '../entities/enums';
 import {
   type RankedBand, type RankingFilter, type RankingService, type ResolvedRanking, scopeSql,
 } from '../results/ranking.service';
-import { RESULT_SOURCE, visibleCycleSql } from '../results/versions';
+import { readsVersionOfC, RESULT_SOURCE, visibleCycleSql } from '../results/versions';
 import { asJsonNumber, publishedAverage } from '../results/sql';
 import { setBounded } from '../util/bounded';
 import {
@@ -266,7 +266,7 @@ export class RankingPages {
                 FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL AND score IS NOT NULL GROUP BY 1) x) AS bands,
              (SELECT json_agg(${resultJson(withDomains ? WHOLE_RESULT : WHOLE_RESULT_BUT_DOMAINS, true, { band: true })} ORDER BY ir.unit_id = ends.lowest)
                 FROM ${RESULT_SOURCE} ir ${resultJoins(true)}
-               WHERE ir.cycle_id = (SELECT id FROM c) AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
+               WHERE ir.cycle_id = (SELECT id FROM c) AND ${readsVersionOfC('ir')} AND ir.unit_id IN (ends.highest, ends.lowest)) AS ends
         FROM agg, ends`);
     const { rows } = await pool.query({ ...statement, values: params });
     const r = rows[0] as { n: number; scored: number; average: number | null; bands: Record<string, number>; ends: RankedResult[] | null };

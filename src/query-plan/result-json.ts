@@ -93,7 +93,7 @@ export function resultJson(selected: readonly Selected[], internal: boolean, use
       case 'domains':
         return `(SELECT coalesce(json_agg(${objectSql('DomainResult', s.fields ?? [], (f) => column(DOMAIN_FIELDS, f))} ORDER BY d.position), '[]'::json)
           FROM ${DOMAIN_SOURCE} dr JOIN criterion d ON d.id = dr.domain_id
-         WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id)`;
+         WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.version = ir.version)`;
       default:
         return column(RESULT_FIELDS, s);
     }

@@ -12,7 +12,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
 import { quoted } from '../util/text';
 import { requireInt, requireYear } from '../util/validate';
 import { published2 } from './sql';
-import { DOMAIN_SOURCE, RESULT_SOURCE, versionsOfSql } from './versions';
+import { DOMAIN_SOURCE, readsVersionOfC, RESULT_SOURCE, versionsOfSql } from './versions';
 
 /*
  * Stored results as rows, and the rules of a ranking: its arguments checked,
@@ -81,14 +81,14 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
   // The version `c` reads: the working copy or an archived version (src/results/versions.ts).
   let from = `${RESULT_SOURCE} ir`;
   // A scalar subquery, so that the index on (cycle_id, position) serves the order and the keyset.
-  const where: string[] = ['ir.cycle_id = (SELECT id FROM c)'];
+  const where: string[] = ['ir.cycle_id = (SELECT id FROM c)', readsVersionOfC('ir')];
   let score = 'ir.score';
   let position = 'ir.position';
   let rank = 'ir.rank';
   let windowed = false;
   if (scope.domainId !== null) {
     params.push(scope.domainId);
-    from += ` JOIN ${DOMAIN_SOURCE} dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.domain_id = $${params.length}`;
+    from += ` JOIN ${DOMAIN_SOURCE} dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.version = ir.version AND dr.domain_id = $${params.length}`;
     score = 'dr.score';
     position = 'dr.position';
     rank = 'dr.rank';

@@ -59,29 +59,35 @@ export function readVersionSql(c: string, requested: string, sees: string): stri
 
 /**
  * The visible cycle of a ranking statement as CTE `c` (id, year, version,
- * archived): $1 year, $2 unit kind, $3 whether the reader sees provisional
- * results, `versionParam` the requested version (NULL: none).
+ * archived, source): $1 year, $2 unit kind, $3 whether the reader sees
+ * provisional results, `versionParam` the requested version (NULL: none).
+ * `source` is the version column RESULT_SOURCE's rows must have: the
+ * archived version, or 0 for the working copy.
  */
 export function visibleCycleSql(versionParam: string): string {
-  return `c AS (SELECT c0.id, c0.year, rv.version, rv.archived
+  return `c AS (SELECT c0.id, c0.year, rv.version, rv.archived, CASE WHEN rv.archived THEN rv.version ELSE 0 END AS source
                   FROM cycle c0, ${readVersionSql('c0', `${versionParam}::int`, '$3::boolean')} rv
                  WHERE c0.year = $1 AND c0.unit_kind = $2)`;
 }
 
 /**
- * The results of the version CTE `c` reads, with index_result's columns:
- * the working copy or the archive. The branch not read is cut by a one-time
- * filter before it scans; each keeps its index on (cycle[, version],
- * position) for the ranking order.
+ * Every stored result, working copy (version 0) and archive, with
+ * index_result's columns and `version`; a statement reads the version of
+ * its CTE `c` with READS_C (and the cycle). Plain branches, so that
+ * PostgreSQL flattens the union: the condition on the version becomes a
+ * one-time filter that cuts the other branch before it scans (0 = $n),
+ * and each branch keeps its index on (cycle[, version], position) for the
+ * ranking order (a Merge Append under the page's LIMIT).
  */
-export const RESULT_SOURCE = `(SELECT ${RESULT_COLUMNS_OF_TABLE} FROM index_result WHERE NOT (SELECT archived FROM c)
-  UNION ALL
-  SELECT ${RESULT_COLUMNS_OF_TABLE} FROM published_result WHERE (SELECT archived FROM c) AND version = (SELECT version FROM c))`;
+export const RESULT_SOURCE = `(SELECT 0 AS version, ${RESULT_COLUMNS_OF_TABLE} FROM index_result
+  UNION ALL SELECT version, ${RESULT_COLUMNS_OF_TABLE} FROM published_result)`;
 
-/** The domain results of the version CTE `c` reads (as RESULT_SOURCE). */
-export const DOMAIN_SOURCE = `(SELECT ${DOMAIN_COLUMNS_OF_TABLE} FROM domain_result WHERE NOT (SELECT archived FROM c)
-  UNION ALL
-  SELECT ${DOMAIN_COLUMNS_OF_TABLE} FROM published_domain_result WHERE (SELECT archived FROM c) AND version = (SELECT version FROM c))`;
+/** Every stored domain result as RESULT_SOURCE: joined on the result's version (dr.version = ir.version). */
+export const DOMAIN_SOURCE = `(SELECT 0 AS version, ${DOMAIN_COLUMNS_OF_TABLE} FROM domain_result
+  UNION ALL SELECT version, ${DOMAIN_COLUMNS_OF_TABLE} FROM published_domain_result)`;
+
+/** The condition that a RESULT_SOURCE row `alias` is of the version CTE `c` reads. */
+export const readsVersionOfC = (alias: string) => `${alias}.version = (SELECT source FROM c)`;
 
 /**
  * Whether survey responses flagged late (stored after the year's first
