@@ -125,7 +125,14 @@ suite('read replicas', () => {
     const { rows } = await replicaSql!.query(
       `SELECT query FROM pg_stat_activity WHERE application_name = 'par-index-replica' AND datname = 'par'`);
     expect(rows.some((r: { query: string }) => /FROM "unit"/i.test(r.query) && /"code"/.test(r.query))).toBe(true);
-    // An admin's read goes to the primary: only anonymous and ANALYST queries are routed.
+    // An ANALYST's query is routed too (once its token's issue has been replayed); an admin's read goes to the primary.
+    const issued = await gql(a!, 'mutation { issueToken(input: { name: "analyst", role: ANALYST }) }', ADMIN);
+    const analyst = issued.body.data.issueToken as string;
+    await until('A routes to the replica after the token write', async () => {
+      const before = a!.reads!.counts.replica;
+      expect((await gql(a!, '{ unit(code: "R1") { code } }', analyst)).body.data.unit.code).toBe('R1');
+      return a!.reads!.counts.replica > before;
+    }, 5000);
     const replicaBefore = a!.reads!.counts.replica;
     expect((await gql(a!, '{ unit(code: "R1") { code } }', ADMIN)).body.data.unit.code).toBe('R1');
     expect(a!.reads!.counts.replica).toBe(replicaBefore);
