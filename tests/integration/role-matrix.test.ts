@@ -241,6 +241,9 @@ const ROWS: Row[] = [
   gql('removeEvidence', allowed('UNIT_OWN', 'ADMIN').with({ UNIT_OTHER: 'NOT_FOUND' }), `mutation($id: ID!) { removeEvidence(id: $id) }`, async (c) => ({
     id: ((await (await upload(ADMIN_TOKEN, c.unitCode, c.n)).json()) as { id: string }).id,
   })),
+
+  // Amending a published year (last: it reopens 2023).
+  gql('amendPublication', allowed('ADMIN'), `mutation { amendPublication(input: {year: 2023, unitKind: DEPARTMENT, reason: "Điều chỉnh"}) { year } }`),
 ];
 
 beforeAll(async () => {
