@@ -222,7 +222,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const ok = !draining && (await health.probe());
         // Busy pools (connections in use, requests waiting, waits refused as busy) are shown, never a reason to be unready.
         const pools = deps.gates ? { read: deps.gates.read.stats, work: deps.gates.work.stats } : undefined;
-        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', ...(pools ? { pools } : {}) });
+        // Read replicas (up, lag, reads taken) likewise: a replica down or behind only sends reads to the primary.
+        const replicas = deps.reads ? { replicas: deps.reads.replicas.states, reads: deps.reads.counts } : {};
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', ...(pools ? { pools } : {}), ...replicas });
       }
       if (url.pathname.startsWith(IDE_PREFIX) && serveIdeAsset(req, res, url.pathname)) return;
       if (url.pathname === '/graphql' && wantsIde(req, url)) return sendIdePage(res);

@@ -206,7 +206,9 @@ suite('read replicas', () => {
     }
     expect(answered).toBeGreaterThan(3);
     expect(replicaState(a!).up).toBe(false);
-    expect((await fetch(a!.url.replace('/graphql', '/readyz'))).status).toBe(200);
+    const ready = await fetch(a!.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { replicas: { up: boolean }[] }).replicas[0].up).toBe(false);
     const before = { ...a!.reads!.counts };
     expect(await anonymousUnit(a!, 'R2')).toBe('R2');
     expect(a!.reads!.counts.primary).toBeGreaterThan(before.primary);
