@@ -164,6 +164,8 @@ export class Replica {
     // Idle connections may be as dead (stopped) or frozen as it is: the next ones are opened afresh.
     const old = this.pool;
     this.pool = this.newPool();
+    // Their sockets cut first: a frozen server would never answer the goodbye that end() waits for.
+    for (const client of (old as unknown as { _clients?: PoolClient[] })._clients ?? []) destroySocket(client);
     old.end().catch(() => undefined);
   }
 
