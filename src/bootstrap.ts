@@ -11,6 +11,7 @@ import type { PoolGate } from './db/pool-gate';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { seedDemoIfEmpty } from './seed/demo.seed';
 import { seedDemoAlerts } from './seed/demo-alerts.seed';
+import { seedDemoAmendment } from './seed/demo-amendment.seed';
 import { seedDemoExplanations } from './seed/demo-explanations.seed';
 import { seedDemoRounds } from './seed/demo-rounds.seed';
 import { createServices, type Services } from './services';
@@ -117,7 +118,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const services = createServices(db, logger, config, workDb, shared);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
     // The demo's kiosk alerts (src/seed/demo-alerts.seed.ts): a step of its own, on the first start only.
-    if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) { await seedDemoAlerts(db, logger); await seedDemoRounds(db, services.roundWindows, logger); await seedDemoExplanations(db, logger); }
+    if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) { await seedDemoAlerts(db, logger); await seedDemoAmendment(db, services, logger); await seedDemoRounds(db, services.roundWindows, logger); await seedDemoExplanations(db, logger); }
     services.tallies.start();
     // Recomputation runs on one instance at a time (src/shared-state/background-lock.ts); the roll-up and the
     // alert detector take their rows FOR UPDATE SKIP LOCKED in one transaction, so each row is done once anyway.

@@ -103,8 +103,10 @@ export function createDocumentsHandler(deps: DocumentsDeps): DocumentsHandler {
     switch (path) {
       case '/export/rankings.xlsx':
       case '/export/rankings.csv': {
-        const args = { year: params.year(), unitKind: params.unitKind(true), domainCode: params.code('domainCode'), parentCode: params.code('parentCode') };
-        params.version();
+        const args = {
+          year: params.year(), unitKind: params.unitKind(true), domainCode: params.code('domainCode'), parentCode: params.code('parentCode'),
+          version: params.version(),
+        };
         const file = await prepareRankingExport(run, breakdowns, principal, args);
         const csv = path.endsWith('.csv');
         return sendFile(res, csv ? CSV_TYPE : XLSX_TYPE, file.fileName(csv ? 'csv' : 'xlsx'), file.rows, (out) => (csv ? file.writeCsv(out) : file.writeXlsx(out)));
@@ -113,8 +115,8 @@ export function createDocumentsHandler(deps: DocumentsDeps): DocumentsHandler {
         const year = params.year();
         const unitCode = params.code('unitCode');
         if (unitCode === null) throw new DocumentError(400, 'BAD_USER_INPUT', 'The query parameter unitCode is required, e.g. ?unitCode=STP', 'unitCode');
-        params.version();
-        const file = await prepareScorecardExport(run, breakdowns, principal, year, unitCode);
+        const version = params.version();
+        const file = await prepareScorecardExport(run, breakdowns, principal, year, unitCode, version);
         return sendFile(res, XLSX_TYPE, file.fileName, null, (out) => file.write(out));
       }
       case '/export/satisfaction.xlsx': {

@@ -60,16 +60,15 @@ export class Params {
   }
 
   /**
-   * `version` of a published year (API.md, "Amending a published year").
-   * Amendments do not exist yet: every year has one version, 1, and any
-   * other is absent (404), as a version that was never made would be.
+   * `version` of a published year (API.md, "Amending a published year"):
+   * null when omitted (the version the caller reads by default). A version
+   * that does not exist, or that the caller may not read, reads as absent,
+   * as GraphQL's rankings(version:) and Unit.result(year, version) answer.
    */
-  version(): void {
+  version(): number | null {
     const raw = this.optional('version');
-    if (raw === null) return;
+    if (raw === null) return null;
     if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) throw badParam('version', `version ${quoted(raw)} is not a version: give a whole number from 1`);
-    if (Number(raw) !== 1) {
-      throw new DocumentError(404, 'NOT_FOUND', `There is no version ${Number(raw)}: this year was never amended, so version 1 is the only one`, 'version');
-    }
+    return Number(raw);
   }
 }

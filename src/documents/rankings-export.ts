@@ -16,10 +16,14 @@ import { DOCUMENT_LIMITS } from './limits';
  */
 export interface RankingExportArgs {
   year: number; unitKind: UnitKind; domainCode: string | null; parentCode: string | null;
+  /** A published version (amendments); null: the one the caller reads by default. */
+  version: number | null;
 }
 
 interface CycleInfo {
   status: string;
+  amending: boolean;
+  publications: { version: number }[];
   domains: { code: string; name: string; maxPoints: number }[];
 }
 interface Edge {
@@ -44,13 +48,13 @@ interface Page {
 const EDGE_FIELDS = `pageInfo { hasNextPage endCursor }
   edges { rank score node { unit { code } unitName score expertScore surveyScore earnedPoints maxPoints rank rankChange provisional published
     band { code label } domains { code earnedPoints maxPoints score rank } } }`;
-const ARGS = '$year: Int!, $unitKind: UnitKind!, $domainCode: String, $parentCode: String, $first: Int, $after: String';
-const CALL = 'rankings(year: $year, unitKind: $unitKind, domainCode: $domainCode, parentCode: $parentCode, first: $first, after: $after)';
+const ARGS = '$year: Int!, $unitKind: UnitKind!, $domainCode: String, $parentCode: String, $first: Int, $after: String, $version: Int';
+const CALL = 'rankings(year: $year, unitKind: $unitKind, domainCode: $domainCode, parentCode: $parentCode, first: $first, after: $after, version: $version)';
 // Two documents, each of fields the service renders in SQL: the first page with the count and summary, the others without.
 export const FIRST_PAGE = `query ExportRankingsFirst(${ARGS}) { rankings: ${CALL} { totalCount summary { count average } ${EDGE_FIELDS} } }`;
 export const NEXT_PAGE = `query ExportRankingsNext(${ARGS}) { rankings: ${CALL} { ${EDGE_FIELDS} } }`;
 export const CYCLE = `query ExportCycle($year: Int!, $unitKind: UnitKind!) {
-  cycle(year: $year, unitKind: $unitKind) { status domains { code name maxPoints } } }`;
+  cycle(year: $year, unitKind: $unitKind) { status amending publications { version } domains { code name maxPoints } } }`;
 
 /** One column of the appendix: its header, width, number format and value. */
 interface Column {
@@ -132,6 +136,13 @@ export async function prepareRankingExport(
   run: RunGraphQL, breakdowns: BreakdownReader, principal: Principal | null, args: RankingExportArgs,
 ): Promise<PreparedRankingExport> {
   const { cycle } = await run<{ cycle: CycleInfo | null }>(principal, CYCLE, { year: args.year, unitKind: args.unitKind });
+  if (args.version !== null) {
+    // The published versions, and an amendment in progress (which only those who see provisional results read).
+    const versions = cycle ? [...cycle.publications.map((p) => p.version), ...(cycle.amending ? [cycle.publications.length + 1] : [])] : [];
+    if (!versions.includes(args.version)) {
+      throw new DocumentError(404, 'NOT_FOUND', `There is no version ${args.version} of the ${args.year} ${args.unitKind} results${versions.length ? `; its versions are ${versions.join(', ')}` : ''}`, 'version');
+    }
+  }
   if (!cycle) throw new DocumentError(404, 'NOT_FOUND', `No framework is defined for ${args.year} and ${args.unitKind}`, 'year');
   const first = (await run<{ rankings: Page }>(principal, FIRST_PAGE, { ...args, first: DOCUMENT_LIMITS.pageSize, after: null })).rankings;
   const breakdown = first.edges.length > 0 ? await breakdowns.forCycle(args.year, args.unitKind) : null;
@@ -139,7 +150,7 @@ export async function prepareRankingExport(
   const nameWidth = Math.min(60, Math.max(28, ...first.edges.map((e) => e.node.unitName.length + 2)));
   const cols = columns(cycle, args, nameWidth);
   const [title, subtitle] = titles(cycle, args);
-  const base = `xep-hang-${args.year}-${args.unitKind}${args.domainCode ? `-${args.domainCode}` : ''}${args.parentCode ? `-${args.parentCode}` : ''}`;
+  const base = `xep-hang-${args.year}-${args.unitKind}${args.domainCode ? `-${args.domainCode}` : ''}${args.parentCode ? `-${args.parentCode}` : ''}${args.version ? `-v${args.version}` : ''}`;
 
   const drain = (out: Writable) => (out.writableNeedDrain ? new Promise<void>((resolve) => out.once('drain', resolve)) : Promise.resolve());
 

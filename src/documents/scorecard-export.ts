@@ -11,8 +11,8 @@ import type { RunGraphQL } from './graphql-runner';
 import { FORMAT, KIND_TITLE } from './labels';
 
 /** GET /export/scorecard.xlsx?year=&unitCode=: one unit's result, domain by domain and leaf by leaf. */
-export const SCORECARD = `query ExportScorecard($code: String!, $year: Int!) {
-  unit(code: $code) { code name kind result(year: $year) {
+export const SCORECARD = `query ExportScorecard($code: String!, $year: Int!, $version: Int) {
+  unit(code: $code) { code name kind result(year: $year, version: $version) {
     unitName score expertScore surveyScore earnedPoints maxPoints rank previousRank rankChange provisional published surveyInsufficient responses
     band { label } domains { code name score earnedPoints maxPoints rank } } } }`;
 
@@ -31,8 +31,10 @@ interface ScorecardData {
 const ROUND_LABEL: Record<string, string> = { SELF_ASSESSMENT: 'Tự đánh giá', APPRAISAL: 'Thẩm định', REAPPRAISAL: 'Thẩm định lại' };
 const STATUS_LABEL: Record<string, string> = { SCORED: 'Có', NOT_APPLICABLE: 'Không áp dụng', MISSING: 'Chưa chấm', SURVEY_INSUFFICIENT: 'Không đủ phiếu' };
 
-export async function prepareScorecardExport(run: RunGraphQL, breakdowns: BreakdownReader, principal: Principal | null, year: number, unitCode: string) {
-  const { unit } = await run<ScorecardData>(principal, SCORECARD, { code: unitCode, year });
+export async function prepareScorecardExport(
+  run: RunGraphQL, breakdowns: BreakdownReader, principal: Principal | null, year: number, unitCode: string, version: number | null = null,
+) {
+  const { unit } = await run<ScorecardData>(principal, SCORECARD, { code: unitCode, year, version });
   if (!unit) throw new DocumentError(404, 'NOT_FOUND', `No unit has the code ${JSON.stringify(unitCode.slice(0, 64))}`, 'unitCode');
   const result = unit.result;
   // What a caller may not see reads as absent: the same 404 for no result and for a result not yet published.

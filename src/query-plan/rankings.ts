@@ -87,6 +87,17 @@ function pageSelection(wants: RankingWants): Selected[] {
   return selected;
 }
 
+/** The version a statement read and whether it is a published one (its CTE c): what its answer may be kept by. */
+const READ_VERSION = '(SELECT version FROM c) AS read_version, (SELECT settled FROM c) AS settled';
+/**
+ * Whether an aggregate may be kept under `key` (cycle and version): only
+ * when the statement read that very version, published. The key comes from
+ * the framework as this process last read it; another instance may have
+ * amended the year since, and an amendment's working figures are never kept.
+ */
+const keeps = (key: string, row: { read_version: number | null; settled: boolean | null }) =>
+  row.settled === true && key.split(':')[1] === `v${row.read_version}`;
+
 /** How many published summaries are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;
 
@@ -250,10 +261,11 @@ export class RankingPages {
     const variant = `${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}`;
     const pool = this.rankingService.pool;
     if (!withSummary) {
-      const statement = memo(`count:${variant}`, () => `WITH ${visibleCycleSql('$4')} SELECT count(*)::int AS n FROM ${s.from} ${w}`);
+      const statement = memo(`count:${variant}`, () => `WITH ${visibleCycleSql('$4')}
+        SELECT count(*)::int AS n, ${READ_VERSION} FROM ${s.from} ${w}`);
       const { rows } = await pool.query({ ...statement, values: params });
       const counted = { totalCount: rows[0].n as number, summary: null, domains: false };
-      if (key !== null) setBounded(this.publishedSummaries, key, counted, SUMMARY_CACHE_ENTRIES);
+      if (key !== null && keeps(key, rows[0])) setBounded(this.publishedSummaries, key, counted, SUMMARY_CACHE_ENTRIES);
       return counted;
     }
     const statement = memo(`summary:${variant}:${withDomains}`, () => `WITH ${visibleCycleSql('$4')},
@@ -261,7 +273,7 @@ export class RankingPages {
       agg AS (SELECT count(*)::int AS n, count(score)::int AS scored, ${publishedAverage('score')} AS average FROM f),
       ends AS (SELECT (SELECT unit_id FROM f WHERE score IS NOT NULL ORDER BY position LIMIT 1) AS highest,
                       (SELECT unit_id FROM f WHERE score IS NOT NULL ORDER BY position DESC LIMIT 1) AS lowest)
-      SELECT agg.n, agg.scored, agg.average::float8 AS average,
+      SELECT agg.n, agg.scored, agg.average::float8 AS average, ${READ_VERSION},
              (SELECT coalesce(json_object_agg(band_code, n), '{}'::json)
                 FROM (SELECT band_code, count(*)::int AS n FROM f WHERE band_code IS NOT NULL AND score IS NOT NULL GROUP BY 1) x) AS bands,
              (SELECT json_agg(${resultJson(withDomains ? WHOLE_RESULT : WHOLE_RESULT_BUT_DOMAINS, true, { band: true })} ORDER BY ir.unit_id = ends.lowest)
@@ -282,7 +294,7 @@ export class RankingPages {
       },
       domains: withDomains,
     };
-    if (key !== null) setBounded(this.publishedSummaries, key, result, SUMMARY_CACHE_ENTRIES);
+    if (key !== null && keeps(key, rows[0])) setBounded(this.publishedSummaries, key, result, SUMMARY_CACHE_ENTRIES);
     return result;
   }
 }

@@ -40,13 +40,13 @@ export function versionsOfSql(c: string): string {
 
 /**
  * The version a reader reads of cycle `c` (a cycle row alias), as a
- * LATERAL subquery giving one row (version, archived) or none (nothing
- * visible). `requested`: an int SQL expression, NULL for none; `sees`: a
+ * LATERAL subquery giving one row (version, archived, settled: a published
+ * version, whose figures never change) or none (nothing visible). `requested`: an int SQL expression, NULL for none; `sees`: a
  * boolean SQL expression, whether the reader sees provisional results.
  */
 export function readVersionSql(c: string, requested: string, sees: string): string {
   return `LATERAL (
-    SELECT v.version, v.archived
+    SELECT v.version, v.archived, v.archived OR ${c}.status = 'PUBLISHED' AS settled
       FROM ${versionsOfSql(c)} w,
            LATERAL (VALUES
              (w.working, false, (${c}.status = 'PUBLISHED' OR ${sees}) AND (${requested} IS NULL OR ${requested} = w.working)),
@@ -59,13 +59,13 @@ export function readVersionSql(c: string, requested: string, sees: string): stri
 
 /**
  * The visible cycle of a ranking statement as CTE `c` (id, year, version,
- * archived, source): $1 year, $2 unit kind, $3 whether the reader sees
+ * archived, settled, source): $1 year, $2 unit kind, $3 whether the reader sees
  * provisional results, `versionParam` the requested version (NULL: none).
  * `source` is the version column RESULT_SOURCE's rows must have: the
  * archived version, or 0 for the working copy.
  */
 export function visibleCycleSql(versionParam: string): string {
-  return `c AS (SELECT c0.id, c0.year, rv.version, rv.archived, CASE WHEN rv.archived THEN rv.version ELSE 0 END AS source
+  return `c AS (SELECT c0.id, c0.year, rv.version, rv.archived, rv.settled, CASE WHEN rv.archived THEN rv.version ELSE 0 END AS source
                   FROM cycle c0, ${readVersionSql('c0', `${versionParam}::int`, '$3::boolean')} rv
                  WHERE c0.year = $1 AND c0.unit_kind = $2)`;
 }

@@ -1,4 +1,5 @@
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
+import { download } from './documents-fixture';
 
 /**
  * Amending a published year (issue 14; API.md "Amending a published year"),
@@ -160,6 +161,23 @@ test('publishing the amendment makes version 2 what everyone reads; version 1 st
   expect(await result('SNV', 2023, null, 3)).toBeNull();
   // 2024 now compares with version 2.
   expect(await until2024([['SYT', 3, 2], ['SNV', 1, -1], ['STP', 2, -1]])).toEqual([['SYT', 3, 2], ['SNV', 1, -1], ['STP', 2, -1]]);
-  // Publishing again is refused; a published amendment can itself be amended (version 3).
+  // Publishing again is refused.
   expect((await t.gql(`mutation { publishCycle(year: 2023, unitKind: DEPARTMENT) { status } }`)).errors?.[0].extensions?.code).toBe('CONFLICT');
+});
+
+test('the ranking appendix exports each version: version 1 as first published, version 2 by default; no version 3', async () => {
+  /** Per row: code, index, rank (the columns STT, Mã, Đơn vị, D1's points, …, index, band, rank, change). */
+  const rows = async (query: string) => {
+    const csv = await download(t, `/export/rankings.csv?year=2023&unitKind=DEPARTMENT${query}`, null);
+    expect(csv.status).toBe(200);
+    return csv.body.toString('utf8').slice(1).trimEnd().split('\r\n').slice(1).map((line) => {
+      const cells = line.split(',');
+      return [cells[1], cells[cells.length - 4], cells[cells.length - 2]];
+    });
+  };
+  expect(await rows('&version=1')).toEqual([['STP', '90.00', '1'], ['SYT', '80.00', '2'], ['SNV', '70.00', '3']]);
+  expect(await rows('')).toEqual([['SNV', '100.00', '1'], ['STP', '90.00', '2'], ['SYT', '80.00', '3']]);
+  const none = await download(t, '/export/rankings.xlsx?year=2023&unitKind=DEPARTMENT&version=3', null);
+  expect(none.status).toBe(404);
+  expect(none.json().errors[0].message).toMatch(/There is no version 3 of the 2023 DEPARTMENT results; its versions are 1, 2/);
 });

@@ -7,6 +7,7 @@ import {
 } from '../../src/seed/demo-data';
 import { seedDemoIfEmpty } from '../../src/seed/demo.seed';
 import { DEMO_ALERT_KIOSKS, DEMO_ALERT_RATINGS, seedDemoAlerts } from '../../src/seed/demo-alerts.seed';
+import { DEMO_AMENDMENT, seedDemoAmendment } from '../../src/seed/demo-amendment.seed';
 import { demoYears } from '../../src/seed/demo-years';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
 
@@ -351,6 +352,27 @@ describe('the demo years', () => {
   });
 });
 
+test(`the ${PUBLISHED} department decision was amended: version 2 (reason, decision reference) read by default, version 1 still readable, one unit re-appraised`, async () => {
+  const { cycle } = await t.ok(`{ cycle(year: ${PUBLISHED}, unitKind: DEPARTMENT) { status amending publications { version reason decisionRef } } }`, {}, null);
+  expect(cycle).toEqual({
+    status: 'PUBLISHED', amending: false,
+    publications: [{ version: 1, reason: null, decisionRef: null }, { version: 2, reason: DEMO_AMENDMENT.reason, decisionRef: DEMO_AMENDMENT.decisionRef }],
+  });
+  const read = async (version: number | null) => (await t.ok(`query($v: Int) { rankings(year: ${PUBLISHED}, unitKind: DEPARTMENT, first: 100, version: $v) {
+    edges { node { unit { code } score version } } } }`, { v: version }, null)).rankings.edges.map((e: any) => e.node);
+  const [latest, first] = [await read(null), await read(1)];
+  expect(new Set(latest.map((n: any) => n.version))).toEqual(new Set([2]));
+  expect(new Set(first.map((n: any) => n.version))).toEqual(new Set([1]));
+  const v1 = new Map(first.map((n: any) => [n.unit.code, n.score]));
+  const changed = latest.filter((n: any) => v1.get(n.unit.code) !== n.score);
+  expect(changed).toHaveLength(1);
+  expect(changed[0].score).toBeGreaterThan(v1.get(changed[0].unit.code) as number);
+  // Its re-appraisal is the council's, signed as the amendment's panel.
+  const [row] = await t.sql(`SELECT count(*)::int AS n FROM expert_score s JOIN unit u ON u.id = s.unit_id WHERE u.code = $1 AND s.panelist = $2 AND s.round = 'REAPPRAISAL'`,
+    [changed[0].unit.code, DEMO_AMENDMENT.panelist]);
+  expect(row.n).toBe(1);
+});
+
 describe('on an empty database', () => {
   let e: TestService;
   beforeAll(async () => { e = await startTestService(); });
@@ -365,8 +387,9 @@ describe('on an empty database', () => {
     expect(done).toHaveLength(1);
     expect(done[0]!.frameworks).toEqual(years.all.flatMap(({ year }) => demoFrameworkKinds(year).map((unitKind) => (
       { year, unitKind, status: year === OPEN ? 'OPEN' : 'PUBLISHED', maxPoints: '100' }))));
-    // The same demo as the one seeded at start (bootstrap adds the kiosk alerts' step): deterministic, whatever the run.
+    // The same demo as the one seeded at start (bootstrap adds the kiosk alerts' and the amendment's steps): deterministic, whatever the run.
     await seedDemoAlerts(e.service.db, logger);
+    await seedDemoAmendment(e.service.db, e.service.services, logger);
     await e.service.services.tallies.rollUp();
     await e.service.services.recompute.tick();
     const mine = await snapshot(e);
