@@ -25,12 +25,12 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
 import { startInstance, startProxy, type Instance } from '../scripts/cluster-parts';
 import {
   freePort, replicationUnavailable, scratchDir, startPrimary, startReplica, type PgServer,
 } from '../scripts/replicated-postgres';
+import { checkPortal as check, loadHttp, portalBody, type LoadRun } from './load-generator';
 import { loadNationalYear } from './national-year';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -40,72 +40,14 @@ const UNITS = Number(process.env.BENCH_UNITS ?? 12000);
 const DIST = process.argv.includes('--dist');
 const YEAR = 2024;
 
-const PORTAL = `query Portal($year: Int!, $first: Int!) {
-  rankings(year: $year, unitKind: COMMUNE, first: $first) {
-    edges { rank score node { unit { code name } domains { code score } } }
-  }
-}`;
-const BODY = JSON.stringify({ query: PORTAL, variables: { year: YEAR, first: 20 }, operationName: 'Portal' });
+const BODY = portalBody(YEAR);
 
-/** The load generator: `concurrency` keep-alive loops POSTing `body`, in a worker thread. */
-const LOADER = `
-const http = require('node:http');
-const { workerData, parentPort } = require('node:worker_threads');
-const { url, body, concurrency, seconds, warmup } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const u = new URL(url);
-let done = 0, all = 0, failed = 0, sample = null, counting = false, stop = false;
-function one() {
-  return new Promise((resolve) => {
-    const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode === 200) { all++; if (counting) done++; if (!sample) sample = Buffer.concat(chunks).toString(); }
-        else { if (counting) failed++; if (!sample) sample = 'HTTP ' + res.statusCode + ' ' + Buffer.concat(chunks).toString(); }
-        resolve();
-      });
-    });
-    req.on('error', () => { if (counting) failed++; resolve(); });
-    req.end(body);
-  });
-}
-async function loop() { while (!stop) await one(); }
-(async () => {
-  const loops = Array.from({ length: concurrency }, loop);
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  counting = true;
-  const started = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  counting = false;
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  const counted = done;
-  stop = true;
-  await Promise.all(loops);
-  agent.destroy();
-  parentPort.postMessage({ requests: counted, all, seconds: elapsed, failed, sample });
-})();
-`;
-
-/** `requests` counted after the warm-up over `seconds`; `all` answered while the loader ran (the CPU window). */
-interface Run { requests: number; all: number; seconds: number; failed: number; sample: string }
+type Run = LoadRun;
 
 function load(url: string, seconds: number, warmup: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(LOADER, { eval: true, workerData: { url, body: BODY, concurrency: CONCURRENCY, seconds, warmup } });
-    w.once('message', (m) => { resolve(m); void w.terminate(); });
-    w.once('error', reject);
-  });
+  return loadHttp({ url, body: BODY, concurrency: CONCURRENCY, seconds, warmup });
 }
 
-function check(name: string, sample: string): void {
-  const body = JSON.parse(sample) as { data?: { rankings: { edges: { node: { domains: unknown[] } }[] } } };
-  const edges = body.data?.rankings.edges;
-  if (!edges || edges.length !== 20 || edges.some((e) => e.node.domains.length !== 8)) {
-    throw new Error(`${name} answered something else than 20 units with 8 domains each: ${sample.slice(0, 300)}`);
-  }
-}
 
 const TICKS = 100; // USER_HZ on Linux
 

@@ -7,7 +7,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Client, Pool } from 'pg';
 import { startService, type RunningService } from '../src/bootstrap';
 import { loadConfig, type Config } from '../src/config/config';
@@ -19,6 +18,7 @@ import {
   anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, jsonDepthGuard, passGuards, tokenGuard, type EdgeRequest,
 } from '../src/http/guards';
 import { TokenBuckets } from '../src/http/token-bucket';
+import { checkPortal as check, loadHttp, portalBody, type LoadRun } from './load-generator';
 import { loadNationalYear } from './national-year';
 
 /**
@@ -44,12 +44,7 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const POOL = 10;
 const YEAR = 2024;
 
-const PORTAL = `query Portal($year: Int!, $first: Int!) {
-  rankings(year: $year, unitKind: COMMUNE, first: $first) {
-    edges { rank score node { unit { code name } domains { code score } } }
-  }
-}`;
-const BODY = JSON.stringify({ query: PORTAL, variables: { year: YEAR, first: 20 }, operationName: 'Portal' });
+const BODY = portalBody(YEAR);
 
 /**
  * The analysts' mix (issue 12): each query through the service against a
@@ -161,62 +156,11 @@ function startBaseline(url: string): Promise<{ server: http.Server; pool: Pool; 
   }));
 }
 
-/** The load generator, in a worker thread so that it does not share the server's event loop. */
-const LOADER = `
-const http = require('node:http');
-const { workerData, parentPort } = require('node:worker_threads');
-const { url, body, concurrency, seconds, warmup } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const u = new URL(url);
-let done = 0, failed = 0, sample = null, counting = false, stop = false;
-function one() {
-  return new Promise((resolve) => {
-    const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode === 200) { if (counting) done++; if (!sample) sample = Buffer.concat(chunks).toString(); }
-        else { failed++; if (!sample) sample = 'HTTP ' + res.statusCode + ' ' + Buffer.concat(chunks).toString(); }
-        resolve();
-      });
-    });
-    req.on('error', () => { failed++; resolve(); });
-    req.end(body);
-  });
-}
-async function loop() { while (!stop) await one(); }
-(async () => {
-  const loops = Array.from({ length: concurrency }, loop);
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  counting = true;
-  const started = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  counting = false;
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  const counted = done;
-  stop = true;
-  await Promise.all(loops);
-  agent.destroy();
-  parentPort.postMessage({ requests: counted, seconds: elapsed, failed, sample });
-})();
-`;
-
-function load(url: string, seconds: number, warmup: number, body = BODY): Promise<{ requests: number; seconds: number; failed: number; sample: string }> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(LOADER, { eval: true, workerData: { url, body, concurrency: CONCURRENCY, seconds, warmup } });
-    w.once('message', (m) => { resolve(m); void w.terminate(); });
-    w.once('error', reject);
-  });
+/** The load generator (bench/load-generator.ts), at this benchmark's concurrency. */
+function load(url: string, seconds: number, warmup: number, body = BODY): Promise<LoadRun> {
+  return loadHttp({ url, body, concurrency: CONCURRENCY, seconds, warmup });
 }
 
-function check(name: string, sample: string): void {
-  const body = JSON.parse(sample) as { data?: { rankings: { edges: { node: { domains: unknown[] } }[] } } };
-  const edges = body.data?.rankings.edges;
-  if (!edges || edges.length !== 20 || edges.some((e) => e.node.domains.length !== 8)) {
-    throw new Error(`${name} answered something else than 20 units with 8 domains each: ${sample.slice(0, 300)}`);
-  }
-}
 
 /**
  * The HTTP edge's own cost (issue 12): the guards of /graphql (src/http/guards.ts) run in this process on
