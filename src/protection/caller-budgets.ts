@@ -113,6 +113,18 @@ export class CallerBudgets {
    */
   async admit(caller: Caller): Promise<{ refusal: Refusal } | { done: (dbMs: number) => void }> {
     const b = this.config.callerBudgets;
+    // A caller whose cost bucket is empty (spent, or in debt for refused operations) is refused at the door,
+    // before its document is parsed: a flood of over-limit documents costs the parser once a second, not each time.
+    const costs = this.costBuckets(caller);
+    if (costs.available(caller.key) <= 0) {
+      return {
+        refusal: {
+          reason: 'COST_RATE',
+          retryAfter: Math.max(1, costs.retryAfter(caller.key, 1)),
+          message: `Too many expensive or refused queries from ${caller.label}: each ${caller.anonymous ? 'anonymous IP' : 'token'} may spend ${costs.ratePerSec} per second`,
+        },
+      };
+    }
     const mine = this.dbTime.rate(caller.key);
     const total = this.dbTime.totalRate();
     const allowed = Math.max(b.dbMsPerSec, (b.dbSharePercent / 100) * total);
@@ -181,9 +193,23 @@ export class CallerBudgets {
     if (ms > 0) this.dbTime.add(caller.key, ms);
   }
 
+  private costBuckets(caller: Caller): TokenBuckets {
+    return caller.anonymous ? this.costAnonymous : this.costToken;
+  }
+
+  /**
+   * An operation refused over its limits (cost, depth, aliases,
+   * introspection) still cost its parsing and planning: it is charged
+   * `price` (the most an operation may cost), into debt if need be, so that
+   * a caller repeating it is soon refused at the door (`admit`).
+   */
+  chargeRefused(caller: Caller, price: number): void {
+    if (price > 0) this.costBuckets(caller).charge(caller.key, price);
+  }
+
   /** Once the operation's cost is known: spends it from the caller's cost bucket, or says why not. */
   chargeCost(caller: Caller, cost: number): Refusal | undefined {
-    const buckets = caller.anonymous ? this.costAnonymous : this.costToken;
+    const buckets = this.costBuckets(caller);
     if (cost <= 0 || buckets.take(caller.key, cost)) return undefined;
     return {
       reason: 'COST_RATE',

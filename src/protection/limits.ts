@@ -100,7 +100,7 @@ export function budgetFor(principal: Principal | null, limits: QueryLimits): { r
   return { role: principal.role, limit: limits.budgets[principal.role] };
 }
 
-function tooComplex(message: string, details: Record<string, unknown>): GraphQLError {
+function tooComplexError(message: string, details: Record<string, unknown>): GraphQLError {
   const appError = new AppError(ErrorCode.QUERY_TOO_COMPLEX, message, undefined, details);
   return new GraphQLError(message, { originalError: appError, extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
 }
@@ -187,6 +187,13 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
   const listener: GraphQLRequestListener<Context> = {
     async didResolveOperation(rc) {
       if (!rc.operation) return;
+      const caller = (rc.contextValue as unknown as Record<symbol, Caller | undefined>)[callerKey];
+      const { role, limit } = budgetFor(rc.contextValue.principal, limits);
+      // A refusal over the limits costs its caller the operation budget (src/protection/caller-budgets.ts, chargeRefused).
+      const tooComplex = (message: string, details: Record<string, unknown>) => {
+        if (budgets && caller) budgets.chargeRefused(caller, limit);
+        return tooComplexError(message, details);
+      };
       let result: OperationCost;
       try {
         result = analyzeCached(rc.schema, rc.document, rc.operation, rc.request.variables as Record<string, unknown> | undefined, requestPlan(rc));
@@ -212,14 +219,12 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
         throw tooComplex(`The introspection answer would hold about ${result.introspectionSize} objects; the limit is ${maxIntrospection} (the full schema once)`,
           { reason: 'INTROSPECTION_TOO_LARGE', size: result.introspectionSize, limit: maxIntrospection });
       }
-      const { role, limit } = budgetFor(rc.contextValue.principal, limits);
       if (result.cost > limit) {
         const cost = result.cost >= 1e12 ? 'over 10^12' : String(result.cost);
         throw tooComplex(`The query costs ${cost}; the limit for ${role} is ${limit}. Ask for fewer items (first), fewer nested lists or fewer aliases`,
           { reason: 'COST', cost: Math.min(result.cost, Number.MAX_SAFE_INTEGER), limit });
       }
       // Per caller: the operation's cost is spent from the caller's bucket (src/protection/caller-budgets.ts).
-      const caller = (rc.contextValue as unknown as Record<symbol, Caller | undefined>)[callerKey];
       if (budgets && caller) {
         const refusal = budgets.chargeCost(caller, result.cost);
         if (refusal) throw rateLimited(`${refusal.message}. Retry in ${refusal.retryAfter} s`, refusal.retryAfter, refusal.reason);

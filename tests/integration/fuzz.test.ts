@@ -582,7 +582,7 @@ const mutations: Op[] = [
       return null;
     },
     // A unit starts its history: its name and parent from its first year.
-    onSuccess: (_v, _d, delta) => expect(delta).toEqual({ unit: 1, unit_name: 1, unit_parent: 1 }),
+    onSuccess: (_v, _d, delta) => expect(delta).toEqual({ unit: 1, unit_name: 1, unit_parent: 1, audit_entry: 1 }),
   },
   {
     name: 'defineQuestionnaire', caller: 'admin', allowed: GOOD_CALLERS.admin, write: true,
@@ -624,7 +624,7 @@ const mutations: Op[] = [
     vars: record({ input: record({ unitCode: codeSlot('STP', 'X1'), label: textSlot }) }),
     surelyBad: (v) => (hasControl(obj(v.input).label) ? 'control characters in label' : null),
     // A kiosk starts serving its unit: one assignment from today.
-    onSuccess: (_v, _d, delta) => expect(delta).toEqual({ kiosk: 1, kiosk_assignment: 1 }),
+    onSuccess: (_v, _d, delta) => expect(delta).toEqual({ kiosk: 1, kiosk_assignment: 1, audit_entry: 1 }),
   },
   {
     name: 'issueToken', caller: 'admin', allowed: GOOD_CALLERS.admin, write: true,
@@ -636,7 +636,7 @@ const mutations: Op[] = [
       if (hasControl(i.name) || (typeof i.name === 'string' && i.name.trim() === '')) return 'name';
       return null;
     },
-    onSuccess: (_v, _d, delta) => expect(delta).toEqual({ api_token: 1 }),
+    onSuccess: (_v, _d, delta) => expect(delta).toEqual({ api_token: 1, audit_entry: 1 }),
   },
   {
     name: 'revokeKiosk', caller: 'admin', allowed: GOOD_CALLERS.admin, write: true,

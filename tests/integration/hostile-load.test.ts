@@ -120,6 +120,25 @@ describe('budgets per caller', () => {
   });
 });
 
+describe('refused operations cost their caller', () => {
+  test('a caller repeating an over-limit document is refused at the door, before its next document is even parsed', async () => {
+    const thirty = `{ ${Array.from({ length: 30 }, (_, i) => `s${i}: satisfaction(year: 2024) { key }`).join(' ')} }`;
+    // Each refusal costs the operation budget (3,000, refilling at 100 per second): two put the IP in debt for seconds.
+    for (let i = 0; i < 2; i++) {
+      const refused = await post(nonce() + thirty, { from: '127.0.0.24' });
+      expect(refused.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'COST' });
+    }
+    // Not even a document that does not parse gets to the parser.
+    const next = await post('{ unclosed', { from: '127.0.0.24' });
+    expect(next.status).toBe(429);
+    expect(next.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'COST_RATE' });
+    expect(Number(next.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Another IP is parsed and told what is wrong with its document.
+    const other = await post('{ unclosed', { from: '127.0.0.25' });
+    expect(other.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' });
+  });
+});
+
 describe('introspection is counted', () => {
   test('the IDE\'s one introspection query passes; two __schema in one operation, or one asking the schema twice over, are refused', async () => {
     const ide = await post(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true }), { from: '127.0.0.31' });
@@ -132,7 +151,8 @@ describe('introspection is counted', () => {
 
     // The IDE's query with its types asked twice over (the fragments are graphql-js's own).
     const fragments = getIntrospectionQuery().slice(getIntrospectionQuery().indexOf('fragment FullType'));
-    const doubled = await post(`{ __schema { a: types { ...FullType } b: types { ...FullType } } }\n${fragments}`, { from: '127.0.0.31' });
+    // From another IP: the refusal above cost 127.0.0.31 its budget (see 'refused operations cost their caller').
+    const doubled = await post(`{ __schema { a: types { ...FullType } b: types { ...FullType } } }\n${fragments}`, { from: '127.0.0.33' });
     expect(doubled.json.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
     expect(doubled.json.errors[0].extensions.reason).toBe('INTROSPECTION_TOO_LARGE');
   });

@@ -72,3 +72,25 @@ test('a caller runs at most maxConcurrent operations at once; the next waits, th
   if ('done' in first) first.done(0);
   expect('done' in (await waiting)).toBe(true);
 });
+
+test('operations refused over their limits cost their caller: repeated, the caller is refused at the door until its bucket refills', async () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  // Anonymous: 1,000 per second, a burst of 3,000 (the operation budget). Each refusal costs the budget, 3,000.
+  expect(await run(b, flooder, 0)).toBe(true);
+  b.chargeRefused(flooder, 3000);
+  const door = await b.admit(flooder);
+  expect('refusal' in door && door.refusal.reason).toBe('COST_RATE');
+  expect('refusal' in door && door.refusal.retryAfter).toBe(1);
+  // Another caller is not touched.
+  expect(await run(b, portal, 0)).toBe(true);
+  // Debt is bounded by the burst: ten more refusals leave it at -3,000, six seconds from a full bucket, not thirty.
+  for (let i = 0; i < 10; i++) b.chargeRefused(flooder, 3000);
+  clock.t = 2_900;
+  expect(await run(b, flooder, 0)).toBe(false);
+  clock.t = 3_100;
+  expect(await run(b, flooder, 0)).toBe(true);
+  // Its next operation's cost is charged as before: 90 of the 100 refilled pass, 500 more are refused.
+  expect(b.chargeCost(flooder, 90)).toBeUndefined();
+  expect(b.chargeCost(flooder, 500)?.reason).toBe('COST_RATE');
+});
