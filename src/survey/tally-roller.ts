@@ -188,8 +188,9 @@ export class TallyRoller {
       const rows: { year: number; kind: UnitKind; late: boolean; responses: number; units: number[] }[] =
         await this.db.query(ROLL_UP_SQL, [this.options.batchSize]);
       const n = rows.reduce((acc, r) => acc + r.responses, 0);
-      // Late responses change no unpublished result: only the others ask for a recomputation.
-      for (const r of rows) if (!r.late) this.options.onRolledUp?.(r.year, r.kind);
+      // Late responses change no published result, only an amendment in progress that includes them (the scheduler
+      // brings only unpublished years up to date, and finds nothing to do for an amendment that leaves them out).
+      for (const r of rows) this.options.onRolledUp?.(r.year, r.kind);
       for (const r of rows) if (!r.late) this.onUnitsChanged?.(r.year, r.units);
       total += n;
       if (n >= this.options.batchSize) continue;

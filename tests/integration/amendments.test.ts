@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service';
 import { download } from './documents-fixture';
 
@@ -180,4 +181,58 @@ test('the ranking appendix exports each version: version 1 as first published, v
   const none = await download(t, '/export/rankings.xlsx?year=2023&unitKind=DEPARTMENT&version=3', null);
   expect(none.status).toBe(404);
   expect(none.json().errors[0].message).toMatch(/There is no version 3 of the 2023 DEPARTMENT results; its versions are 1, 2/);
+});
+
+/*
+ * Late kiosk responses and amendments. 2023 DISTRICT: one domain with E1
+ * (EXPERT, max 10) and S1 (SURVEY on Q1, 5 levels, satisfied from 4, max
+ * 10), minResponses 1. District PD: E1 10. Two responses before the
+ * publication (5 and 1): S1 = 10 × 1/2 = 5, index 100 × 15/20 = 75. One
+ * response after it (5), flagged late: an amendment leaving late responses
+ * out keeps 75 (2 responses); one including them counts 2 of 3 satisfied:
+ * S1 = 20/3, index 100 × (10 + 20/3) / 20 = 83.333… → 83.33 (3 responses).
+ */
+describe('late responses in an amendment', () => {
+  let kiosk: string;
+  const rate = async (value: number) => {
+    const r = await t.ok(`mutation($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { status } }`, {
+      input: { clientId: randomUUID(), submittedAt: '2023-06-15T02:30:00Z', answers: [{ questionCode: 'Q1', value }] },
+    }, kiosk);
+    expect(r.submitSurveyResponse.status).toBe('ACCEPTED');
+  };
+  const pd = async (token: string | null) => (await t.ok(`{ unit(code: "PD") { result(year: 2023) { score responses version } } }`, {}, token)).unit.result;
+
+  beforeAll(async () => {
+    await t.ok(`mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }`, { input: { code: 'PD', name: 'Huyện Phong Điền', kind: 'DISTRICT', firstYear: 2020 } });
+    await t.ok(`mutation($year: Int!, $questions: [QuestionInput!]!) { defineQuestionnaire(year: $year, questions: $questions) { code } }`,
+      { year: 2023, questions: [{ code: 'Q1', text: 'Tiếp cận dịch vụ', element: 'ACCESS', scaleMax: 5 }] });
+    await t.ok(`mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, { input: {
+      year: 2023, unitKind: 'DISTRICT', minResponses: 1, domains: [{ code: 'D1', name: 'Cải cách thủ tục hành chính', criteria: [
+        { code: 'E1', name: 'Công khai thủ tục', maxPoints: 10, source: 'EXPERT' },
+        { code: 'S1', name: 'Hài lòng', maxPoints: 10, source: 'SURVEY', questionCodes: ['Q1'] },
+      ] }] } });
+    await t.ok(`mutation { openCycle(year: 2023, unitKind: DISTRICT) { status } }`);
+    kiosk = (await t.ok(`mutation($input: RegisterKioskInput!) { registerKiosk(input: $input) { token } }`, { input: { unitCode: 'PD', label: 'Quầy 1' } })).registerKiosk.token;
+    await t.ok(SUBMIT, { input: { year: 2023, unitCode: 'PD', round: 'APPRAISAL', panelist: 'P1', scores: [{ criterionCode: 'E1', points: 10 }] } });
+    await rate(5);
+    await rate(1);
+    await t.ok(`mutation { publishCycle(year: 2023, unitKind: DISTRICT) { status } }`);
+  });
+
+  test('a response after the publication is late: out of an amendment unless it includes late responses', async () => {
+    expect(await pd(null)).toEqual({ score: 75, responses: 2, version: 1 });
+    await rate(5);
+    expect(await t.sql(`SELECT late, count(*)::int AS n FROM survey_response GROUP BY late ORDER BY late`)).toEqual([{ late: false, n: 2 }, { late: true, n: 1 }]);
+    await t.ok(AMEND, { input: { year: 2023, unitKind: 'DISTRICT', reason: 'Rà soát' } });
+    expect(await pd(ADMIN_TOKEN)).toEqual({ score: 75, responses: 2, version: 2 });
+    await t.ok(`mutation { publishCycle(year: 2023, unitKind: DISTRICT) { status } }`);
+    await t.ok(AMEND, { input: { year: 2023, unitKind: 'DISTRICT', reason: 'Tính cả phiếu gửi muộn', includeLateResponses: true } });
+    expect(await pd(ADMIN_TOKEN)).toEqual({ score: 83.33, responses: 3, version: 3 });
+    // Anonymous readers keep version 2 until the amendment is published.
+    expect(await pd(null)).toEqual({ score: 75, responses: 2, version: 2 });
+    await t.ok(`mutation { publishCycle(year: 2023, unitKind: DISTRICT) { status } }`);
+    expect(await pd(null)).toEqual({ score: 83.33, responses: 3, version: 3 });
+    expect((await t.ok(`{ cycle(year: 2023, unitKind: DISTRICT) { publications { version } } }`, {}, null)).cycle.publications)
+      .toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+  });
 });
