@@ -8,6 +8,7 @@ import { readCycleInputs, toFrameworkSpec, type UnitFacts, unitInput } from '../
 import type { ResultRow, DomainResultRow } from '../results/ranking.service';
 import type { ResultsService } from '../results/results.service';
 import { publishedAverage } from '../results/sql';
+import { readVersionSql, RESULT_SOURCE } from '../results/versions';
 import {
   type Aggregation, computeUnitResult, describeInvalidPoints, type PanelScore, ROUNDS_LATEST_FIRST, roundHalfUp2, type UnitOutcome,
 } from '../scoring';
@@ -17,8 +18,8 @@ import { requireCode, requireInt, requireYear } from '../util/validate';
 import type { AnalysisWorker } from './analysis-worker';
 import { explain, type ExplanationRow } from './explanation';
 import { placesIn } from './places';
-import { readFromPrimary } from '../db/read-routing';
 import { bandsHighestFirst, type DrawParameters, prepareJob, surveyShareOf } from './sensitivity';
+import { readFromPrimary } from '../db/read-routing';
 
 /*
  * Analysts' questions about the figures (DOMAIN.md, "Explaining and testing
@@ -275,11 +276,14 @@ export class AnalysisService {
   async yearSummaries(principal: Principal | null, unitKind: UnitKind): Promise<YearSummaryRow[]> {
     const rows: { year: number; status: string; count: number; average: string | null; highest: string | null; lowest: string | null }[] =
       await this.db.query(
-        `SELECT c.year, c.status, count(ir.unit_id)::int AS count, ${publishedAverage('ir.score')}::text AS average,
-                max(ir.score)::text AS highest, min(ir.score)::text AS lowest
-           FROM cycle c LEFT JOIN index_result ir ON ir.cycle_id = c.id
-          WHERE c.unit_kind = $1 AND c.status <> 'DRAFT' AND (c.status = 'PUBLISHED' OR $2::boolean)
-          GROUP BY c.id, c.year, c.status ORDER BY c.year`,
+        // Each year's version as rankings read it (src/results/versions.ts): while a year is amending, readers who may
+        // not see the amendment read its latest published version.
+        `SELECT c.year, CASE WHEN rv.archived THEN 'PUBLISHED' ELSE c.status::text END AS status, count(ir.unit_id)::int AS count,
+                ${publishedAverage('ir.score')}::text AS average, max(ir.score)::text AS highest, min(ir.score)::text AS lowest
+           FROM cycle c CROSS JOIN ${readVersionSql('c', 'NULL::int', '$2::boolean')} rv
+           LEFT JOIN ${RESULT_SOURCE} ir ON ir.cycle_id = c.id AND ir.version = CASE WHEN rv.archived THEN rv.version ELSE 0 END
+          WHERE c.unit_kind = $1 AND c.status <> 'DRAFT'
+          GROUP BY c.id, c.year, 2 ORDER BY c.year`,
         [unitKind, canSeeProvisional(principal)]);
     return rows.map((r) => ({ year: r.year, unitKind, published: r.status === 'PUBLISHED', count: r.count, average: r.average, highest: r.highest, lowest: r.lowest }));
   }

@@ -132,6 +132,10 @@ test('while amending, anonymous readers keep version 1; the administrator reads 
     .toEqual({ count: 3, average: 80, highest: { unit: { code: 'STP' }, score: 90 } });
   const { cycle } = await t.ok(CYCLE, { year: 2023 }, null);
   expect(cycle).toMatchObject({ status: 'OPEN', amending: true, publications: [{ version: 1 }] });
+  // The year summaries too: anonymous readers see version 1's 2023 (2024 is open), the administrator the amendment's.
+  const SUMMARIES = `{ yearSummaries(unitKind: DEPARTMENT) { year published count average highest lowest } }`;
+  expect((await t.ok(SUMMARIES, {}, null)).yearSummaries).toEqual([{ year: 2023, published: true, count: 3, average: 80, highest: 90, lowest: 70 }]);
+  expect((await t.ok(SUMMARIES)).yearSummaries[0]).toEqual({ year: 2023, published: false, count: 3, average: 90, highest: 100, lowest: 80 });
   // A year being amended keeps its framework.
   const redefine = await t.gql(`mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, { input: framework(2023) });
   expect(redefine.errors?.[0].extensions?.code).toBe('CONFLICT');
