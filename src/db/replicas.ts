@@ -70,7 +70,7 @@ export class Replica {
   replayed: bigint = 0n;
   private replayedText: string | null = null;
   reads = 0;
-  private client: Client | undefined;
+  private readonly probeConnection: ProbeConnection;
   private probing: Promise<void> | undefined;
   /** Connections checked out of `pool` now. */
   private readonly active = new Set<PoolClient>();
@@ -78,6 +78,7 @@ export class Replica {
 
   constructor(readonly url: string, readonly name: string, private readonly options: ReplicaOptions, private readonly logger: Logger) {
     this.pool = this.newPool();
+    this.probeConnection = new ProbeConnection(url, options.probeTimeoutMs);
   }
 
   private newPool(): Pool {
@@ -127,16 +128,8 @@ export class Replica {
 
   private async check(lagOf: (replayed: bigint) => number): Promise<void> {
     try {
-      const row = await this.bounded(async () => {
-        if (!this.client) {
-          const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.options.probeTimeoutMs, application_name: 'par-index-replica-health' });
-          client.on('error', () => { if (this.client === client) this.dropProbe(); });
-          this.client = client;
-          await client.connect();
-        }
-        const { rows } = await this.client.query('SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed');
-        return rows[0] as { standby: boolean; replayed: string | null };
-      });
+      const [row] = await this.probeConnection.query<{ standby: boolean; replayed: string | null }>(
+        'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed');
       if (!row.standby) throw new Error('it is not in recovery (promoted, or not a replica): reads stay on the primary');
       const replayed = parseLsn(row.replayed) ?? 0n;
       const lag = lagOf(replayed);
@@ -158,7 +151,7 @@ export class Replica {
     if (this.up) this.logger.warn('read replica unreachable: reads go to the primary', { replica: this.name, error: String((e as Error)?.message ?? e) });
     this.up = false;
     this.lagMs = Number.POSITIVE_INFINITY;
-    this.dropProbe();
+    this.probeConnection.drop();
     for (const client of this.active) destroySocket(client);
     this.active.clear();
     // Idle connections may be as dead (stopped) or frozen as it is: the next ones are opened afresh.
@@ -169,22 +162,58 @@ export class Replica {
     old.end().catch(() => undefined);
   }
 
-  private async bounded<T>(work: () => Promise<T>): Promise<T> {
+  async close(): Promise<void> {
+    clearTimeout(this.soon);
+    await this.probing?.catch(() => undefined);
+    this.probeConnection.drop();
+    for (const client of this.active) destroySocket(client);
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** Cuts a pg client's socket: a statement waiting on a frozen server fails at once ("Connection terminated"). */
+function destroySocket(client: Client | PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/**
+ * A connection of its own for probing a server: opened when needed, every
+ * statement bounded by `timeoutMs` (connecting included). A statement that
+ * fails or does not answer in time drops the connection (its socket cut:
+ * a frozen server never answers) and throws; the next opens a new one.
+ */
+class ProbeConnection {
+  private client: Client | undefined;
+
+  constructor(private readonly url: string, private readonly timeoutMs: number) {}
+
+  async query<T>(sql: string): Promise<T[]> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        work(),
+        (async () => {
+          if (!this.client) {
+            const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, application_name: 'par-index-replica-health' });
+            client.on('error', () => { if (this.client === client) this.drop(); });
+            this.client = client;
+            await client.connect();
+          }
+          return (await this.client.query(sql)).rows as T[];
+        })(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.options.probeTimeoutMs} ms`)), this.options.probeTimeoutMs);
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
           timer.unref();
         }),
       ]);
+    } catch (e) {
+      this.drop();
+      throw e;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private dropProbe(): void {
+  drop(): void {
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -194,19 +223,6 @@ export class Replica {
       client.end().catch(() => undefined);
     }
   }
-
-  async close(): Promise<void> {
-    clearTimeout(this.soon);
-    await this.probing?.catch(() => undefined);
-    this.dropProbe();
-    for (const client of this.active) destroySocket(client);
-    await this.pool.end().catch(() => undefined);
-  }
-}
-
-/** Cuts a pg client's socket: a statement waiting on a frozen server fails at once ("Connection terminated"). */
-function destroySocket(client: Client | PoolClient): void {
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /**
@@ -227,17 +243,18 @@ function destroySocket(client: Client | PoolClient): void {
 export class ReplicaSet {
   readonly replicas: Replica[];
   private timer: NodeJS.Timeout | undefined;
-  private primaryClient: Client | undefined;
+  private readonly primary: ProbeConnection;
   private next = 0;
   /** The primary's flushed WAL position, and when it was read: oldest first. */
   private readonly samples: { at: number; lsn: bigint }[] = [];
 
-  constructor(private readonly primaryUrl: string, urls: string[], readonly options: ReplicaOptions, private readonly logger: Logger) {
+  constructor(primaryUrl: string, urls: string[], readonly options: ReplicaOptions, private readonly logger: Logger) {
     this.replicas = urls.map((url, i) => {
       let name = `replica${i + 1}`;
       try { const u = new URL(url); name = `${u.hostname}:${u.port || 5432}`; } catch { /* the config validated it */ }
       return new Replica(url, name, options, logger);
     });
+    this.primary = new ProbeConnection(primaryUrl, options.probeTimeoutMs);
   }
 
   /** Probes all once (so that the first requests may already use them), then every interval. */
@@ -274,39 +291,11 @@ export class ReplicaSet {
 
   /** The primary's flushed WAL position, on the monitor's own connection; undefined if it does not answer in time. */
   async primaryFlushed(): Promise<bigint | undefined> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        (async () => {
-          if (!this.primaryClient) {
-            const client = new Client({ connectionString: this.primaryUrl, connectionTimeoutMillis: this.options.probeTimeoutMs, application_name: 'par-index-replica-health' });
-            client.on('error', () => { if (this.primaryClient === client) this.dropPrimary(); });
-            this.primaryClient = client;
-            await client.connect();
-          }
-          const { rows } = await this.primaryClient.query('SELECT pg_current_wal_flush_lsn()::text AS lsn');
-          return parseLsn(rows[0].lsn);
-        })(),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => { this.dropPrimary(); resolve(undefined); }, this.options.probeTimeoutMs);
-          timer.unref();
-        }),
-      ]);
+      const [row] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn');
+      return parseLsn(row.lsn);
     } catch {
-      this.dropPrimary();
       return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private dropPrimary(): void {
-    const client = this.primaryClient;
-    this.primaryClient = undefined;
-    if (client) {
-      client.removeAllListeners('error');
-      client.on('error', () => undefined);
-      client.end().catch(() => undefined);
     }
   }
 
@@ -331,7 +320,7 @@ export class ReplicaSet {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.dropPrimary();
+    this.primary.drop();
     await Promise.all(this.replicas.map((r) => r.close()));
   }
 }
