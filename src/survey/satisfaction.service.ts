@@ -130,10 +130,11 @@ export class SatisfactionService {
     const groupBy = query.groupBy ?? SatisfactionGrouping.QUESTION;
     const includeLate = query.includeLate ?? false;
     const privileged = canSeeProvisional(principal);
-    const cycles: { unit_kind: UnitKind; status: CycleStatus }[] = await this.db.query(
-      'SELECT unit_kind, status FROM cycle WHERE year = $1', [year],
+    // A year stays published to readers while an amendment of it is in progress (published_at is kept).
+    const cycles: { unit_kind: UnitKind; status: CycleStatus; was_published: boolean }[] = await this.db.query(
+      'SELECT unit_kind, status, published_at IS NOT NULL AS was_published FROM cycle WHERE year = $1', [year],
     );
-    const published = new Set(cycles.filter((c) => c.status === CycleStatus.PUBLISHED).map((c) => c.unit_kind));
+    const published = new Set(cycles.filter((c) => c.status === CycleStatus.PUBLISHED || c.was_published).map((c) => c.unit_kind));
 
     if (query.unitCode != null) {
       const code = nfc(query.unitCode);

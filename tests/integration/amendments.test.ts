@@ -234,6 +234,9 @@ describe('late responses in an amendment', () => {
     expect(await pd(ADMIN_TOKEN)).toEqual({ score: 83.33, responses: 3, version: 3 });
     // Anonymous readers keep version 2 until the amendment is published.
     expect(await pd(null)).toEqual({ score: 75, responses: 2, version: 2 });
+    // Its satisfaction figures stay public while it is amending (late responses left out unless asked for).
+    expect((await t.ok(`{ satisfaction(year: 2023, unitCode: "PD") { key answers satisfied } }`, {}, null)).satisfaction)
+      .toEqual([{ key: 'Q1', answers: 2, satisfied: 1 }]);
     await t.ok(`mutation { publishCycle(year: 2023, unitKind: DISTRICT) { status } }`);
     expect(await pd(null)).toEqual({ score: 83.33, responses: 3, version: 3 });
     expect((await t.ok(`{ cycle(year: 2023, unitKind: DISTRICT) { publications { version } } }`, {}, null)).cycle.publications)
