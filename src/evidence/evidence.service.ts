@@ -165,10 +165,10 @@ export class EvidenceService {
   }
 
   /** A unit's evidence of a year (one leaf's with `criterionCode`), oldest first; empty to callers who may not read it. */
-  async list(principal: Principal | null, unitId: number, year: number, criterionCode: string | null): Promise<EvidenceRow[]> {
+  async list(principal: Principal | null, unitId: number, year: number, criterionCode?: string | null): Promise<EvidenceRow[]> {
     requireYear('year', year);
     if (!readsUnit(principal, unitId)) return [];
-    const code = criterionCode === null ? null : nfc(criterionCode);
+    const code = criterionCode == null ? null : nfc(criterionCode); // an omitted argument arrives undefined
     return this.db.query(
       `SELECT ${EVIDENCE_COLUMNS} FROM ${EVIDENCE_FROM} WHERE e.unit_id = $1 AND e.year = $2 AND ($3::text IS NULL OR c.code = $3)
         ORDER BY e.uploaded_at, e.id`, [unitId, year, code]);

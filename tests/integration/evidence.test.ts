@@ -296,7 +296,11 @@ test('Unit.evidence lists a year\'s files to the unit itself and the readers, no
     note: 'bản nháp', uploadedAt: expect.any(String), uploadedBy: 'Cán bộ STP',
   });
   expect(mine.every((e: any) => e.criterionCode === 'C2')).toBe(true);
-  expect((await t.ok(LIST, { c: null }, tokens.ANALYST)).unit.evidence.length).toBeGreaterThan(mine.length);
+  const all = (await t.ok(LIST, { c: null }, tokens.ANALYST)).unit.evidence;
+  expect(all.length).toBeGreaterThan(mine.length);
+  // The argument left out is the same as null: every leaf's files.
+  const omitted = (await t.ok(`{ unit(code: "STP") { evidence(year: 2024) { id } } }`, {}, tokens.ANALYST)).unit.evidence;
+  expect(omitted.map((e: any) => e.id)).toEqual(all.map((e: any) => e.id));
   expect((await t.ok(LIST, { c: null }, tokens.SYT)).unit.evidence).toEqual([]);
   expect((await t.ok(LIST, { c: null }, null)).unit.evidence).toEqual([]);
 
