@@ -118,7 +118,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const services = createServices(db, logger, config, workDb, shared);
     const generatedAdminToken = await services.auth.bootstrapAdmin(config.adminToken);
     // The demo's kiosk alerts (src/seed/demo-alerts.seed.ts): a step of its own, on the first start only.
-    if (config.seedDemo && (await seedDemoIfEmpty(db, services, logger))) { await seedDemoAlerts(db, logger); await seedDemoAmendment(db, services, logger); await seedDemoRounds(db, services.roundWindows, logger); await seedDemoExplanations(db, logger); }
+    if (config.seedDemo && (await seedOnce(url, (seedDb) => seedDemoIfEmpty(seedDb, services, logger)))) { await seedDemoAlerts(db, logger); await seedDemoAmendment(db, services, logger); await seedDemoRounds(db, services.roundWindows, logger); await seedDemoExplanations(db, logger); }
     services.tallies.start();
     // Recomputation runs on one instance at a time (src/shared-state/background-lock.ts); the roll-up and the
     // alert detector take their rows FOR UPDATE SKIP LOCKED in one transaction, so each row is done once anyway.
@@ -161,5 +161,20 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (workDb.isInitialized) await workDb.destroy().catch(() => undefined);
     await embedded?.stop();
     throw e;
+  }
+}
+
+/**
+ * The demo's one big transaction on a connection of its own: seeding is start-up work, not a request, so
+ * neither the per-statement timeout nor the client's query timeout of the service's pools bounds it (a loaded
+ * machine once took longer than 17 s to roll up the demo's ratings, or to wait for another process's seed).
+ */
+export async function seedOnce<T>(url: string, seed: (db: DataSource) => Promise<T>): Promise<T> {
+  const seedDb = createDataSource({ url, poolSize: 1, statementTimeoutMs: 30 * 60_000, applicationName: 'par-index-seed' });
+  await seedDb.initialize();
+  try {
+    return await seed(seedDb);
+  } finally {
+    await seedDb.destroy();
   }
 }

@@ -5,6 +5,7 @@ import { demoOfficeDays } from '../../src/seed/demo-activity';
 import {
   DEMO_COMMUNES, DEMO_DEPARTMENTS, DEMO_DISTRICTS, DEMO_MERGED_UNITS, DEMO_MERGERS, DEMO_UNITS, demoFramework, demoFrameworkKinds, demoLeaves,
 } from '../../src/seed/demo-data';
+import { seedOnce } from '../../src/bootstrap';
 import { seedDemoIfEmpty } from '../../src/seed/demo.seed';
 import { DEMO_ALERT_KIOSKS, DEMO_ALERT_RATINGS, seedDemoAlerts } from '../../src/seed/demo-alerts.seed';
 import { DEMO_AMENDMENT, seedDemoAmendment } from '../../src/seed/demo-amendment.seed';
@@ -379,9 +380,10 @@ describe('on an empty database', () => {
   afterAll(async () => { await e?.stop(); });
 
   test('seeds once even when two seeds race (its time is printed by the seed, not asserted: timing is for benchmarks)', async () => {
+    // Each on a connection of its own, as two starting processes seed (src/bootstrap.ts, seedOnce).
     const [a, b] = await Promise.all([
-      seedDemoIfEmpty(e.service.db, e.service.services, logger),
-      seedDemoIfEmpty(e.service.db, e.service.services, logger),
+      seedOnce(e.databaseUrl, (db) => seedDemoIfEmpty(db, e.service.services, logger)),
+      seedOnce(e.databaseUrl, (db) => seedDemoIfEmpty(db, e.service.services, logger)),
     ]);
     const done = [a, b].filter((x) => x !== null);
     expect(done).toHaveLength(1);
