@@ -483,11 +483,16 @@ export class UnitService {
     return parent;
   }
 
-  /** CONFLICT when one of the units has a published result in `fromYear` or later: published years never change. */
+  /**
+   * CONFLICT when one of the units has a published result in `fromYear` or
+   * later: published years never change (nor does the map of a year being
+   * amended: its versions share it).
+   */
   private async refusePublished(tx: EntityManager, unitIds: number[], fromYear: number, what: string): Promise<void> {
     const [row]: { code: string; year: number; unit_kind: UnitKind }[] = await tx.query(
       `SELECT u.code, c.year, c.unit_kind FROM index_result ir JOIN cycle c ON c.id = ir.cycle_id JOIN unit u ON u.id = ir.unit_id
-        WHERE ir.unit_id = ANY($1::int[]) AND c.status = 'PUBLISHED' AND c.year >= $2 ORDER BY c.year LIMIT 1`, [unitIds, fromYear]);
+        WHERE ir.unit_id = ANY($1::int[]) AND (c.status = 'PUBLISHED' OR c.published_at IS NOT NULL) AND c.year >= $2
+        ORDER BY c.year LIMIT 1`, [unitIds, fromYear]);
     if (row) {
       throw new AppError(ErrorCode.CYCLE_PUBLISHED,
         `The ${row.year} ${row.unit_kind} results are published with ${row.code} in them: ${what} would change a published year; a change of the map can start in ${row.year + 1} at the earliest`);

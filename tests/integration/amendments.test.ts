@@ -136,9 +136,12 @@ test('while amending, anonymous readers keep version 1; the administrator reads 
   const SUMMARIES = `{ yearSummaries(unitKind: DEPARTMENT) { year published count average highest lowest } }`;
   expect((await t.ok(SUMMARIES, {}, null)).yearSummaries).toEqual([{ year: 2023, published: true, count: 3, average: 80, highest: 90, lowest: 70 }]);
   expect((await t.ok(SUMMARIES)).yearSummaries[0]).toEqual({ year: 2023, published: false, count: 3, average: 90, highest: 100, lowest: 80 });
-  // A year being amended keeps its framework.
+  // A year being amended keeps its framework and its map.
   const redefine = await t.gql(`mutation($input: DefineCycleInput!) { defineCycle(input: $input) { year } }`, { input: framework(2023) });
   expect(redefine.errors?.[0].extensions?.code).toBe('CONFLICT');
+  const rename = await t.gql(`mutation { renameUnit(code: "SNV", fromYear: 2023, name: "Sở Nội vụ mới") { code } }`);
+  expect(rename.errors?.[0].extensions?.code).toBe('CONFLICT');
+  expect(rename.errors?.[0].message).toMatch(/2023 DEPARTMENT results are published with SNV/);
   // 2024 still compares with 2023's latest published version, 1 (after a recomputation the amendment asked for).
   await new Promise((r) => setTimeout(r, 500));
   expect(await changes2024()).toEqual([['SYT', 2, 1], ['SNV', 3, 1], ['STP', 1, -2]]);
