@@ -19,7 +19,9 @@
  * readVersionSql is this rule in SQL (rankings, written whole by
  * PostgreSQL); readableVersion the same rule over a result read with both
  * candidates (Unit.result, Unit.results, history: the visibility of a
- * unit's own result has rules of its own, isVisible).
+ * unit's own result has rules of its own, isVisible; the candidates are
+ * read by RankingService.versionedRows, which picks the archived version
+ * by the same rule).
  */
 
 /** The columns index_result and published_result share, in one order. */
@@ -41,8 +43,9 @@ export function versionsOfSql(c: string): string {
 /**
  * The version a reader reads of cycle `c` (a cycle row alias), as a
  * LATERAL subquery giving one row (version, archived, settled: a published
- * version, whose figures never change) or none (nothing visible). `requested`: an int SQL expression, NULL for none; `sees`: a
- * boolean SQL expression, whether the reader sees provisional results.
+ * version, whose figures never change) or none (nothing visible).
+ * `requested`: an int SQL expression, NULL for none; `sees`: a boolean SQL
+ * expression, whether the reader sees provisional results.
  */
 export function readVersionSql(c: string, requested: string, sees: string): string {
   return `LATERAL (
@@ -59,8 +62,9 @@ export function readVersionSql(c: string, requested: string, sees: string): stri
 
 /**
  * The visible cycle of a ranking statement as CTE `c` (id, year, version,
- * archived, settled, source): $1 year, $2 unit kind, $3 whether the reader sees
- * provisional results, `versionParam` the requested version (NULL: none).
+ * archived, settled, source): $1 year, $2 unit kind, $3 whether the reader
+ * sees provisional results, `versionParam` the requested version (NULL:
+ * none).
  * `source` is the version column RESULT_SOURCE's rows must have: the
  * archived version, or 0 for the working copy.
  */
@@ -73,7 +77,7 @@ export function visibleCycleSql(versionParam: string): string {
 /**
  * Every stored result, working copy (version 0) and archive, with
  * index_result's columns and `version`; a statement reads the version of
- * its CTE `c` with READS_C (and the cycle). Plain branches, so that
+ * its CTE `c` with readsVersionOfC (and the cycle). Plain branches, so that
  * PostgreSQL flattens the union: the condition on the version becomes a
  * one-time filter that cuts the other branch before it scans (0 = $n),
  * and each branch keeps its index on (cycle[, version], position) for the
