@@ -24,11 +24,10 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { Client } from 'pg';
 import { startInstance, startProxy, type Instance } from '../scripts/cluster-parts';
 import {
-  freePort, replicationUnavailable, scratchDir, startPrimary, startReplica, type PgServer,
+  freePort, type PgServer, replicationUnavailable, scratchDir, startReplicatedDatabase,
 } from '../scripts/replicated-postgres';
 import { checkPortal as check, loadHttp, portalBody, type LoadRun } from './load-generator';
 import { loadNationalYear } from './national-year';
@@ -88,13 +87,7 @@ async function main(): Promise<void> {
   const instances: Instance[] = [];
   const proxies: http.Server[] = [];
   try {
-    const port = await freePort(56700);
-    primary = await startPrimary(path.join(dir, 'primary'), port);
-    const admin = new Client({ connectionString: primary.url() });
-    await admin.connect();
-    await admin.query('CREATE DATABASE par');
-    await admin.end();
-    replica = await startReplica(primary, path.join(dir, 'replica'), await freePort(port + 1));
+    ({ primary, replica } = await startReplicatedDatabase(dir, 56700));
     const env = {
       DATABASE_URL: primary.url('par'), SEED_DEMO: 'false', LOG_LEVEL: 'error', DB_POOL_SIZE: '10',
       CACHE_MAX_AGE_SECONDS: '0', RESPONSE_CACHE_MAX_ENTRIES: '0', RECOMPUTE_INTERVAL_MS: '60000',

@@ -20,11 +20,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
-import { Client } from 'pg';
 import { startInstance, startProxy, type Instance } from './cluster-parts';
 import {
-  freePort, redisUnavailable, replicationUnavailable, scratchDir, startPrimary, startRedis, startReplica, type PgServer, type RedisServer,
+  freePort, type PgServer, type RedisServer, redisUnavailable, replicationUnavailable, scratchDir, startRedis, startReplicatedDatabase,
 } from './replicated-postgres';
 
 function parseArgs(argv: string[]) {
@@ -83,14 +81,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const primaryPort = await freePort(56600);
-    primary = await startPrimary(path.join(dir, 'primary'), primaryPort);
-    const admin = new Client({ connectionString: primary.url() });
-    await admin.connect();
-    await admin.query('CREATE DATABASE par');
-    await admin.end();
+    ({ primary, replica } = await startReplicatedDatabase(dir, 56600));
     say(`primary  ${primary.url('par')}`);
-    replica = await startReplica(primary, path.join(dir, 'replica'), await freePort(primaryPort + 1));
     say(`replica  ${replica.url('par')} (streaming, hot standby)`);
     redis = await startRedis(await freePort(56690));
     say(`redis    ${redis.url}`);

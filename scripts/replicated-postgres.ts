@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 
 /**
  * A primary and streaming replicas from the machine's PostgreSQL binaries
@@ -206,4 +207,28 @@ export function scratchDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.chmodSync(dir, 0o755);
   return dir;
+}
+
+/**
+ * A primary with a database `database` (on a free port from
+ * `preferredPort`) and one streaming replica of it (the next free port),
+ * in `dir`/primary and `dir`/replica. If the replica fails to start, the
+ * primary is stopped before the error is thrown.
+ */
+export async function startReplicatedDatabase(dir: string, preferredPort: number, database = 'par'): Promise<{ primary: PgServer; replica: PgServer }> {
+  const primary = await startPrimary(path.join(dir, 'primary'), await freePort(preferredPort));
+  try {
+    const admin = new Client({ connectionString: primary.url() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${database}`);
+    } finally {
+      await admin.end();
+    }
+    const replica = await startReplica(primary, path.join(dir, 'replica'), await freePort(primary.port + 1));
+    return { primary, replica };
+  } catch (e) {
+    await primary.stop().catch(() => undefined);
+    throw e;
+  }
 }

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Client } from 'pg';
 import { startService, type RunningService } from '../../src/bootstrap';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
 import {
-  freePort, redisUnavailable, replicationUnavailable, scratchDir, startPrimary, startRedis, startReplica, type PgServer, type RedisServer,
+  freePort, type PgServer, type RedisServer, redisUnavailable, replicationUnavailable, scratchDir, startRedis, startReplicatedDatabase,
 } from '../../scripts/replicated-postgres';
 
 /**
@@ -39,13 +38,7 @@ suite('read replicas', () => {
 
   beforeAll(async () => {
     dir = scratchDir('par-replicas-');
-    const primaryPort = await freePort(56500);
-    primary = await startPrimary(path.join(dir, 'primary'), primaryPort);
-    const admin = new Client({ connectionString: primary.url() });
-    await admin.connect();
-    await admin.query('CREATE DATABASE par');
-    await admin.end();
-    replica = await startReplica(primary, path.join(dir, 'replica'), await freePort(primaryPort + 1));
+    ({ primary, replica } = await startReplicatedDatabase(dir, 56500));
     redis = await startRedis(await freePort(56520));
     const base = loadConfig({});
     const config = (maxReplicaLagMs: number): Config => ({
