@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from '../config/logger';
+import { boundedRedisOptions } from '../shared-state/redis';
 
 /**
  * Where live events travel. In-process for one instance; over Redis
@@ -45,15 +46,8 @@ export class RedisBus implements EventBus {
   private readonly subscriber: Redis;
 
   constructor(url: string, private readonly timeoutMs: number, private readonly logger: Logger) {
-    const options: RedisOptions = {
-      connectTimeout: timeoutMs,
-      commandTimeout: timeoutMs,
-      // A command waits for no reconnection: it fails at once while Redis is away.
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      retryStrategy: (times) => Math.min(5000, 100 * 2 ** Math.min(times, 6)),
-      lazyConnect: false,
-    };
+    // A command waits for no reconnection: it fails at once while Redis is away (the shared state's options).
+    const options: RedisOptions = boundedRedisOptions(timeoutMs);
     this.publisher = new Redis(url, options);
     // The subscriber must queue its SUBSCRIBE until connected (and resubscribe after a reconnection).
     this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
