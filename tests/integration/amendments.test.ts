@@ -124,6 +124,10 @@ test('while amending, anonymous readers keep version 1; the administrator reads 
   expect(await result('SNV', 2023, null)).toEqual({ score: 70, rank: 3, version: 1, published: true, domains: [{ code: 'D1', score: 70 }] });
   expect(await result('SNV', 2023, ADMIN_TOKEN)).toEqual({ score: 100, rank: 1, version: 2, published: false, domains: [{ code: 'D1', score: 100 }] });
   expect(await result('SNV', 2023, ADMIN_TOKEN, 1)).toEqual({ score: 70, rank: 3, version: 1, published: true, domains: [{ code: 'D1', score: 70 }] });
+  // An archived version has no explanation (the stored inputs are the amendment's): nothing of the amendment leaks.
+  const explained = `{ unit(code: "SNV") { result(year: 2023) { score explanation { rawIndex } } } }`;
+  expect((await t.ok(explained, {}, null)).unit.result).toEqual({ score: 70, explanation: null });
+  expect((await t.ok(explained)).unit.result).toEqual({ score: 100, explanation: { rawIndex: '100' } });
   // The unpublished amendment is nobody's but the privileged readers'.
   expect(await result('SNV', 2023, null, 2)).toBeNull();
   expect((await t.ok(RANKINGS, { year: 2023, version: 2 }, null)).rankings).toMatchObject({ totalCount: 0, edges: [] });
