@@ -163,10 +163,15 @@ export class SharedResponseCache implements ResponseStore {
   offer(key: string, status: number, headers: Record<string, string>, body: string, now = Date.now()): void {
     const gens = this.misses.get(key);
     this.misses.delete(key);
+    // Not storable (a mutation, an error, no-store): the L1 forgets the miss; no query is parsed for its years.
+    const m = status === 200 ? /^(?:public|private), max-age=(\d+)$/.exec(headers['cache-control'] ?? '') : null;
+    if (!m || m[1] === '0') {
+      this.l1.offer(key, status, headers, body, now);
+      return;
+    }
     const years = yearsOfRequest(key);
     if (!this.l1.offer(key, status, headers, body, now, years) || !gens) return;
-    const m = /max-age=(\d+)/.exec(headers['cache-control'] ?? '');
-    const ttlMs = Number(m?.[1] ?? 0) * 1000;
+    const ttlMs = Number(m[1]) * 1000;
     const entry: SharedEntry = { k: key, s: status, h: headers, b: body, x: now + ttlMs, y: years === null ? null : [...years], g: gens };
     void this.redis.run((c) => c.set(this.redisKey(key), JSON.stringify(entry), 'PX', ttlMs));
   }
