@@ -200,7 +200,7 @@ describe('two instances sharing Redis', () => {
       const event = await sub.next(5000);
       expect(event.satisfactionChanged[0]).toMatchObject({ key: 'Q1', answers: 1, satisfied: 1 });
     } finally {
-      await b.service.stop().catch(() => undefined);
+      await b.stop().catch(() => undefined); // its own test client and spare database too, not only the service
       await a.stop();
     }
   }, 60000);
