@@ -35,13 +35,14 @@ suite('read replicas', () => {
   let b: RunningService | undefined;
   let replicaSql: Client | undefined;
   let primarySql: Client | undefined;
+  let config: (maxReplicaLagMs: number) => Config;
 
   beforeAll(async () => {
     dir = scratchDir('par-replicas-');
     ({ primary, replica } = await startReplicatedDatabase(dir, 56500));
     redis = await startRedis(await freePort(56520));
     const base = loadConfig({});
-    const config = (maxReplicaLagMs: number): Config => ({
+    config = (maxReplicaLagMs: number): Config => ({
       ...base, port: 0, databaseUrl: primary!.url('par'), databaseReadUrls: [replica!.url('par')], maxReplicaLagMs,
       dbHealthIntervalMs: 250, adminToken: ADMIN, seedDemo: false, poolSize: 4, workPoolSize: 4, shutdownGraceMs: 1000,
       // Every read reaches the database: a cached answer would hide where it was read.
@@ -186,7 +187,7 @@ suite('read replicas', () => {
     await until('the thawed replica is back', () => replicaState(a!).usable, 5000);
   });
 
-  test('a stopped replica: every read still answered, from the primary, and /readyz stays ready', async () => {
+  test('a stopped replica: every read still answered, from the primary, /readyz ready, and an instance starts without it', async () => {
     await replica!.stop();
     let answered = 0;
     const t0 = Date.now();
@@ -206,5 +207,15 @@ suite('read replicas', () => {
     expect(await anonymousUnit(a!, 'R2')).toBe('R2');
     expect(a!.reads!.counts.primary).toBeGreaterThan(before.primary);
     expect(a!.reads!.counts.replica).toBe(before.replica);
+    // An instance started while its replica is down starts all the same (within a probe) and answers from the primary.
+    const startedAt = Date.now();
+    const c = await startService(config(400), logger);
+    try {
+      expect(Date.now() - startedAt).toBeLessThan(20000);
+      expect(c.reads!.replicas.replicas[0].up).toBe(false);
+      expect(await anonymousUnit(c, 'R2')).toBe('R2');
+    } finally {
+      await c.stop();
+    }
   });
 });
