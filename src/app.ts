@@ -201,7 +201,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Excel and CSV at /export/*, /templates/*, /import/*, read through this Apollo server as the caller (src/documents/).
   const serveDocuments = createDocumentsHandler({ apollo, services, logger, health, invalidate: (c) => responseCache.invalidate(c) });
   // Evidence files at POST /evidence and GET /evidence/{id}, kept in PostgreSQL (src/evidence/).
-  const serveEvidence = createEvidenceHandler({ auth: services.auth, evidence: services.evidence, logger, health, budgets, anonymousBuckets, maxBytes: config.maxEvidenceBytes });
+  const serveEvidence = createEvidenceHandler({ auth: services.auth, evidence: services.evidence, logger, health, budgets, anonymousRate, maxBytes: config.maxEvidenceBytes });
   // Slow clients cannot hold connections: headers and whole requests are bounded, checked every second.
   const server = http.createServer({
     headersTimeout: config.headersTimeoutMs,

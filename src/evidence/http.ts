@@ -7,7 +7,7 @@ import { requestScope, type RequestScope } from '../db/pool-gate';
 import { DocumentError, STATUS_OF_CODE } from '../documents/document-error';
 import { Role } from '../entities/enums';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
-import type { TokenBuckets } from '../http/token-bucket';
+import type { AnonymousRate } from '../http/guards';
 import { CallerBudgets } from '../protection/caller-budgets';
 import { requireRole } from './access';
 import type { EvidenceService } from './evidence.service';
@@ -28,7 +28,8 @@ export interface EvidenceDeps {
   logger: Logger;
   health: DatabaseHealth;
   budgets: CallerBudgets;
-  anonymousBuckets: TokenBuckets;
+  /** The anonymous per-IP limit of /graphql (shared by every instance with Redis: src/shared-state). */
+  anonymousRate: AnonymousRate;
   /** MAX_EVIDENCE_BYTES. */
   maxBytes: number;
 }
@@ -55,7 +56,7 @@ export function contentDisposition(name: string): string {
 }
 
 export function createEvidenceHandler(deps: EvidenceDeps): EvidenceHandler {
-  const { evidence, logger, health, budgets, anonymousBuckets, maxBytes } = deps;
+  const { evidence, logger, health, budgets, anonymousRate, maxBytes } = deps;
 
   async function principalOf(req: http.IncomingMessage): Promise<Principal | null> {
     const ip = req.socket.remoteAddress ?? 'unknown';
@@ -65,12 +66,12 @@ export function createEvidenceHandler(deps: EvidenceDeps): EvidenceHandler {
     } catch (e) {
       if (e instanceof AppError && e.code !== ErrorCode.SERVICE_BUSY && e.code !== ErrorCode.SERVICE_UNAVAILABLE) {
         // A refused token costs its IP like an anonymous request: guessing tokens is rate-limited too.
-        if (!anonymousBuckets.take(ip)) throw new DocumentError(429, 'RATE_LIMITED', `Too many requests from ${ip}`);
+        if (!(await anonymousRate.take(ip))) throw new DocumentError(429, 'RATE_LIMITED', `Too many requests from ${ip}`);
         throw new DocumentError(401, toGraphQLCode(e.code), e.message);
       }
       throw e;
     }
-    if (principal === null && !anonymousBuckets.take(ip)) throw new DocumentError(429, 'RATE_LIMITED', `Too many requests from ${ip}`);
+    if (principal === null && !(await anonymousRate.take(ip))) throw new DocumentError(429, 'RATE_LIMITED', `Too many requests from ${ip}`);
     return principal;
   }
 

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { CriterionSource, CycleStatus, ScoreRound, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
@@ -6,6 +6,7 @@ import { describeInvalidAdjustment, describeInvalidPoints } from '../scoring';
 import type { FrameworkService } from '../services/framework.service';
 import { leavesOf } from '../services/framework.service';
 import type { UnitService } from '../services/unit.service';
+import { managerOf, type Db } from '../services/db';
 import { existsIn, yearsText } from '../services/unit-years';
 import { requireCode, requireText, requireYear } from '../util/validate';
 import type { RankingService, ResultRow } from './ranking.service';
@@ -96,14 +97,22 @@ function scoresChanged(
  * recomputes the cycle on its next tick.
  */
 export class ExpertScoreService {
+  private readonly db: EntityManager;
+
+  /**
+   * `db` a DataSource or a transaction's EntityManager (src/services/db.ts); of the results it needs only
+   * the single-unit recomputation, of the rankings only a unit's result (the demo seed passes stand-ins).
+   */
   constructor(
-    private readonly db: DataSource,
+    db: Db,
     private readonly units: UnitService,
     private readonly frameworks: FrameworkService,
-    private readonly results: ResultsService,
-    private readonly rankings: RankingService,
+    private readonly results: Pick<ResultsService, 'recompute'>,
+    private readonly rankings: Pick<RankingService, 'resultsByUnitYear'>,
     private readonly hooks: ExpertScoreHooks = {},
-  ) {}
+  ) {
+    this.db = managerOf(db);
+  }
 
   /**
    * Upserts one panelist's scores of one unit and round (and the bonus and

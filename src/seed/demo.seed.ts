@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { CycleStatus } from '../entities/enums';
-import { ExpertScoreService, type RankingService, ResultsService } from '../results';
+import { ExpertScoreService, ResultsService } from '../results';
+import type { ResultRow } from '../results/ranking.service';
 import type { Services } from '../services';
 import { FrameworkService } from '../services/framework.service';
 import { QuestionnaireService } from '../services/questionnaire.service';
@@ -113,6 +114,13 @@ async function kiosksServing(tx: EntityManager, unitId: number, year: number): P
   return rows.map((r) => r.id);
 }
 
+/** The result submit reads back in the seed, which reads none (stand-in for RankingService.resultsByUnitYear). */
+const PLACEHOLDER_RESULT: ResultRow = {
+  cycle_id: 0, unit_id: 0, year: 0, status: CycleStatus.OPEN, score: '0', expert_score: null, survey_score: null,
+  earned_points: '0', max_points: '0', rank: 0, parent_rank: null, previous_rank: null, band_code: null, responses: 0,
+  survey_insufficient: false, provisional: true, published: false,
+};
+
 /**
  * The year's activity on `tx`, after the setup: kiosks on the three-tier
  * map, the 2025 mergers (their kiosks then serve the new units), expert scores (through
@@ -131,14 +139,11 @@ async function seedDemoActivity(
   const units = new UnitService(tx);
   const frameworks = new FrameworkService(tx);
   const kiosks = new KioskService(tx);
-  // ExpertScoreService and ResultsService (src/results) still take a DataSource; what the seed calls of
-  // them (submit, publish, cycleIdOf) uses only what the transaction's EntityManager has. The seed's last
-  // cast, until they are typed on src/services/db.ts too.
-  const source = tx as unknown as DataSource;
-  const noRecompute = { recompute: async () => undefined } as unknown as ResultsService;
-  // The seed reads no result back; one placeholder row keeps submit from refusing "no index" before anything is recomputed.
-  const noResult = { resultsByUnitYear: async () => [{}] } as unknown as RankingService;
-  const expertScores = new ExpertScoreService(source, units, frameworks, noRecompute, noResult);
+  // The scores go in on the transaction; the cycles are recomputed once at the end, so submit's own recomputation
+  // is a stand-in, and so is the result it reads back (a placeholder row keeps it from refusing "no index").
+  const noRecompute = { recompute: async (cycleId: number) => ({ cycleId, units: 0, ms: 0 }) };
+  const noResult = { resultsByUnitYear: async (): Promise<ResultRow[]> => [PLACEHOLDER_RESULT] };
+  const expertScores = new ExpertScoreService(tx, units, frameworks, noRecompute, noResult);
   const questionnaires = new QuestionnaireCache(tx, 60_000);
 
   let kioskCount = 0, expertSubmissions = 0, ratings = 0;
@@ -167,7 +172,9 @@ async function seedDemoActivity(
 
   // Roll-ups, recomputation and publication on the same transaction.
   const tallies = new TallyRoller(tx, logger, { intervalMs: 0, batchSize: 50_000 });
-  const results = new ResultsService(source, frameworks, tallies, logger);
+  // ResultsService still takes a DataSource (its recomputation reads through the pool's named statements);
+  // what the seed calls of it (recompute, publish, cycleIdOf) uses only what the transaction has: the seed's last cast.
+  const results = new ResultsService(tx as unknown as DataSource, frameworks, tallies, logger);
   // The roll-up sorts tens of thousands of answers at once: give it memory rather than temporary files.
   await tx.query(`SET LOCAL work_mem = '64MB'`);
   await tallies.rollUp();
