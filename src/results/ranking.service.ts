@@ -159,6 +159,14 @@ interface CycleFrame {
 
 /** How many published frameworks are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;
+/**
+ * How long a published year's framework is trusted to say which version is
+ * published: another instance may amend the year, or publish its amendment,
+ * and kept summaries are keyed by that version. Its bands and domains never
+ * change; only this says when to read again (one statement per year and
+ * kind per period).
+ */
+const PUBLISHED_FRAME_MS = 10_000;
 
 /**
  * Reading stored results: a ranking's arguments and scope (the page and its
@@ -168,7 +176,7 @@ const SUMMARY_CACHE_ENTRIES = 500;
  */
 export class RankingService {
   /** Frameworks of published cycles by year and kind, as the filters check them. */
-  private readonly publishedFrames = new Map<string, CycleFrame>();
+  private readonly publishedFrames = new Map<string, CycleFrame & { readAt: number }>();
 
   constructor(private readonly db: DataSource, private readonly units: UnitService) {}
 
@@ -237,12 +245,13 @@ export class RankingService {
   /**
    * A year and kind's cycle as the filters check it: its bands and its
    * domains' ids by code, in one statement; kept in memory once published
-   * (a published framework never changes). Undefined: none is defined.
+   * (a published framework never changes; which version is published may,
+   * by another instance: PUBLISHED_FRAME_MS). Undefined: none is defined.
    */
   private async frame(year: number, unitKind: UnitKind): Promise<CycleFrame | undefined> {
     const key = `${year}:${unitKind}`;
     const kept = this.publishedFrames.get(key);
-    if (kept) return kept;
+    if (kept && Date.now() - kept.readAt < PUBLISHED_FRAME_MS) return kept;
     const [row]: {
       id: number; status: CycleStatus; bands: { code: string; label: string; minScore: number }[]; domains: Record<string, number>;
       working: number; published: number;
@@ -257,7 +266,7 @@ export class RankingService {
     const frame: CycleFrame = {
       id: row.id, status: row.status, bands: row.bands, domains: new Map(Object.entries(row.domains)), working: row.working, published: row.published,
     };
-    if (frame.status === CycleStatus.PUBLISHED) setBounded(this.publishedFrames, key, frame, SUMMARY_CACHE_ENTRIES);
+    if (frame.status === CycleStatus.PUBLISHED) setBounded(this.publishedFrames, key, { ...frame, readAt: Date.now() }, SUMMARY_CACHE_ENTRIES);
     return frame;
   }
 
