@@ -4,6 +4,7 @@ import { Role, UnitKind } from '../entities/enums';
 import { isVisible } from '../results/ranking.service';
 import type { ResultsService } from '../results/results.service';
 import { readableVersion } from '../results/versions';
+import { requireInt } from '../util/validate';
 import { toCycleType } from './mappers';
 import { CycleType } from './types/cycle.type';
 import { IndexResultType, toIndexResultType } from './types/result.type';
@@ -25,6 +26,8 @@ export class ResultsResolver {
     @Root() unit: UnitType, @Arg('year', () => Int) year: number, @Ctx() ctx: Context,
     @Arg('version', () => Int, { nullable: true, description: 'A published version (amendments); omitted: the one the reader reads by default.' }) version?: number | null,
   ): Promise<IndexResultType | null> {
+    // As rankings(version:) checks it: a version is a whole number from 1 (BAD_USER_INPUT on `version` otherwise).
+    if (version != null) requireInt('version', version, 1, 2_147_483_647);
     const row = readableVersion(await ctx.loaders.results.byUnitYear.load({ unitId: unit.dbId, year, version }), (r) => isVisible(r.status, ctx.principal, r.unit_id));
     return row && toIndexResultType(row);
   }

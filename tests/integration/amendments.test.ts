@@ -104,6 +104,13 @@ test('amending an unpublished year is refused with CONFLICT naming the year; not
   expect(empty.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   expect(empty.errors?.[0].message).toMatch(/input\.reason/);
   expect((await t.ok(CYCLE, { year: 2023 })).cycle.amending).toBe(false);
+  // A version is a whole number from 1, for Unit.result as for rankings.
+  for (const v of [0, -1]) {
+    const bad = await t.gql(`query($v: Int) { unit(code: "STP") { result(year: 2023, version: $v) { score } } }`, { v }, null);
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'version' });
+    const ranking = await t.gql(`query($v: Int) { rankings(year: 2023, unitKind: DEPARTMENT, version: $v) { totalCount } }`, { v }, null);
+    expect(ranking.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'version' });
+  }
 });
 
 test('while amending, anonymous readers keep version 1; the administrator reads and re-scores the amendment only', async () => {
