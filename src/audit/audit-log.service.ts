@@ -66,7 +66,7 @@ export class AuditLogService {
     const pageWhere = afterId === null ? where : [...where, `id < $${params.push(afterId)}::bigint`];
     const rows: AuditRow[] = await this.db.query(
       `SELECT id::text AS id, at, actor, role, operation, unit_code AS "unitCode", year, target, before, after
-         FROM audit_entry ${whereSql(pageWhere)} ORDER BY id DESC LIMIT $${params.push(first + 1)}`,
+         FROM audit_entry ${whereSql(pageWhere)} ORDER BY audit_entry.id DESC LIMIT $${params.push(first + 1)}`,
       params);
     const items = rows.slice(0, first);
     return {

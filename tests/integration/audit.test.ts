@@ -267,6 +267,16 @@ describe('auditLog', () => {
     expect(byActor.edges.map((e: any) => e.node.target)).toEqual(['e6', 'e5', 'e3']);
   });
 
+  test('newest first by the entry\'s number, not its text: entry 10,000,000 before 9,999,999', async () => {
+    for (const id of [9_999_999, 10_000_000]) {
+      await t.sql(`INSERT INTO audit_entry (id, actor, operation) OVERRIDING SYSTEM VALUE VALUES ($1, 'x', 'numbering')`, [id]);
+    }
+    const page = (await t.ok(LOG, { operation: 'numbering' })).auditLog;
+    expect(page.edges.map((e: any) => e.node.id)).toEqual(['10000000', '9999999']);
+    const next = (await t.ok(LOG, { operation: 'numbering', first: 1, after: page.edges[0].cursor })).auditLog;
+    expect(next.edges.map((e: any) => e.node.id)).toEqual(['9999999']);
+  });
+
   test('pages follow each other through endCursor, to the end', async () => {
     const seen: string[] = [];
     let after: string | null = null;
