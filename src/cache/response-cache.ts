@@ -26,6 +26,8 @@ export type CacheChange = 'all' | { years: ReadonlySet<number> };
 const PROVISIONAL = /"provisional"\s*:\s*true/;
 /** How long a miss waits for its answer to be offered before its slot is given up (the HTTP request timeout bounds it). */
 const PENDING_MS = 60_000;
+/** Changes remembered for the offers of misses still running; an older miss is refused storage. */
+const MAX_CHANGES_KEPT = 1000;
 
 /**
  * An in-memory LRU of whole HTTP answers, in front of GraphQL: a hit costs
@@ -34,15 +36,19 @@ const PENDING_MS = 60_000;
  * sets; the key starts with the caller's role, so roles never share entries.
  *
  * A change (`invalidate`) drops the entries it may affect and advances a
- * generation. An answer is stored only if no change happened between its
- * miss and its offer: an answer read before a mutation committed, and
- * finished after the mutation emptied the cache, is not put back.
+ * generation. An answer is stored only if no change *to the years it reads*
+ * happened between its miss and its offer: an answer read before a mutation
+ * committed, and finished after the mutation emptied the cache, is not put
+ * back, while kiosks' ratings of the open year (changes every second or so)
+ * do not keep a published ranking's answer from being stored.
  */
 export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse>();
   /** Keys missed and not yet offered: the generation of the earliest miss. */
   private readonly pending = new Map<string, { generation: number; at: number }>();
   private generation = 0;
+  /** The latest changes, oldest first, each with its generation: what an offer checks its years against. */
+  private readonly changes: { generation: number; years: ReadonlySet<number> | null }[] = [];
   private bytes = 0;
 
   constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
@@ -109,14 +115,15 @@ export class ResponseCache {
     const cc = headers['cache-control'];
     const m = cc && /^(?:public|private), max-age=(\d+)$/.exec(cc);
     if (!m || m[1] === '0') return false;
-    // Read before a change that was made while it ran (or its miss is forgotten): it may be stale.
-    if (!miss || miss.generation !== this.generation) return false;
+    const entryYears = years === undefined ? yearsOfRequest(key) : years;
+    // Read before a change to its years that was made while it ran (or its miss is forgotten): it may be stale.
+    if (!miss || this.changedSince(miss.generation, entryYears)) return false;
     // Belt and braces: provisional figures are never stored (JSON written by PostgreSQL spaces its colons).
     if (PROVISIONAL.test(body) || body.includes('"errors"')) return false;
     const bytes = body.length * 2 + key.length * 2 + 200;
     if (bytes > this.maxBytes / 4) return false;
     this.delete(key);
-    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: years === undefined ? yearsOfRequest(key) : years });
+    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: entryYears });
     this.bytes += bytes;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;
@@ -134,8 +141,21 @@ export class ResponseCache {
   }
 
   /** Data changed: drops every answer that may show it, and refuses answers of requests already running. */
+  /** Whether a change since `generation` may have touched `years` (null: any year); a log that does not reach back says yes. */
+  private changedSince(generation: number, years: ReadonlySet<number> | null): boolean {
+    if (generation === this.generation) return false;
+    if (this.changes.length === 0 || this.changes[0].generation > generation + 1) return true;
+    for (let i = this.changes.length - 1; i >= 0 && this.changes[i].generation > generation; i--) {
+      const changed = this.changes[i].years;
+      if (changed === null || years === null || [...years].some((y) => changed.has(y))) return true;
+    }
+    return false;
+  }
+
   invalidate(change: CacheChange): void {
     this.generation++;
+    this.changes.push({ generation: this.generation, years: change === 'all' ? null : change.years });
+    if (this.changes.length > MAX_CHANGES_KEPT) this.changes.splice(0, this.changes.length - MAX_CHANGES_KEPT);
     if (change === 'all') {
       this.entries.clear();
       this.bytes = 0;
