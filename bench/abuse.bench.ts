@@ -222,13 +222,17 @@ function floods(analyst: string): Flood[] {
 const RANKING = `{ rankings(year: ${PUBLISHED_YEAR}, unitKind: DEPARTMENT, first: 20) { totalCount edges { rank score node { unit { code name } band { code } } } } }`;
 
 async function portal(until: number): Promise<void> {
-  const agent = agentFrom('127.0.0.2', 16);
-  const read = (query: string) => request(agent, '/graphql', { query }).then((a) => ({ a, ok: a.status === 200 && !a.json?.errors && a.json?.data?.rankings?.totalCount > 0 }));
+  // Two readers of the portal, each its own client (agent, sockets, IP): one's slow answers do not queue the other's.
+  const uncached = agentFrom('127.0.0.2', 16);
+  const cached = agentFrom('127.0.0.3', 16);
+  const read = (agent: http.Agent, query: string) => request(agent, '/graphql', { query })
+    .then((a) => ({ a, ok: a.status === 200 && !a.json?.errors && a.json?.data?.rankings?.totalCount > 0 }));
   await Promise.all([
-    openLoop('portal-uncached', 5, 16, until, () => read(`#${randomBytes(6).toString('hex')}\n${RANKING}`)),
-    openLoop('portal-cached', 5, 16, until, () => read(RANKING)),
+    openLoop('portal-uncached', 5, 16, until, () => read(uncached, `#${randomBytes(6).toString('hex')}\n${RANKING}`)),
+    openLoop('portal-cached', 5, 16, until, () => read(cached, RANKING)),
   ]);
-  agent.destroy();
+  uncached.destroy();
+  cached.destroy();
 }
 
 interface PoolSeen { maxInUse: number; maxWaiting: number; busyRefusals: number }
