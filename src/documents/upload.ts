@@ -68,7 +68,7 @@ export function readUpload(req: http.IncomingMessage, maxBytes: number): Promise
 }
 
 /** Reads and drops what the client still sends after a refusal, up to `budget` bytes; beyond it, the connection is closed. */
-function discard(req: http.IncomingMessage, budget: number): void {
+export function discard(req: http.IncomingMessage, budget: number): void {
   let seen = 0;
   req.on('data', (c: Buffer) => {
     seen += c.length;

@@ -7,7 +7,7 @@ import { requestScope, type RequestScope } from '../db/pool-gate';
 import { DocumentError, STATUS_OF_CODE } from '../documents/document-error';
 import { Role } from '../entities/enums';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
-import type { AnonymousRate } from '../http/guards';
+import { sendJson as sendEdgeJson, type AnonymousRate } from '../http/guards';
 import { CallerBudgets } from '../protection/caller-budgets';
 import { requireRole } from './access';
 import type { EvidenceService } from './evidence.service';
@@ -38,10 +38,9 @@ export type EvidenceHandler = (req: http.IncomingMessage, res: http.ServerRespon
 
 const PATH = /^\/evidence(?:\/([^/]*))?$/;
 
+/** The edge's JSON answer (src/http/guards.ts), never stored by a cache. */
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
-  res.end(text);
+  sendEdgeJson(res, status, body, { 'cache-control': 'no-store', ...headers });
 }
 
 /**

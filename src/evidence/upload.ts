@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import busboy from 'busboy';
 import { DocumentError } from '../documents/document-error';
+import { discard } from '../documents/upload';
 
 /** Rows of evidence_blob_chunk hold at most this many bytes: a 20 MiB file is 80 rows, each read and written alone. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -135,12 +136,3 @@ export function readEvidenceUpload(
   });
 }
 
-/** Reads and drops what the client still sends after a refusal, up to `budget` bytes; beyond it, the connection is closed. */
-function discard(req: http.IncomingMessage, budget: number): void {
-  let seen = 0;
-  req.on('data', (c: Buffer) => {
-    seen += c.length;
-    if (seen > budget) req.destroy();
-  });
-  req.resume();
-}
