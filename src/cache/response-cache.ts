@@ -29,6 +29,11 @@ const PENDING_MS = 60_000;
 /** Changes remembered for the offers of misses still running; an older miss is refused storage. */
 const MAX_CHANGES_KEPT = 1000;
 
+/** Whether a change to `changed` years (null: any) may alter an answer showing `shown` years (null: any). */
+function touches(changed: ReadonlySet<number> | null, shown: ReadonlySet<number> | null): boolean {
+  return changed === null || shown === null || [...shown].some((y) => changed.has(y));
+}
+
 /**
  * An in-memory LRU of whole HTTP answers, in front of GraphQL: a hit costs
  * one Map lookup, no parsing, no validation, no execution. What may be
@@ -102,7 +107,8 @@ export class ResponseCache {
 
   /**
    * Stores the answer if its Cache-Control allows (public or private,
-   * max-age > 0) and no change happened since its key was missed.
+   * max-age > 0) and no change to the years it reads happened since its
+   * key was missed.
    */
   offer(
     key: string, status: number, headers: Record<string, string>, body: string, now = Date.now(),
@@ -140,18 +146,17 @@ export class ResponseCache {
     }
   }
 
-  /** Data changed: drops every answer that may show it, and refuses answers of requests already running. */
   /** Whether a change since `generation` may have touched `years` (null: any year); a log that does not reach back says yes. */
   private changedSince(generation: number, years: ReadonlySet<number> | null): boolean {
     if (generation === this.generation) return false;
     if (this.changes.length === 0 || this.changes[0].generation > generation + 1) return true;
     for (let i = this.changes.length - 1; i >= 0 && this.changes[i].generation > generation; i--) {
-      const changed = this.changes[i].years;
-      if (changed === null || years === null || [...years].some((y) => changed.has(y))) return true;
+      if (touches(this.changes[i].years, years)) return true;
     }
     return false;
   }
 
+  /** Data changed: drops every answer that may show it, and refuses answers of requests already running. */
   invalidate(change: CacheChange): void {
     this.generation++;
     this.changes.push({ generation: this.generation, years: change === 'all' ? null : change.years });
@@ -162,7 +167,7 @@ export class ResponseCache {
       return;
     }
     for (const [key, entry] of this.entries) {
-      if (entry.years === null || [...entry.years].some((y) => change.years.has(y))) this.delete(key);
+      if (touches(change.years, entry.years)) this.delete(key);
     }
   }
 
