@@ -242,3 +242,15 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
 }
+
+/**
+ * Every setting at its default: what loadConfig reads from an empty
+ * environment, so that each default is written once, above. For code that
+ * builds part of the service without a Config of its own (benchmarks, the
+ * TypeORM CLI's data source, the seed's connection) and still must not
+ * hold a default of its own. A function, not a constant: src/live/config.ts
+ * and this module import each other.
+ */
+export function configDefaults(): Config {
+  return loadConfig({});
+}

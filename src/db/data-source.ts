@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { configDefaults } from '../config/config';
 import { entities } from '../entities';
 import { PoolGate, type PoolGateOptions } from './pool-gate';
 
+/** The pool's settings; those left out take config.ts's defaults (DB_POOL_SIZE, DB_STATEMENT_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS). */
 export interface DataSourceOptions {
   url: string;
   poolSize?: number;
@@ -17,6 +19,10 @@ export interface DataSourceOptions {
 const migrationsGlob = path.join(__dirname, '..', '..', 'migrations', `*.${__filename.endsWith('.ts') ? 'ts' : 'js'}`);
 
 export function createDataSource(options: DataSourceOptions): DataSource {
+  const defaults = configDefaults();
+  const poolSize = options.poolSize ?? defaults.poolSize;
+  const statementTimeoutMs = options.statementTimeoutMs ?? defaults.statementTimeoutMs;
+  const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -27,13 +33,13 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     logging: false,
     applicationName: options.applicationName ?? 'par-index',
-    poolSize: options.poolSize ?? 10,
-    connectTimeoutMS: options.connectTimeoutMs ?? 5000,
+    poolSize,
+    connectTimeoutMS: connectTimeoutMs,
     extra: {
       // Bounds on a slow or dead database: server-side per statement, and
       // client-side in case the server never answers at all.
-      statement_timeout: options.statementTimeoutMs ?? 15000,
-      query_timeout: (options.statementTimeoutMs ?? 15000) + 2000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 2000,
       keepAlive: true,
       idle_in_transaction_session_timeout: 60000,
       idleTimeoutMillis: 30000,

@@ -25,7 +25,8 @@ export interface ResultServices {
 export function createResultServices(
   db: DataSource, logger: Logger,
   deps: { units: UnitService; frameworks: FrameworkService; tallies: TallyRoller },
-  recomputeIntervalMs = 1000,
+  /** RECOMPUTE_INTERVAL_MS (config.ts). */
+  recomputeIntervalMs: number,
   /** The pool readers cannot exhaust: recomputation and publication run on it. */
   work: DataSource = db,
 ): ResultServices {

@@ -41,7 +41,7 @@ export class RecomputeScheduler {
     private readonly db: DataSource,
     private readonly results: ResultsService,
     private readonly logger: Logger,
-    private readonly intervalMs = 1000,
+    private readonly intervalMs: number,
   ) {}
 
   /** Starts polling; the first tick recomputes every unpublished cycle (data may have changed while the service was down). */

@@ -5,7 +5,7 @@ import { AssessmentService } from '../appraisal/assessment.service';
 import { RoundWindowService } from '../appraisal/round-window.service';
 import { AuditLogService } from '../audit/audit-log.service';
 import { AuthService } from '../auth/auth.service';
-import type { Config } from '../config/config';
+import { type Config, configDefaults } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { UnitKind } from '../entities/enums';
 import { createDocumentServices, type DocumentServices } from '../documents';
@@ -37,10 +37,11 @@ export interface Services extends ResultServices, SurveyServices, EvidenceServic
 /**
  * `work` is the pool readers cannot exhaust (src/bootstrap.ts): kiosk
  * ingestion, token lookups, the survey roll-up and recomputation run on it;
- * everything else on `db`. Both default to the same data source.
+ * everything else on `db`. Both default to the same data source; `config`
+ * to every setting's default (config.ts).
  */
 export function createServices(
-  db: DataSource, logger: Logger, config?: Config, work: DataSource = db,
+  db: DataSource, logger: Logger, config: Config = configDefaults(), work: DataSource = db,
   /** Several instances sharing Redis (src/shared-state): kiosk revocations and the kiosks' rate limit. */
   shared?: SharedState,
 ): Services {
@@ -57,7 +58,7 @@ export function createServices(
     onRolledUp: markDirty,
     onKioskRevoked: (kioskId) => auth.forgetKiosk(kioskId),
   }, work, shared);
-  const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config?.recomputeIntervalMs, work);
+  const results = createResultServices(db, logger, { units, frameworks, tallies: survey.tallies }, config.recomputeIntervalMs, work);
   recompute = results.recompute;
   const documents = createDocumentServices(db, logger, { frameworks, results: results.results, recompute: results.recompute });
   const analysis = new AnalysisService(db, units, frameworks, results.results, new AnalysisWorker(), survey.tallies);

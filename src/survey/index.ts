@@ -21,7 +21,6 @@ export interface SurveyServices {
 }
 
 type SurveyConfig = Pick<Config, 'kioskRatePerSecond' | 'kioskRateBurst' | 'questionnaireCacheMs' | 'tallyIntervalMs' | 'tallyBatchSize'>;
-const DEFAULTS: SurveyConfig = { kioskRatePerSecond: 50, kioskRateBurst: 1000, questionnaireCacheMs: 5000, tallyIntervalMs: 500, tallyBatchSize: 5000 };
 
 /**
  * `onAccepted` is told the year and unit kind of every accepted batch (the
@@ -29,18 +28,17 @@ const DEFAULTS: SurveyConfig = { kioskRatePerSecond: 50, kioskRateBurst: 1000, q
  * authentication cache (AuthService.forgetKiosk).
  */
 export function createSurveyServices(
-  db: DataSource, logger: Logger, config: Partial<SurveyConfig> | undefined,
+  db: DataSource, logger: Logger, config: SurveyConfig,
   hooks: { onAccepted?: DirtyListener; onRolledUp?: RolledUpListener; onKioskRevoked?: (kioskId: number) => void | Promise<void> } = {},
   /** The pool readers cannot exhaust: ingestion and the roll-up run on it. */
   work: DataSource = db,
   /** Several instances sharing Redis: the per-kiosk limit is counted there for all of them. */
   shared?: SharedState,
 ): SurveyServices {
-  const c = { ...DEFAULTS, ...(config ?? {}) };
-  const tallies = new TallyRoller(work, logger, { intervalMs: c.tallyIntervalMs, batchSize: c.tallyBatchSize, onRolledUp: hooks.onRolledUp });
-  const surveys = new SurveyIngestionService(work, new QuestionnaireCache(work, c.questionnaireCacheMs), {
-    ratePerSecond: c.kioskRatePerSecond, rateBurst: c.kioskRateBurst, onAccepted: hooks.onAccepted,
-    limiter: rateLimit(shared?.redis, 'kiosk', c.kioskRatePerSecond, c.kioskRateBurst),
+  const tallies = new TallyRoller(work, logger, { intervalMs: config.tallyIntervalMs, batchSize: config.tallyBatchSize, onRolledUp: hooks.onRolledUp });
+  const surveys = new SurveyIngestionService(work, new QuestionnaireCache(work, config.questionnaireCacheMs), {
+    ratePerSecond: config.kioskRatePerSecond, rateBurst: config.kioskRateBurst, onAccepted: hooks.onAccepted,
+    limiter: rateLimit(shared?.redis, 'kiosk', config.kioskRatePerSecond, config.kioskRateBurst),
   });
   return {
     kiosks: new KioskService(db, hooks.onKioskRevoked),
