@@ -82,5 +82,5 @@ export async function createSchema(services: Services, live?: Live): Promise<Gra
  * else is selected (src/http/rendered-queries.ts), next to their resolvers.
  */
 export function renderers(s: Services): Renderers {
-  return { roots: { rankings: renderedRankings(rankingPages(s.rankings)) }, fields: RENDERED_FIELDS };
+  return { roots: { rankings: { render: renderedRankings(rankingPages(s.rankings)), fields: RENDERED_FIELDS } } };
 }

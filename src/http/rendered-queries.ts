@@ -14,11 +14,20 @@ import type { Selected } from '../query-plan/selection';
  */
 export type RenderedRoot = (args: Record<string, unknown>, context: Context, selected: readonly Selected[]) => Promise<string>;
 
+/**
+ * A root query field answered as JSON text: its renderer, and the fields of
+ * each type under it that its statement writes (`__typename` always). Per
+ * root: a field one root writes (a unit's results under unit(code)) may be
+ * one another does not (a ranking's node { unit }).
+ */
+export interface RenderedRootField {
+  render: RenderedRoot;
+  fields: Readonly<Record<string, readonly string[]>>;
+}
+
 export interface Renderers {
-  /** Root query fields answered as JSON text. */
-  roots: Record<string, RenderedRoot>;
-  /** The fields of each type under them that the statements write (`__typename` always). */
-  fields: Record<string, readonly string[]>;
+  /** Root query fields answered as JSON text, by name. */
+  roots: Record<string, RenderedRootField>;
 }
 
 /** An operation's `data` already written as JSON text: {@link stringifyResult} puts it in the answer as it is. */
@@ -117,15 +126,16 @@ export class RenderedQueries {
         continue;
       }
       if (!Object.hasOwn(this.renderers.roots, root.name) || !root.def || root.directives) return null;
-      const selected = this.collect(root.fields ?? []);
+      const rendered = this.renderers.roots[root.name];
+      const selected = this.collect(root.fields ?? [], rendered.fields);
       if (!selected) return null;
-      out.push({ key: root.key, render: this.renderers.roots[root.name], field: root.def, node: root.node, selected });
+      out.push({ key: root.key, render: rendered.render, field: root.def, node: root.node, selected });
     }
     return out;
   }
 
-  /** A planned selection as the renderers take it, or null if any field of it is not rendered. */
-  private collect(fields: readonly PlanField[]): Selected[] | null {
+  /** A planned selection as its root's renderer takes it, or null if any field of it is not one that root writes (`written`). */
+  private collect(fields: readonly PlanField[], written: RenderedRootField['fields']): Selected[] | null {
     if (fields.length > MAX_KEYS) return null;
     const out: Selected[] = [];
     for (const f of fields) {
@@ -133,10 +143,10 @@ export class RenderedQueries {
         out.push({ key: f.key, name: f.name });
         continue;
       }
-      const rendered = this.renderers.fields[f.parentType]?.includes(f.name) && f.nodes.every((n) => !n.arguments?.length);
+      const rendered = written[f.parentType]?.includes(f.name) && f.nodes.every((n) => !n.arguments?.length);
       if (!rendered || f.directives || !f.def) return null;
       if (f.fields) {
-        const sub = this.collect(f.fields);
+        const sub = this.collect(f.fields, written);
         if (!sub) return null;
         out.push({ key: f.key, name: f.name, fields: sub });
       } else {

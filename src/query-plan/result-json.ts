@@ -76,16 +76,29 @@ export function objectSql(type: string, selected: readonly Selected[], sqlOf: (s
 }
 
 /**
+ * Where a result row's figures come from when not a ranking's (one year,
+ * $1, one version, CTE c): the SQL of the fields that differ from
+ * RESULT_FIELDS', and how its unit is written (default: the joined `u`).
+ */
+export interface ResultRows {
+  fields: Readonly<Record<string, string>>;
+  unit: (selected: readonly Selected[]) => string;
+}
+
+/**
  * A result row of `ir` (index_result; $1 is the year) as the JSON of the
  * fields selected: unit and band joined (resultJoins), domain results
- * from one correlated subquery. `internal` adds the ids the field
+ * from one correlated subquery (of `ir.version`: 0, the working copy, or
+ * the archived version). `internal` adds the ids the field
  * resolvers read (a RankedResult's cycleId, unitId, bandCode, archivedVersion, unit id and parentId).
- * `uses.band` is set when the band is read.
+ * `uses.band` is set when the band is read. `rows`: other rows than a ranking's.
  */
-export function resultJson(selected: readonly Selected[], internal: boolean, uses: { band: boolean }): string {
+export function resultJson(selected: readonly Selected[], internal: boolean, uses: { band: boolean }, rows?: ResultRows): string {
   return objectSql('IndexResult', selected, (s) => {
+    if (rows && Object.hasOwn(rows.fields, s.name)) return rows.fields[s.name];
     switch (s.name) {
       case 'unit':
+        if (rows) return rows.unit(s.fields ?? []);
         return objectSql('Unit', s.fields ?? [], (f) => column(UNIT_FIELDS, f), internal ? [`'id', u.public_id::text`, `'dbId', u.id`, `'parentId', u.parent_id`] : []);
       case 'band':
         uses.band = true;
@@ -99,8 +112,10 @@ export function resultJson(selected: readonly Selected[], internal: boolean, use
     }
   }, internal ? [`'cycleId', ir.cycle_id`, `'unitId', ir.unit_id`, `'bandCode', ir.band_code`, `'archivedVersion', (SELECT CASE WHEN archived THEN version END FROM c)`] : []);
 }
+/** The band `b` of a result row `ir`. */
+export const BAND_JOIN = 'LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code';
 /** The unit of a result row `ir`, and its band when read. */
-export const resultJoins = (band: boolean) => `LEFT JOIN unit u ON u.id = ir.unit_id${band ? ' LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code' : ''}`;
+export const resultJoins = (band: boolean) => `LEFT JOIN unit u ON u.id = ir.unit_id${band ? ` ${BAND_JOIN}` : ''}`;
 
 /** The type each object field of a summary holds (for `__typename`). */
 const FIELD_TYPES: Record<string, Record<string, string>> = {
