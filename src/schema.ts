@@ -25,6 +25,7 @@ import { livePubSub } from './live/subscriptions';
 import type { Renderers } from './http/rendered-queries';
 import { RENDERED_FIELDS } from './query-plan/result-json';
 import { rankingPages } from './query-plan/rankings';
+import { renderedUnitPage } from './query-plan/unit-page';
 import type { Services } from './services';
 
 /**
@@ -82,5 +83,10 @@ export async function createSchema(services: Services, live?: Live): Promise<Gra
  * else is selected (src/http/rendered-queries.ts), next to their resolvers.
  */
 export function renderers(s: Services): Renderers {
-  return { roots: { rankings: { render: renderedRankings(rankingPages(s.rankings)), fields: RENDERED_FIELDS } } };
+  return {
+    roots: {
+      rankings: { render: renderedRankings(rankingPages(s.rankings)), fields: RENDERED_FIELDS },
+      unit: renderedUnitPage(s.rankings),
+    },
+  };
 }

@@ -257,11 +257,17 @@ const NOT_RENDERED: Record<string, string> = { IndexResult: 'unit { parent { cod
 
 interface Sel { text: string; fragments: string[] }
 
-/** A selection on `type`; `merging`: sometimes followed by another one on the same type (graphql-js merges fields by key). */
-function selection(type: string, merging = true): fc.Arbitrary<Sel> {
-  const fields: fc.Arbitrary<Sel | null>[] = TYPES[type].map(([name, sub]) => fc.option(fc.tuple(
+/** Below this depth no object field is selected: the unit page's types nest without end (a result's unit has results). */
+const MAX_DEPTH = 4;
+
+/**
+ * A selection on `type` of `types`; `merging`: sometimes followed by another one on the same type (graphql-js merges
+ * fields by key). `depth`: of `type` under the root field.
+ */
+function selection(type: string, merging = true, types = TYPES, depth = 0): fc.Arbitrary<Sel> {
+  const fields: fc.Arbitrary<Sel | null>[] = types[type].filter(([, sub]) => !sub || depth + 1 < MAX_DEPTH).map(([name, sub]) => fc.option(fc.tuple(
     fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('a', 'b') }),
-    sub ? selection(sub) : fc.constant(null),
+    sub ? selection(sub, true, types, depth + 1) : fc.constant(null),
   ).map(([alias, inner]): Sel => ({
     text: `${alias ? `${alias}_${name}: ` : ''}${name}${inner ? ` { ${inner.text} }` : ''}`,
     fragments: inner?.fragments ?? [],
@@ -271,7 +277,7 @@ function selection(type: string, merging = true): fc.Arbitrary<Sel> {
     fields.push(fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant(unrendered) }));
   }
   const more = merging
-    ? fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: selection(type, false) })
+    ? fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: selection(type, false, types, depth) })
     : fc.constant(null);
   return fc.tuple(fc.tuple(...fields), fc.constantFrom('plain', 'plain', 'inline', 'typed', 'named', 'repeated'), more).map(([picked, wrap, other]) => {
     const chosen = picked.filter((f): f is Sel => f !== null);
@@ -344,3 +350,131 @@ test('any selection, arguments and caller: the same answer rendered or resolved'
   expect(rendered).toBeGreaterThan(runs / 4);
   expect(renderStats.failures).toBe(failures);
 }, 300000);
+
+// ---------------------------------------------------------------------------
+// A unit's page: unit(code) with its results, as UnitResolver.unit and ResultsResolver.results answer it.
+
+/** The unit page's types: a Unit's own fields and results; a result's unitName, version and stale too. */
+const UNIT_PAGE_TYPES: Record<string, [string, string | null][]> = {
+  ...TYPES,
+  Unit: [...TYPES.Unit, ['firstYear', null], ['lastYear', null], ['results', 'IndexResult']],
+  IndexResult: [...TYPES.IndexResult, ['unitName', null], ['version', null], ['stale', null]],
+};
+
+const issueUnitToken = async (unitCode: string) => (await t.ok(
+  `mutation($input: IssueTokenInput!) { issueToken(input: $input) }`, { input: { role: 'UNIT', name: `Cán bộ ${unitCode}`, unitCode } })).issueToken as string;
+
+const UNIT_PAGE = `query UnitPage($code: String!) { unit(code: $code) {
+  __typename code name kind firstYear lastYear
+  results { year version score rank published provisional unitName band { code label } domains { code score rank } } } }`;
+/** A page's results as [year, version, published] rows. */
+const years = (answer: Answer) => answer.json.data.unit.results.map((r: any) => [r.year, r.version, r.published]);
+
+test("a unit's page is one statement, and its results are those the caller may see, latest year first", async () => {
+  const [syt, stp] = [await issueUnitToken('SYT'), await issueUnitToken('STP')];
+  // Anonymous: 2022 only (2023 is open). Figures of the fixture: SYT 9 of 10 → 90, 2nd.
+  const { result: anonymous, statements } = await requestStatements(() => ask(t.url, UNIT_PAGE, { code: 'SYT' }, null));
+  expect(statements).toHaveLength(1);
+  expect(anonymous.rendered).toBe(true);
+  expect(anonymous.json.data.unit).toMatchObject({ __typename: 'Unit', code: 'SYT', name: 'Sở Y tế', kind: 'DEPARTMENT', lastYear: null });
+  expect(anonymous.json.data.unit.results).toEqual([expect.objectContaining({
+    year: 2022, version: 1, score: 90, rank: 2, published: true, unitName: 'Sở Y tế', domains: [{ code: 'D1', score: 90, rank: 2 }],
+  })]);
+  for (const [token, code, expected] of [
+    [null, 'SYT', [[2022, 1, true]]],
+    [ADMIN_TOKEN, 'SYT', [[2023, 1, false], [2022, 1, true]]],
+    [tokens.analyst, 'SYT', [[2023, 1, false], [2022, 1, true]]],
+    // A UNIT token sees its own unit's provisional results, not another's.
+    [syt, 'SYT', [[2023, 1, false], [2022, 1, true]]],
+    [stp, 'SYT', [[2022, 1, true]]],
+    [stp, 'STP', [[2023, 1, false], [2022, 1, true]]],
+  ] as [string | null, string, unknown[]][]) {
+    const answer = await both(UNIT_PAGE, { code }, token);
+    expect(answer.rendered).toBe(true);
+    expect(years(answer)).toEqual(expected);
+  }
+  // The code as UnitService.findByCode reads it (trimmed); none: null, without an error, rendered too.
+  expect((await both(UNIT_PAGE, { code: ' SYT ' }, null)).json.data.unit.code).toBe('SYT');
+  for (const code of ['NOPE', 'syt']) {
+    const none = await both(UNIT_PAGE, { code }, null);
+    expect(none.rendered).toBe(true);
+    expect(none.json).toEqual({ data: { unit: null } });
+  }
+  // A commune of the national year: its eight domains in framework order (the analysts' query of bench:query).
+  const [commune] = await t.sql(`SELECT code FROM unit WHERE kind = 'COMMUNE' ORDER BY code LIMIT 1`);
+  const page = await both(`query UnitPage($code: String!) { unit(code: $code) { name results { year score rank band { code } domains { code score } } } }`,
+    { code: commune.code }, null);
+  expect(page.rendered).toBe(true);
+  expect(page.json.data.unit.results).toHaveLength(1);
+  expect(page.json.data.unit.results[0].domains.map((d: any) => d.code)).toEqual(national.domains);
+  // A district's last year is 2024 at the latest (lastYearOf).
+  const districtPage = await both(`{ unit(code: "${district}") { kind lastYear results { year } } }`, {}, null);
+  expect(districtPage.rendered).toBe(true);
+  expect(districtPage.json.data.unit).toMatchObject({ kind: 'DISTRICT', lastYear: 2024 });
+});
+
+test("fields a root does not write are resolved: a ranking's units have no rendered results, a unit's parent and result(year:) are resolved", async () => {
+  for (const query of [
+    `{ rankings(year: 2022, unitKind: DEPARTMENT, first: 2) { edges { node { unit { code results { year score } } } } } }`,
+    `{ rankings(year: 2022, unitKind: DEPARTMENT, first: 2) { edges { node { unit { code names { name } } } } } }`,
+    `{ unit(code: "SYT") { code parent { code } results { year } } }`,
+    `{ unit(code: "SYT") { code result(year: 2022) { score } } }`,
+    `{ unit(code: "SYT") { results { year } } rankings(year: 2022, unitKind: DEPARTMENT, first: 1) { edges { node { unit { results { year } } } } } }`,
+  ]) {
+    const answer = await both(query, {}, null);
+    expect(answer.rendered).toBe(false);
+    expect(answer.json.errors).toBeUndefined();
+  }
+  // Both roots rendered, each with its own fields.
+  const two = await both(`{ unit(code: "SYT") { firstYear results { year } } rankings(year: 2022, unitKind: DEPARTMENT, first: 1) { edges { node { unit { code } } } } }`, {}, null);
+  expect(two.rendered).toBe(true);
+  expect(two.json.data).toEqual({ unit: { firstYear: 2000, results: [{ year: 2022 }] }, rankings: { edges: [{ node: { unit: { code: 'STP' } } }] } });
+});
+
+test("any selection of a unit's page, any code and caller: the same answer rendered or resolved", async () => {
+  const [commune] = await t.sql(`SELECT code FROM unit WHERE kind = 'COMMUNE' ORDER BY code LIMIT 1`);
+  const callers = [null, ADMIN_TOKEN, tokens.analyst, await issueUnitToken('SYT'), await issueUnitToken('VP')];
+  let rendered = 0;
+  let runs = 0;
+  const failures = renderStats.failures;
+  await fc.assert(fc.asyncProperty(
+    selection('Unit', true, UNIT_PAGE_TYPES), fc.constantFrom('SYT', 'VP', 'STP', commune.code, district, 'NOPE'), fc.constantFrom(...callers), fc.boolean(),
+    async (sel, code, caller, twoRoots) => {
+      const query = `query Q($code: String!) { unit(code: $code) { ${sel.text} } ${twoRoots ? `other: unit(code: "SNV") { ${sel.text} }` : ''} }
+        ${[...new Set(sel.fragments)].join('\n')}`;
+      const answer = await both(query, { code }, caller);
+      runs++;
+      if (answer.rendered) {
+        rendered++;
+        expect(answer.json.errors).toBeUndefined();
+      }
+    }), { seed: SEED, numRuns: RUNS / 3, endOnFailure: true });
+  expect(rendered).toBeGreaterThan(runs / 2);
+  expect(renderStats.failures).toBe(failures);
+}, 300000);
+
+// Last: it amends 2022, which the tests above read as published.
+test('while a year is amending, its readers read the last published version and its provisional readers the amendment, rendered as resolved', async () => {
+  const sngv = await issueUnitToken('SNGV');
+  await t.ok(`mutation($input: AmendPublicationInput!) { amendPublication(input: $input) { amending } }`,
+    { input: { year: 2022, unitKind: 'DEPARTMENT', reason: 'Chấm lại Sở Ngoại vụ' } });
+  // SNGV re-scored 10 of 10 in the amendment (version 2): 100; version 1 keeps 60.
+  await t.ok(`mutation($input: SubmitExpertScoresInput!) { submitExpertScores(input: $input) { score } }`, {
+    input: { year: 2022, unitCode: 'SNGV', round: 'APPRAISAL', panelist: 'P1', scores: [{ criterionCode: 'C1', points: 10 }] },
+  });
+  const page = `query($code: String!) { unit(code: $code) { results { year version score rank published domains { code score } } } }`;
+  const y2022 = (answer: Answer) => answer.json.data.unit.results.find((r: any) => r.year === 2022);
+  for (const [token, code, expected] of [
+    [null, 'SNGV', { version: 1, score: 60, published: true }],
+    [tokens.analyst, 'SNGV', { version: 2, score: 100 }],
+    [sngv, 'SNGV', { version: 2, score: 100 }],
+    [sngv, 'STP', { version: 1, score: 100, rank: 1, published: true }],
+    [ADMIN_TOKEN, 'SNGV', { version: 2, score: 100, domains: [{ code: 'D1', score: 100 }] }],
+  ] as [string | null, string, Record<string, unknown>][]) {
+    const answer = await both(page, { code }, token);
+    expect(answer.rendered).toBe(true);
+    expect(y2022(answer)).toMatchObject(expected);
+  }
+  const anonymous = await both(page, { code: 'SNGV' }, null);
+  expect(anonymous.json.data.unit.results).toEqual([{ year: 2022, version: 1, score: 60, rank: 5, published: true, domains: [{ code: 'D1', score: 60 }] }]);
+});

@@ -1,0 +1,107 @@
+import type { Pool } from 'pg';
+import { canSeeProvisional, ownUnitOf } from '../auth/principal';
+import type { RenderedRootField } from '../http/rendered-queries';
+import { RESULT_COLUMNS_OF_TABLE, versionsOfSql } from '../results/versions';
+import { LAST_DISTRICT_YEAR, nameInYearSql } from '../services/unit-years';
+import { nfc } from '../util/text';
+import {
+  BAND_FIELDS, BAND_JOIN, column, DOMAIN_FIELDS, objectSql, RESULT_FIELDS, resultJson, type ResultRows, UNIT_FIELDS,
+} from './result-json';
+import { type Selected, selectionKey } from './selection';
+import { memo } from './statements';
+
+/*
+ * A unit's page, `unit(code) { ... results { ... } }`, written whole as JSON
+ * by one PostgreSQL statement: the answer of UnitResolver.unit and
+ * ResultsResolver.results (src/resolvers), field for field.
+ *
+ * In the statement, `u` is the unit (every result read is its own, so a
+ * result's `unit` is `u` again) and `r.sees` whether the caller sees its
+ * provisional results (seesProvisionalOf: $2, a provisional reader; $3, the
+ * unit a UNIT token acts for).
+ */
+
+/** The Unit's fields as toUnitType gives them: its current name; a DISTRICT ends in 2024 at the latest (lastYearOf). */
+const UNIT_PAGE_FIELDS: Record<string, string> = {
+  ...UNIT_FIELDS,
+  firstYear: 'u.first_year',
+  lastYear: `CASE WHEN u.kind = 'DISTRICT' THEN least(coalesce(u.last_year, ${LAST_DISTRICT_YEAR}), ${LAST_DISTRICT_YEAR}) ELSE u.last_year END`,
+};
+
+/**
+ * The unit's results the caller reads, one row per year at most, as `ir`
+ * rows (index_result's columns, `version`: 0 for the working copy or the
+ * archived version, as DOMAIN_SOURCE's; `read_version`: IndexResult.version;
+ * `year`). The rule of ResultService.resultsByUnits and readableVersion
+ * (src/results): of each cycle of the unit's kind, the working copy if the
+ * year is published or the caller sees provisional results; else, while
+ * the year is amending, its latest published version from the archive
+ * (which every reader sees).
+ */
+const RESULT_ROWS = `(SELECT c0.year, x.*
+    FROM cycle c0 CROSS JOIN LATERAL ${versionsOfSql('c0')} w
+    CROSS JOIN LATERAL (
+      SELECT * FROM (
+        SELECT false AS archived, 0 AS version, w.working AS read_version, ${RESULT_COLUMNS_OF_TABLE}
+          FROM index_result WHERE cycle_id = c0.id AND unit_id = u.id AND (c0.status = 'PUBLISHED' OR r.sees)
+        UNION ALL
+        SELECT true, version, version, ${RESULT_COLUMNS_OF_TABLE}
+          FROM published_result WHERE cycle_id = c0.id AND unit_id = u.id AND c0.status <> 'PUBLISHED' AND version = w.published) v
+      ORDER BY archived LIMIT 1) x
+   WHERE c0.unit_kind = u.kind)`;
+
+/**
+ * A result's fields whose SQL is not a ranking's: its own year and version;
+ * unitName as the resolver reads it (the name of the year, else the last
+ * one before it, else the first: nameIn, then its first name; from_year is
+ * unique per unit); stale is false on a read.
+ */
+const PAGE_RESULT_FIELDS: Record<string, string> = {
+  year: 'ir.year',
+  version: 'ir.read_version',
+  unitName: `coalesce(${nameInYearSql('ir.unit_id', 'ir.year')},
+    (SELECT n.name FROM unit_name n WHERE n.unit_id = ir.unit_id ORDER BY n.from_year <= ir.year DESC, abs(n.from_year - ir.year) LIMIT 1), '')`,
+  stale: 'false',
+};
+
+/** The fields of each type the unit page's statement writes (`__typename` aside). */
+export const UNIT_PAGE_RENDERED: Readonly<Record<string, readonly string[]>> = {
+  Unit: [...Object.keys(UNIT_PAGE_FIELDS), 'results'],
+  IndexResult: [...Object.keys(RESULT_FIELDS), 'stale', 'unit', 'band', 'domains'],
+  Band: Object.keys(BAND_FIELDS),
+  DomainResult: Object.keys(DOMAIN_FIELDS),
+};
+
+/** The unit `u` as the JSON of the fields selected; its results in a subquery, their unit `u` again. */
+function unitJson(selected: readonly Selected[]): string {
+  return objectSql('Unit', selected, (f) => (f.name === 'results' ? resultsJson(f.fields ?? []) : column(UNIT_PAGE_FIELDS, f)));
+}
+
+const PAGE_ROWS: ResultRows = { fields: PAGE_RESULT_FIELDS, unit: unitJson };
+
+/** Unit.results of `u`: the rows it reads, latest year first, as a JSON array. */
+function resultsJson(selected: readonly Selected[]): string {
+  const uses = { band: false };
+  const result = resultJson(selected, false, uses, PAGE_ROWS);
+  return `(SELECT coalesce(json_agg(${result} ORDER BY ir.year DESC), '[]'::json) FROM ${RESULT_ROWS} ir ${uses.band ? BAND_JOIN : ''})`;
+}
+
+/**
+ * Root `unit(code)` rendered: its JSON text (`null` when no unit has the
+ * code, as the resolver answers, without an error). The code is read as
+ * UnitService.findByCode reads it (NFC, trimmed).
+ */
+export function renderedUnitPage(source: { readonly pool: Pool }): RenderedRootField {
+  return {
+    fields: UNIT_PAGE_RENDERED,
+    render: async (args, ctx, selected) => {
+      const statement = memo(`unit:${selectionKey(selected)}`, () => `SELECT (
+        SELECT ${unitJson(selected)}
+          FROM unit u CROSS JOIN LATERAL (SELECT $2::boolean OR (u.id = $3::int) IS TRUE AS sees) r
+         WHERE u.code = $1)::text AS body`);
+      const values = [nfc(args.code as string), canSeeProvisional(ctx.principal), ownUnitOf(ctx.principal)];
+      const { rows } = await source.pool.query({ ...statement, values, rowMode: 'array' });
+      return (rows[0][0] as string | null) ?? 'null';
+    },
+  };
+}
