@@ -133,7 +133,7 @@ export class AnalysisService {
     // that portals wait behind.
     await this.tallies?.rollUp();
     readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
-    const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind: input.unitKind }, null, false);
+    const inputs = await readCycleInputs(this.db.manager, { id: cycleId, year, unitKind: input.unitKind }, null, false);
     const job = await prepareJob(spec, ranked.map((r) => inputs.facts.get(r.unit_id) ?? NO_FACTS), unitInput, params);
     const outcome = await this.worker.run(job);
     const bands = bandsHighestFirst(spec).map((b) => ({ cycleId, code: b.code, label: b.label, minScore: String(b.minScore) }));
@@ -173,7 +173,7 @@ export class AnalysisService {
     const leaves = new Map(leavesOf(framework).map(({ node }) => [node.code, node]));
     await this.tallies?.rollUp();
     readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
-    const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycle.id, year, unitKind: unit.kind }, [unit.id], false);
+    const inputs = await readCycleInputs(this.db.manager, { id: cycle.id, year, unitKind: unit.kind }, [unit.id], false);
     const facts = inputs.facts.get(unit.id) ?? NO_FACTS;
     const input = unitInput(facts);
 
@@ -237,7 +237,7 @@ export class AnalysisService {
     const { year, unitKind } = framework.cycle;
     await this.tallies?.rollUp();
     readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
-    const inputs = await readCycleInputs(this.db.manager, this.db, { id: cycleId, year, unitKind }, [unitId], false);
+    const inputs = await readCycleInputs(this.db.manager, { id: cycleId, year, unitKind }, [unitId], false);
     const spec = toFrameworkSpec(framework);
     const outcome = computeUnitResult(spec, unitInput(inputs.facts.get(unitId) ?? NO_FACTS));
     return outcome.score === null ? null : explain(spec, outcome);

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { pgPool } from '../db/data-source';
 import { CriterionSource, type UnitKind } from '../entities/enums';
 import type { Adjustment, FrameworkSpec, PanelScore, SurveyTally, UnitInput } from '../scoring';
@@ -109,12 +109,16 @@ function unitResponsesSql(someUnits: boolean): string {
 
 export const UNIT_RESPONSES_SQL = unitResponsesSql(false);
 
-/** Rows as arrays (no object per row), on the caller's transaction when it has one. */
-async function rawRows<T extends unknown[]>(manager: EntityManager, db: DataSource, text: string, values: unknown[]): Promise<T[]> {
+/**
+ * Rows as arrays (no object per row): on the transaction's connection when
+ * `manager` is a transaction's, else on its data source's pool (TypeORM's
+ * query() cannot ask for arrays).
+ */
+async function rawRows<T extends unknown[]>(manager: EntityManager, text: string, values: unknown[]): Promise<T[]> {
   const runner = manager.queryRunner;
   const target: Pool | PoolClient = runner
     ? ((await runner.connect()) as PoolClient)
-    : pgPool(db);
+    : pgPool(manager.dataSource);
   return (await target.query({ text, values, rowMode: 'array' })).rows as T[];
 }
 
@@ -160,11 +164,12 @@ function statements(cycle: CycleRef, unitIds: number[] | null) {
 /**
  * Reads a cycle's inputs: every unit of the kind and the facts of each, or
  * (with `unitIds`) only those units' facts and no unit list. `parallel`
- * spreads the reads over the pool; without it they run one after the other
- * on `manager` (a transaction's, for instance).
+ * spreads the reads over the pool of a data source's manager; otherwise, and
+ * always on a transaction's manager (one connection), they run one after
+ * the other on `manager`.
  */
 export async function readCycleInputs(
-  manager: EntityManager, db: DataSource, cycle: CycleRef, unitIds: number[] | null, parallel: boolean,
+  manager: EntityManager, cycle: CycleRef, unitIds: number[] | null, parallel: boolean,
 ): Promise<CycleInputs> {
   const s = statements(cycle, unitIds);
   const reads = [
@@ -172,13 +177,13 @@ export async function readCycleInputs(
     () => (unitIds === null
       ? manager.query(`SELECT v.id, v.code, v.name, v.parent_id FROM ${unitsOfYearSql('$2::int')} v WHERE v.kind = $1`, [cycle.unitKind, cycle.year])
       : Promise.resolve([])),
-    () => rawRows(manager, db, s.scores.text, s.scores.values),
+    () => rawRows(manager, s.scores.text, s.scores.values),
     () => manager.query(s.adjustments.text, s.adjustments.values),
     () => manager.query(s.tallies.text, s.tallies.values),
     () => manager.query(s.responses.text, s.responses.values),
     () => manager.query(s.previous.text, s.previous.values),
   ] as const;
-  const results = parallel ? await Promise.all(reads.map((r) => r())) : await reads.reduce(
+  const results = parallel && manager.queryRunner === undefined ? await Promise.all(reads.map((r) => r())) : await reads.reduce(
     async (acc, r) => [...(await acc), await r()], Promise.resolve([] as unknown[]));
   const [units, scores, adjustments, tallies, responses, previous] = results as [
     UnitRow[], ScoreRow[], AdjustmentRow[], TallyRow[], { unit_id: number; responses: string }[], { unit_id: number; rank: number }[],

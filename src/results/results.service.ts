@@ -1,9 +1,10 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { recordAudit } from '../audit';
 import { CycleStatus, type UnitKind } from '../entities/enums';
 import { AppError, ErrorCode } from '../errors/app-error';
 import { computeUnitResult, listingOrder, rankItems, type FrameworkSpec, type UnitOutcome } from '../scoring';
+import { managerOf, type Db } from '../services/db';
 import type { Framework, FrameworkService } from '../services/framework.service';
 import { existsInYearSql, unitsOfYearSql } from '../services/unit-years';
 import type { TallyRoller } from '../survey/tally-roller';
@@ -73,12 +74,18 @@ export class ResultsService {
   /** Per unit kind, the listing order of ties as last computed, with the units it was computed from. */
   private readonly listings = new Map<UnitKind, { units: Map<number, UnitRow>; listing: Map<string, number> }>();
 
+  /** Statements outside a transaction on the pool (a DataSource's manager), or all inside the caller's (the demo seed's). */
+  private readonly db: EntityManager;
+
+  /** `db` a DataSource or a transaction's EntityManager (src/services/db.ts). */
   constructor(
-    private readonly db: DataSource,
+    db: Db,
     private readonly frameworks: FrameworkService,
     private readonly tallies: TallyRoller,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.db = managerOf(db);
+  }
 
   async cycleIdOf(year: number, unitKind: UnitKind): Promise<number | null> {
     const rows: { id: number }[] = await this.db.query('SELECT id FROM cycle WHERE year = $1 AND unit_kind = $2', [year, unitKind]);
@@ -138,11 +145,11 @@ export class ResultsService {
     if (!cycle) return { cycleId, units: 0, skipped: 'MISSING', ms: performance.now() - started };
     if (cycle.status === CycleStatus.PUBLISHED) return { cycleId, units: 0, skipped: 'PUBLISHED', ms: performance.now() - started };
     // The token before the reads: a writer committing after it may have written from newer inputs than ours.
-    const startVersion = await this.versionOf(this.db.manager, cycleId);
-    const framework = await this.frameworks.loadById(this.db.manager, cycleId);
+    const startVersion = await this.versionOf(this.db, cycleId);
+    const framework = await this.frameworks.loadById(this.db, cycleId);
     const ref: CycleRef = { id: cycleId, year: cycle.year, unitKind: cycle.unit_kind };
     await this.tallies.rollUp(); // every response stored before this recomputation is in the roll-ups it reads
-    let inputs = await readCycleInputs(this.db.manager, this.db, ref, null, true);
+    let inputs = await readCycleInputs(this.db, ref, null, true);
     const read = performance.now();
     const spec = toFrameworkSpec(framework);
     let computed = this.compute(cycleId, cycle.updated_at, framework, spec, inputs);
@@ -157,9 +164,9 @@ export class ResultsService {
           // another process (read everything again, under the lock this time).
           const touched = this.updatedSince(cycleId, startVersion, version);
           if (touched === null) {
-            inputs = await readCycleInputs(tx, this.db, ref, null, false);
+            inputs = await readCycleInputs(tx, ref, null, false);
           } else {
-            const fresh = await readCycleInputs(tx, this.db, ref, [...touched], false);
+            const fresh = await readCycleInputs(tx, ref, [...touched], false);
             for (const unitId of touched) inputs.facts.set(unitId, fresh.facts.get(unitId) ?? NO_FACTS);
           }
           computed = this.compute(cycleId, cycle.updated_at, framework, spec, inputs);
@@ -206,7 +213,7 @@ export class ResultsService {
    */
   async storedRankings(cycleId: number): Promise<Readonly<CycleMemo> | null> {
     const memo = this.memos.get(cycleId);
-    return memo && memo.version === await this.versionOf(this.db.manager, cycleId) ? memo : null;
+    return memo && memo.version === await this.versionOf(this.db, cycleId) ? memo : null;
   }
 
   /**
@@ -280,7 +287,7 @@ export class ResultsService {
       return !known || known.name !== u.name || known.code !== u.code || known.parent_id !== u.parent_id;
     })) return null;
 
-    const inputs = await readCycleInputs(tx, this.db, ref, unitIds, false);
+    const inputs = await readCycleInputs(tx, ref, unitIds, false);
     const figures = new Map<number, UnitFigures | null>();
     for (const unitId of unitIds) {
       const facts = inputs.facts.get(unitId) ?? NO_FACTS;
@@ -303,7 +310,7 @@ export class ResultsService {
     const framework = await this.frameworks.loadById(tx, cycleId);
     const { year, unitKind } = framework.cycle;
     await this.tallies.rollUp();
-    const inputs = await readCycleInputs(tx, this.db, { id: cycleId, year, unitKind }, null, false);
+    const inputs = await readCycleInputs(tx, { id: cycleId, year, unitKind }, null, false);
     const version = await lockResults(tx, cycleId);
     await this.write(tx, cycleId, this.compute(cycleId, null, framework, toFrameworkSpec(framework), inputs), published, version);
   }

@@ -172,9 +172,7 @@ async function seedDemoActivity(
 
   // Roll-ups, recomputation and publication on the same transaction.
   const tallies = new TallyRoller(tx, logger, { intervalMs: 0, batchSize: 50_000 });
-  // ResultsService still takes a DataSource (its recomputation reads through the pool's named statements);
-  // what the seed calls of it (recompute, publish, cycleIdOf) uses only what the transaction has: the seed's last cast.
-  const results = new ResultsService(tx as unknown as DataSource, frameworks, tallies, logger);
+  const results = new ResultsService(tx, frameworks, tallies, logger);
   // The roll-up sorts tens of thousands of answers at once: give it memory rather than temporary files.
   await tx.query(`SET LOCAL work_mem = '64MB'`);
   await tallies.rollUp();

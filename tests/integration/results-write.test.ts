@@ -1,3 +1,5 @@
+import { createLogger } from '../../src/config/logger';
+import { ResultsService } from '../../src/results';
 import { startTestService, type TestService } from '../support/test-service';
 import { buildProvince } from './results-fixture';
 
@@ -37,4 +39,29 @@ test('after another writer (a new token), every row is sent again, repairing wha
   await t.service.services.results.recompute(cycleId);
   const repaired = await results();
   expect(repaired.map((r) => [r.unit_id, r.score, r.rank])).toEqual(good.map((r) => [r.unit_id, r.score, r.rank]));
+});
+
+test('a ResultsService built on a transaction recomputes inside it: its rows are seen there and gone with a rollback', async () => {
+  await t.service.services.results.recompute(cycleId);
+  const good = (await results()).map((r) => [r.unit_id, r.score, r.rank]);
+  const victim = good[0][0];
+  // Another writer left a wrong figure and its own token: the recomputation sends every row again.
+  await t.sql(`UPDATE index_result SET score = 1.23 WHERE cycle_id = $1 AND unit_id = $2`, [cycleId, victim]);
+  await t.sql(`UPDATE result_state SET version = gen_random_uuid() WHERE cycle_id = $1`, [cycleId]);
+  const { frameworks, tallies } = t.service.services;
+  const rollback = new Error('rolled back on purpose');
+  await expect(t.service.workDb.transaction(async (tx) => {
+    // Typed on what a transaction gives (as the demo seed builds it): every read and write on tx's connection.
+    const inTx = new ResultsService(tx, frameworks, tallies, createLogger('error'));
+    const stats = await inTx.recompute(cycleId);
+    expect(stats.units).toBe(good.length);
+    const seen: { unit_id: number; score: string; rank: number }[] = await tx.query(
+      'SELECT unit_id, score::text, rank FROM index_result WHERE cycle_id = $1 ORDER BY unit_id', [cycleId]);
+    expect(seen.map((r) => [r.unit_id, r.score, r.rank])).toEqual(good);
+    throw rollback;
+  })).rejects.toBe(rollback);
+  // Outside, the wrong figure is still there: nothing of the transaction's recomputation was committed.
+  expect((await results()).find((r) => r.unit_id === victim)!.score).toBe('1.23');
+  await t.service.services.results.recompute(cycleId);
+  expect((await results()).map((r) => [r.unit_id, r.score, r.rank])).toEqual(good);
 });
