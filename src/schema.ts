@@ -26,6 +26,7 @@ import type { Renderers } from './http/rendered-queries';
 import { RENDERED_FIELDS } from './query-plan/result-json';
 import { rankingPages } from './query-plan/rankings';
 import { renderedUnitPage } from './query-plan/unit-page';
+import { renderedUnits } from './query-plan/units';
 import type { Services } from './services';
 
 /**
@@ -87,6 +88,7 @@ export function renderers(s: Services): Renderers {
     roots: {
       rankings: { render: renderedRankings(rankingPages(s.rankings)), fields: RENDERED_FIELDS },
       unit: renderedUnitPage(s.rankings),
+      units: renderedUnits(s.rankings),
     },
   };
 }

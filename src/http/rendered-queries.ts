@@ -43,6 +43,15 @@ export function stringifyResult(value: FormattedExecutionResult): string {
   return `{"data":${data.text}${more === '{}' ? '' : `,${more.slice(1, -1)}`}}`;
 }
 
+/**
+ * A renderer's "not these arguments": what it does not write in SQL (a
+ * filter it has no statement for) is left to the executor, as a refused
+ * argument is, and is not a failure.
+ */
+export class NotRendered extends Error {
+  override name = 'NotRendered';
+}
+
 /** Failures other than refused arguments, counted for tests and diagnostics (each is also logged). */
 export const renderStats = { failures: 0 };
 
@@ -68,10 +77,11 @@ interface RootPlan {
  * JSON text, which goes out as it is. The portal's ranking page is one
  * statement and no per-field work at all.
  *
- * Anything else, and any refused argument (the renderer's AppError), is
- * left to the executor (null), which answers as it always does, errors
- * included: an answer never depends on which path served it. Apollo's
- * parsing, validation, limits and cache policy run before either.
+ * Anything else, any refused argument (the renderer's AppError) and any
+ * argument it declines (NotRendered), is left to the executor (null),
+ * which answers as it always does, errors included: an answer never
+ * depends on which path served it. Apollo's parsing, validation, limits
+ * and cache policy run before either.
  */
 export class RenderedQueries {
   /** Per plan (kept per document, operation and variables): what renders it, or null when it is not rendered. */
@@ -99,7 +109,7 @@ export class RenderedQueries {
         getArgumentValues(root.field!, root.node!, coerced.coerced), context, root.selected!)));
       return new JsonText(`{${plan.map((root, i) => `"${root.key}":${parts[i]}`).join(',')}}`);
     } catch (e) {
-      if (!(e instanceof AppError || e instanceof GraphQLError)) {
+      if (!(e instanceof AppError || e instanceof GraphQLError || e instanceof NotRendered)) {
         renderStats.failures++;
         this.onFailure(e);
       }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { canSeeProvisional, ownUnitOf } from '../auth/principal';
+import { canSeeProvisional, ownUnitOf, type Principal } from '../auth/principal';
 import type { RenderedRootField } from '../http/rendered-queries';
 import { RESULT_COLUMNS_OF_TABLE, versionsOfSql } from '../results/versions';
 import { LAST_DISTRICT_YEAR, nameInYearSql } from '../services/unit-years';
@@ -17,8 +17,8 @@ import { memo } from './statements';
  *
  * In the statement, `u` is the unit (every result read is its own, so a
  * result's `unit` is `u` again) and `r.sees` whether the caller sees its
- * provisional results (seesProvisionalOf: $2, a provisional reader; $3, the
- * unit a UNIT token acts for).
+ * provisional results (seesSql). units(search:) writes its nodes the same
+ * way (units.ts).
  */
 
 /** The Unit's fields as toUnitType gives them: its current name; a DISTRICT ends in 2024 at the latest (lastYearOf). */
@@ -72,8 +72,19 @@ export const UNIT_PAGE_RENDERED: Readonly<Record<string, readonly string[]>> = {
   DomainResult: Object.keys(DOMAIN_FIELDS),
 };
 
-/** The unit `u` as the JSON of the fields selected; its results in a subquery, their unit `u` again. */
-function unitJson(selected: readonly Selected[]): string {
+/**
+ * The lateral join `r` that unitJson's results read of each unit `u`:
+ * whether the caller sees its provisional results (seesProvisionalOf), from
+ * the parameters `all` (boolean: a provisional reader) and `own` (int: the
+ * unit a UNIT token acts for, or NULL).
+ */
+export const seesSql = (all: string, own: string) => `CROSS JOIN LATERAL (SELECT ${all}::boolean OR (u.id = ${own}::int) IS TRUE AS sees) r`;
+
+/** The values of seesSql's parameters for a caller. */
+export const seesOf = (principal: Principal | null): [boolean, number | null] => [canSeeProvisional(principal), ownUnitOf(principal)];
+
+/** The unit `u` as the JSON of the fields selected; its results in a subquery (reading seesSql's `r`), their unit `u` again. */
+export function unitJson(selected: readonly Selected[]): string {
   return objectSql('Unit', selected, (f) => (f.name === 'results' ? resultsJson(f.fields ?? []) : column(UNIT_PAGE_FIELDS, f)));
 }
 
@@ -96,10 +107,8 @@ export function renderedUnitPage(source: { readonly pool: Pool }): RenderedRootF
     fields: UNIT_PAGE_RENDERED,
     render: async (args, ctx, selected) => {
       const statement = memo(`unit:${selectionKey(selected)}`, () => `SELECT (
-        SELECT ${unitJson(selected)}
-          FROM unit u CROSS JOIN LATERAL (SELECT $2::boolean OR (u.id = $3::int) IS TRUE AS sees) r
-         WHERE u.code = $1)::text AS body`);
-      const values = [nfc(args.code as string), canSeeProvisional(ctx.principal), ownUnitOf(ctx.principal)];
+        SELECT ${unitJson(selected)} FROM unit u ${seesSql('$2', '$3')} WHERE u.code = $1)::text AS body`);
+      const values = [nfc(args.code as string), ...seesOf(ctx.principal)];
       const { rows } = await source.pool.query({ ...statement, values, rowMode: 'array' });
       return (rows[0][0] as string | null) ?? 'null';
     },

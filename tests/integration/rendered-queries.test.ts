@@ -478,3 +478,113 @@ test('while a year is amending, its readers read the last published version and 
   const anonymous = await both(page, { code: 'SNGV' }, null);
   expect(anonymous.json.data.unit.results).toEqual([{ year: 2022, version: 1, score: 60, rank: 5, published: true, domains: [{ code: 'D1', score: 60 }] }]);
 });
+
+// ---------------------------------------------------------------------------
+// A search: units(kind, search, first, after), as UnitResolver.units answers it (year and parentCode are resolved).
+
+const UNITS_TYPES: Record<string, [string, string | null][]> = {
+  ...UNIT_PAGE_TYPES,
+  UnitConnection: [['edges', 'UnitEdge'], ['pageInfo', 'PageInfo'], ['totalCount', null], ['__typename', null]],
+  UnitEdge: [['cursor', null], ['node', 'Unit'], ['__typename', null]],
+};
+
+const SEARCH = `query Search($q: String, $first: Int, $after: String, $kind: UnitKind) {
+  units(search: $q, first: $first, after: $after, kind: $kind) { totalCount edges { cursor node { code name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+
+test('a search is one statement, in Vietnamese name order, its pages followed by their cursors as the resolver gives them', async () => {
+  const { result: answer, statements } = await requestStatements(() => ask(t.url,
+    `query Search($q: String!) { units(search: $q, first: 20) { edges { node { code name } } } }`, { q: 'xa 1' }, null));
+  expect(statements).toHaveLength(1);
+  expect(answer.rendered).toBe(true);
+  const stored = await t.sql(`SELECT code, name FROM unit WHERE search_text LIKE '%xa%' AND search_text LIKE '%1%' ORDER BY name COLLATE "vietnamese", code LIMIT 20`);
+  expect(stored.length).toBeGreaterThan(1);
+  expect(answer.json.data.units.edges.map((e: any) => e.node)).toEqual(stored);
+  // Page by page from the end cursor, every page rendered and as resolved.
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 20; page++) {
+    const next = await both(SEARCH, { q: 'xa 1', first: 7, after }, null);
+    expect(next.rendered).toBe(true);
+    const { edges, pageInfo, totalCount } = next.json.data.units;
+    expect(totalCount).toBe(Number((await t.sql(`SELECT count(*) FROM unit WHERE search_text LIKE '%xa%' AND search_text LIKE '%1%'`))[0].count));
+    expect(pageInfo.hasPreviousPage).toBe(after !== null);
+    seen.push(...edges.map((e: any) => e.node.code));
+    if (!pageInfo.hasNextPage) break;
+    after = pageInfo.endCursor;
+  }
+  expect(seen).toEqual((await t.sql(`SELECT code FROM unit WHERE search_text LIKE '%xa%' AND search_text LIKE '%1%' ORDER BY name COLLATE "vietnamese", code`)).map((r) => r.code));
+  // Diacritics ignored, a kind, LIKE's own characters taken literally, nothing found: rendered, as resolved.
+  for (const [variables, codes] of [
+    [{ q: 'sở Y', kind: 'DEPARTMENT' }, ['SYT']],
+    [{ q: 'so y' }, ['SYT']],
+    [{ q: 'x_' }, []],
+    [{ q: '%' }, []],
+    // "Sở Ngoại vụ" before "Sở Nội vụ": g before ộ.
+    [{ q: null, kind: 'DEPARTMENT', first: 2 }, ['SNGV', 'SNV']],
+  ] as [Record<string, unknown>, string[]][]) {
+    const found = await both(SEARCH, variables, null);
+    expect(found.rendered).toBe(true);
+    expect(found.json.data.units.edges.map((e: any) => e.node.code)).toEqual(codes);
+  }
+  // A cursor longer than a line of base64 (76 characters): one piece, as Buffer writes base64url.
+  const long = 'Ban Quản lý các khu công nghiệp và khu kinh tế tỉnh Thừa Thiên Huế';
+  await t.ok(`mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }`, { input: { code: 'BQLKKT', name: long, kind: 'DEPARTMENT' } });
+  const departments = await both(SEARCH, { kind: 'DEPARTMENT', first: 10 }, null);
+  expect(departments.rendered).toBe(true);
+  const edge = departments.json.data.units.edges.find((e: any) => e.node.code === 'BQLKKT');
+  expect(edge.cursor.length).toBeGreaterThan(76);
+  expect(edge.cursor).toBe(encodeCursor([long, 'BQLKKT']));
+  // Refused arguments, and those left to the resolver (year, parentCode), answer as resolved.
+  for (const [query, variables, code] of [
+    [SEARCH, { first: 0 }, 'BAD_USER_INPUT'],
+    [SEARCH, { first: 101 }, 'BAD_USER_INPUT'],
+    [SEARCH, { after: 'garbage' }, 'BAD_USER_INPUT'],
+    [SEARCH, { q: 'x'.repeat(201) }, 'BAD_USER_INPUT'],
+    [`{ units(year: 2024, search: "xa 1", first: 3) { edges { node { code name } } } }`, {}, null],
+    [`{ units(parentCode: "${district}", first: 3) { totalCount edges { node { code } } } }`, {}, null],
+    [`{ units(parentCode: "NOPE", first: 3) { totalCount } }`, {}, 'NOT_FOUND'],
+  ] as [string, Record<string, unknown>, string | null][]) {
+    const refused = await both(query, variables, null);
+    expect(refused.rendered).toBe(false);
+    if (code) expect(refused.json.errors[0].extensions.code).toBe(code);
+    else expect(refused.json.errors).toBeUndefined();
+  }
+});
+
+test('any selection of a search, any arguments and caller: the same answer rendered or resolved', async () => {
+  const cursors = [
+    ...(await t.ok(`{ units(search: "xa", first: 3) { edges { cursor } } }`, {}, null)).units.edges.map((e: any) => e.cursor),
+    (await t.ok(`{ units(kind: DEPARTMENT, first: 2) { pageInfo { endCursor } } }`, {}, null)).units.pageInfo.endCursor,
+    encodeCursor([1.5]), 'garbage',
+  ];
+  const callers = [null, ADMIN_TOKEN, tokens.analyst, await issueUnitToken('SYT')];
+  const maybe = <T>(valid: readonly T[], ...invalid: T[]) => fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 4, arbitrary: fc.constantFrom(...valid) },
+    ...(invalid.length ? [{ weight: 1, arbitrary: fc.constantFrom(...invalid) }] : []),
+  );
+  const args = fc.record({
+    search: maybe(['xa', 'xa 1', 'Xã 12', 'sở', 'so y', 'ngoai', '  ', 'z'], 'x'.repeat(201)),
+    kind: maybe(['COMMUNE', 'DEPARTMENT', 'DISTRICT']),
+    first: maybe([1, 2, 3, 20, 100], 0, 101),
+    after: maybe(cursors.slice(0, -2), ...cursors.slice(-2)),
+    year: fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(2024) }),
+  });
+  let rendered = 0;
+  let runs = 0;
+  const failures = renderStats.failures;
+  await fc.assert(fc.asyncProperty(selection('UnitConnection', true, UNITS_TYPES), args, fc.constantFrom(...callers),
+    async (sel, a, caller) => {
+      const query = `query Q($search: String, $kind: UnitKind, $first: Int, $after: String, $year: Int) {
+        units(search: $search, kind: $kind, first: $first, after: $after, year: $year) { ${sel.text} } }
+        ${[...new Set(sel.fragments)].join('\n')}`;
+      const answer = await both(query, a, caller);
+      runs++;
+      if (answer.rendered) {
+        rendered++;
+        expect(answer.json.errors).toBeUndefined();
+      }
+    }), { seed: SEED, numRuns: RUNS / 3, endOnFailure: true });
+  expect(rendered).toBeGreaterThan(runs / 3);
+  expect(renderStats.failures).toBe(failures);
+}, 300000);
