@@ -32,7 +32,7 @@ const UNIT_PAGE_FIELDS: Record<string, string> = {
  * The unit's results the caller reads, one row per year at most, as `ir`
  * rows (index_result's columns, `version`: 0 for the working copy or the
  * archived version, as DOMAIN_SOURCE's; `read_version`: IndexResult.version;
- * `year`). The rule of ResultService.resultsByUnits and readableVersion
+ * `year`). The rule of RankingService.resultsByUnits and readableVersion
  * (src/results): of each cycle of the unit's kind, the working copy if the
  * year is published or the caller sees provisional results; else, while
  * the year is amending, its latest published version from the archive
