@@ -20,6 +20,7 @@ import {
   anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, errorBody, jsonDepthGuard, passGuards, refusal, sendJson, sendRefusal, tokenGuard,
   type EdgeRequest, type Guard,
 } from './http/guards';
+import { type Acceptors, addAcceptors } from './http/acceptors';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
@@ -37,7 +38,7 @@ import { createObservability, type ObservabilityConfig } from './observability';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
-    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
+    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'httpAcceptors' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries' | 'maxEvidenceBytes' | keyof ObservabilityConfig>;
   health: DatabaseHealth;
   /** The queues in front of the pools: /readyz shows their use. */
@@ -271,19 +272,29 @@ export async function createApp(deps: AppDeps): Promise<App> {
       + `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
   server.keepAliveTimeout = 5000;
+  // More than one new connection accepted per turn of a busy event loop (src/http/acceptors.ts), once listening.
+  let acceptors: Acceptors | undefined;
   // Subscriptions (graphql-ws) on the same server and path, the same schema (src/live/ws-server.ts).
   const liveServer = deps.live?.attach({ server, schema, queryLimits: config.queryLimits, formatError });
 
   return {
     server,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
+    async listen(port, host) {
+      const address = await new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve(server.address() as AddressInfo));
       });
+      try {
+        acceptors = await addAcceptors(server, config.httpAcceptors);
+      } catch (e) {
+        // The server's own descriptor accepts as before: slower under a flood of connections, never refused.
+        logger.warn('the listening socket could not be duplicated: one connection accepted per turn of the event loop', { error: String((e as Error)?.message ?? e) });
+      }
+      return address;
     },
     async close() {
       draining = true;
+      acceptors?.close();
       await liveServer?.close(); // 1001 Going Away to every subscriber first: upgraded sockets would hold server.close
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -36,6 +36,11 @@ export interface Config {
   /** How long a client may take to send its request headers, and its whole request, in ms. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * Extra descriptors of the listening socket (HTTP_ACCEPTORS): a turn of a busy
+   * event loop accepts one connection per descriptor (src/http/acceptors.ts); 0: the server's own only.
+   */
+  httpAcceptors: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest evidence file accepted by POST /evidence, in bytes (413 beyond). */
@@ -193,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     headersTimeoutMs,
     requestTimeoutMs,
+    httpAcceptors: integer(env, 'HTTP_ACCEPTORS', 16, 0, 256),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxEvidenceBytes: integer(env, 'MAX_EVIDENCE_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,

@@ -53,6 +53,8 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
     // Database time is not budgeted per caller unless a test says so (tests/integration/hostile-load.test.ts):
     // on a loaded machine a test's own token would otherwise be refused for the machine's slowness.
     callerBudgets: { ...defaults.callerBudgets, dbMsPerSec: 1_000_000, dbSharePercent: 100 },
+    // No child process duplicating the listening socket at every start (tests/integration/acceptors.test.ts tests them).
+    httpAcceptors: 0,
     ...overrides,
   };
   const service = await startService(config, createLogger(process.env.TEST_LOG_LEVEL as 'debug' | undefined ?? 'error'));
