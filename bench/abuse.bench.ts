@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { withScratchDatabase } from '../src/db/scratch-database';
 import { demoYears } from '../src/seed/demo-years';
@@ -64,7 +65,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------
 // HTTP from a chosen loopback address.
 
-interface Answer { status: number; ms: number; json: any; retryAfter: string | null }
+interface Answer {
+  status: number; ms: number; json: any; retryAfter: string | null;
+  /** When it was sent (ms since the run began), whether on a new connection, and when its socket connected and its first byte came (ms after sending). */
+  trace?: { at: number; wall: number; localPort: number | undefined; newSocket: boolean; connectedMs: number | null; firstByteMs: number | null };
+}
 
 function agentFrom(localAddress: string, maxSockets: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets, localAddress });
@@ -75,6 +80,8 @@ let port = 0;
 function request(agent: http.Agent, pathname: string, body?: unknown, token?: string): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const t0 = performance.now();
+  let connectedMs: number | null = null;
+  let firstByteMs: number | null = null;
   return new Promise((resolve) => {
     const req = http.request({
       agent, host: '127.0.0.1', port, path: pathname, method: payload === undefined ? 'GET' : 'POST',
@@ -84,14 +91,21 @@ function request(agent: http.Agent, pathname: string, body?: unknown, token?: st
       },
       timeout: 60_000,
     }, (res) => {
+      firstByteMs = performance.now() - t0;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         let json: any;
         try { json = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, json, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null });
+        resolve({
+          status: res.statusCode ?? 0, ms: performance.now() - t0, json, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+          trace: { at: t0, wall: Date.now() - (performance.now() - t0), localPort: req.socket?.localPort, newSocket: !req.reusedSocket, connectedMs, firstByteMs },
+        });
       });
       res.on('error', () => resolve({ status: 0, ms: performance.now() - t0, json: undefined, retryAfter: null }));
+    });
+    req.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', () => { connectedMs = performance.now() - t0; });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, json: undefined, retryAfter: null }));
@@ -118,9 +132,18 @@ const count503: Record<Phase, number> = { idle: 0, flood: 0 };
 /** The first answer of each kind that was not a success, to show what refusals say. */
 const examples = new Map<string, string>();
 
+/** The portal's slowest answers under flood, with how their time was spent. */
+const slowest: Record<string, Answer[]> = {};
+const runStart = performance.now();
+
 function record(stream: string, a: Answer, ok: boolean): void {
   if (phase === 'warmup') return;
   (latencies[stream] ??= { idle: [], flood: [] })[phase].push(a.ms);
+  if (phase === 'flood' && stream.startsWith('portal')) {
+    const list = (slowest[stream] ??= []);
+    list.push(a);
+    list.sort((x, y) => y.ms - x.ms).splice(5);
+  }
   const byPhase = (outcomes[stream] ??= { idle: new Map(), flood: new Map() })[phase];
   const e = a.json?.errors?.[0]?.extensions;
   const key = ok ? `${a.status} ok` : `${a.status} ${e?.code ?? (a.status === 0 ? 'no answer' : 'error')}${e?.reason ? `/${e.reason}` : ''}`;
@@ -159,6 +182,8 @@ async function openLoop(name: string, rate: number, maxInFlight: number, until: 
 }
 
 const notes: string[] = [];
+/** This process's event-loop delay per phase: a starved load generator times itself, not the service. */
+const loopDelay = { idle: monitorEventLoopDelay({ resolution: 10 }), flood: monitorEventLoopDelay({ resolution: 10 }) };
 
 function submission(i: number, kiosk: number) {
   // A moment ago (ratings are not from the future), in the open year.
@@ -408,13 +433,17 @@ async function main(): Promise<void> {
       await portal(Date.now() + WARMUP_SECONDS * 1000);
 
       phase = 'idle';
+      loopDelay.idle.enable();
       const idleEnd = Date.now() + IDLE_SECONDS * 1000;
       const floodEnd = idleEnd + SECONDS * 1000;
       const flooding = floodInChild(analyst, idleEnd, floodEnd);
       await Promise.all([portal(idleEnd), watchReadiness(idleEnd, ready.idle)]);
 
       phase = 'flood';
+      loopDelay.idle.disable();
+      loopDelay.flood.enable();
       await Promise.all([portal(floodEnd), watchReadiness(floodEnd, ready.flood), flooding]);
+      loopDelay.flood.disable();
       await Promise.all(kiosks);
 
       // Acknowledged against stored: every acknowledged rating is stored once, nothing else is.
@@ -427,6 +456,14 @@ async function main(): Promise<void> {
         const l = latencies[stream] ?? { idle: [], flood: [] };
         const ratio = percentile(l.flood, 99) / percentile(l.idle, 99);
         console.log(`${stream.padEnd(22)} ${fmt(percentile(l.idle, 50)).padStart(9)} ${fmt(percentile(l.idle, 99)).padStart(10)} ${fmt(percentile(l.flood, 50)).padStart(11)} ${fmt(percentile(l.flood, 99)).padStart(11)} ${ratio.toFixed(2).padStart(22)}   ${l.idle.length} / ${l.flood.length}`);
+      }
+      console.log(`\nthis process's event loop (it times the kiosks and the portal): delay p99 idle ${fmt(loopDelay.idle.percentile(99) / 1e6)} ms, max ${fmt(loopDelay.idle.max / 1e6)} ms; flood p99 ${fmt(loopDelay.flood.percentile(99) / 1e6)} ms, max ${fmt(loopDelay.flood.max / 1e6)} ms`);
+      for (const [stream, list] of Object.entries(slowest)) {
+        console.log(`slowest ${stream} answers under flood (sent at s, total ms, new connection, connected ms, first byte ms):`);
+        for (const a of list) {
+          const t = a.trace;
+          console.log(`  ${t ? ((t.at - runStart) / 1000).toFixed(2) : '?'} (${t?.wall.toFixed(0)} :${t?.localPort})  ${fmt(a.ms)}  ${t?.newSocket ? 'new' : 'reused'}  ${t?.connectedMs == null ? '–' : fmt(t.connectedMs)}  ${t?.firstByteMs == null ? '–' : fmt(t.firstByteMs)}`);
+        }
       }
       console.log('\nanswers by stream and phase (status code/reason: count)');
       for (const [stream, byPhase] of Object.entries(outcomes)) {
