@@ -208,8 +208,8 @@ export function loadConfig(env: Env = process.env): Config {
     callerBudgets: {
       costPerSecAnonymous: integer(env, 'CALLER_COST_PER_SEC_ANONYMOUS', 10000, 1, 1e9),
       costPerSecToken: integer(env, 'CALLER_COST_PER_SEC_TOKEN', 100000, 1, 1e9),
-      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 300, 1, 1_000_000),
-      dbSharePercent: integer(env, 'CALLER_DB_SHARE_PERCENT', 30, 1, 100),
+      dbMsPerSec: integer(env, 'CALLER_DB_MS_PER_SEC', 150, 1, 1_000_000),
+      dbSharePercent: integer(env, 'CALLER_DB_SHARE_PERCENT', 15, 1, 100),
       maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
     },
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),
