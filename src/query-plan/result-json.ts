@@ -1,6 +1,6 @@
 import { asJsonNumber, published2 } from '../results/sql';
 import { DOMAIN_SOURCE } from '../results/versions';
-import { nameInYearSql } from '../services/unit-years';
+import { LAST_DISTRICT_YEAR, nameInYearSql } from '../services/unit-years';
 import { PlanInvariantError, type ResultSelection, type Selected } from './selection';
 
 /*
@@ -20,7 +20,11 @@ export const RESULT_FIELDS: Record<string, string> = {
   // The unit's name in the result's year (units over time: services/unit-years.ts).
   unitName: nameInYearSql('ir.unit_id', '$1::int'),
 };
-export const UNIT_FIELDS: Record<string, string> = { id: 'u.public_id::text', code: 'u.code', name: 'u.name', kind: 'u.kind' };
+/** A Unit's fields as toUnitType gives them: its current name; a DISTRICT ends in 2024 at the latest (lastYearOf). */
+export const UNIT_FIELDS: Record<string, string> = {
+  id: 'u.public_id::text', code: 'u.code', name: 'u.name', kind: 'u.kind', firstYear: 'u.first_year',
+  lastYear: `CASE WHEN u.kind = 'DISTRICT' THEN least(coalesce(u.last_year, ${LAST_DISTRICT_YEAR}), ${LAST_DISTRICT_YEAR}) ELSE u.last_year END`,
+};
 export const BAND_FIELDS: Record<string, string> = { code: 'b.code', label: 'b.label', minScore: asJsonNumber('b.min_score') };
 export const DOMAIN_FIELDS: Record<string, string> = {
   code: 'd.code', name: 'd.name', score: asJsonNumber('coalesce(dr.score, 0)'),

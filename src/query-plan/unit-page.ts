@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { canSeeProvisional, ownUnitOf, type Principal } from '../auth/principal';
 import type { RenderedRootField } from '../http/rendered-queries';
 import { RESULT_COLUMNS_OF_TABLE, versionsOfSql } from '../results/versions';
-import { LAST_DISTRICT_YEAR, nameInYearSql } from '../services/unit-years';
+import { nameInYearSql } from '../services/unit-years';
 import { nfc } from '../util/text';
 import {
   BAND_FIELDS, BAND_JOIN, column, DOMAIN_FIELDS, objectSql, RESULT_FIELDS, resultJson, type ResultRows, UNIT_FIELDS,
@@ -21,12 +21,6 @@ import { memo } from './statements';
  * way (units.ts).
  */
 
-/** The Unit's fields as toUnitType gives them: its current name; a DISTRICT ends in 2024 at the latest (lastYearOf). */
-const UNIT_PAGE_FIELDS: Record<string, string> = {
-  ...UNIT_FIELDS,
-  firstYear: 'u.first_year',
-  lastYear: `CASE WHEN u.kind = 'DISTRICT' THEN least(coalesce(u.last_year, ${LAST_DISTRICT_YEAR}), ${LAST_DISTRICT_YEAR}) ELSE u.last_year END`,
-};
 
 /**
  * The unit's results the caller reads, one row per year at most, as `ir`
@@ -66,7 +60,7 @@ const PAGE_RESULT_FIELDS: Record<string, string> = {
 
 /** The fields of each type the unit page's statement writes (`__typename` aside). */
 export const UNIT_PAGE_RENDERED: Readonly<Record<string, readonly string[]>> = {
-  Unit: [...Object.keys(UNIT_PAGE_FIELDS), 'results'],
+  Unit: [...Object.keys(UNIT_FIELDS), 'results'],
   IndexResult: [...Object.keys(RESULT_FIELDS), 'stale', 'unit', 'band', 'domains'],
   Band: Object.keys(BAND_FIELDS),
   DomainResult: Object.keys(DOMAIN_FIELDS),
@@ -85,7 +79,7 @@ export const seesOf = (principal: Principal | null): [boolean, number | null] =>
 
 /** The unit `u` as the JSON of the fields selected; its results in a subquery (reading seesSql's `r`), their unit `u` again. */
 export function unitJson(selected: readonly Selected[]): string {
-  return objectSql('Unit', selected, (f) => (f.name === 'results' ? resultsJson(f.fields ?? []) : column(UNIT_PAGE_FIELDS, f)));
+  return objectSql('Unit', selected, (f) => (f.name === 'results' ? resultsJson(f.fields ?? []) : column(UNIT_FIELDS, f)));
 }
 
 const PAGE_ROWS: ResultRows = { fields: PAGE_RESULT_FIELDS, unit: unitJson };

@@ -248,7 +248,7 @@ const TYPES: Record<string, [string, string | null][]> = {
     ['rank', null], ['previousRank', null], ['rankChange', null], ['responses', null], ['surveyInsufficient', null],
     ['provisional', null], ['published', null], ['unit', 'Unit'], ['band', 'Band'], ['domains', 'DomainResult'], ['__typename', null],
   ],
-  Unit: [['id', null], ['code', null], ['name', null], ['kind', null], ['__typename', null]],
+  Unit: [['id', null], ['code', null], ['name', null], ['kind', null], ['firstYear', null], ['lastYear', null], ['__typename', null]],
   Band: [['code', null], ['label', null], ['minScore', null], ['__typename', null]],
   DomainResult: [['code', null], ['name', null], ['score', null], ['earnedPoints', null], ['maxPoints', null], ['rank', null], ['__typename', null]],
 };
@@ -357,7 +357,7 @@ test('any selection, arguments and caller: the same answer rendered or resolved'
 /** The unit page's types: a Unit's own fields and results; a result's unitName, version and stale too. */
 const UNIT_PAGE_TYPES: Record<string, [string, string | null][]> = {
   ...TYPES,
-  Unit: [...TYPES.Unit, ['firstYear', null], ['lastYear', null], ['results', 'IndexResult']],
+  Unit: [...TYPES.Unit, ['results', 'IndexResult']],
   IndexResult: [...TYPES.IndexResult, ['unitName', null], ['version', null], ['stale', null]],
 };
 
@@ -429,6 +429,22 @@ test("fields a root does not write are resolved: a ranking's units have no rende
   const two = await both(`{ unit(code: "SYT") { firstYear results { year } } rankings(year: 2022, unitKind: DEPARTMENT, first: 1) { edges { node { unit { code } } } } }`, {}, null);
   expect(two.rendered).toBe(true);
   expect(two.json.data).toEqual({ unit: { firstYear: 2000, results: [{ year: 2022 }] }, rankings: { edges: [{ node: { unit: { code: 'STP' } } }] } });
+});
+
+test("a ranking's units have their years (firstYear, lastYear: a district's ends in 2024), rendered as resolved", async () => {
+  // Both paths once answered INTERNAL_SERVER_ERROR here: a ranking read its units without their years.
+  const departments = await both(`{ rankings(year: 2022, unitKind: DEPARTMENT, first: 2) { edges { node { unit { code firstYear lastYear } } } } }`, {}, null);
+  expect(departments.rendered).toBe(true);
+  expect(departments.json.errors).toBeUndefined();
+  expect(departments.json.data.rankings.edges.map((e: any) => e.node.unit)).toEqual([
+    { code: 'STP', firstYear: 2000, lastYear: null }, expect.objectContaining({ firstYear: 2000, lastYear: null }),
+  ]);
+  const [district] = await t.sql(`SELECT code FROM unit WHERE kind = 'DISTRICT' ORDER BY code LIMIT 1`);
+  if (district) {
+    const districts = await both(`{ rankings(year: 2024, unitKind: DISTRICT, first: 50) { edges { node { unit { code lastYear } } } } }`, {}, null);
+    expect(districts.json.errors).toBeUndefined();
+    for (const e of districts.json.data.rankings.edges) expect(e.node.unit.lastYear).toBeLessThanOrEqual(2024);
+  }
 });
 
 test("any selection of a unit's page, any code and caller: the same answer rendered or resolved", async () => {
