@@ -37,11 +37,11 @@ import { loadNationalYear } from './national-year';
  * on each alike), BENCH_CONCURRENCY (16), BENCH_UNITS (12000);
  * SQL_RENDERED_QUERIES=false: the service without rendered queries.
  */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const UNITS = Number(process.env.BENCH_UNITS ?? 12000);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const POOL = 10;
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+export const POOL = 10;
 const YEAR = 2024;
 
 const BODY = portalBody(YEAR);
@@ -49,8 +49,9 @@ const BODY = portalBody(YEAR);
 /**
  * The analysts' mix (issue 12): each query through the service against a
  * hand-written one-statement SQL baseline for the same answer, in the same
- * interleaved rounds. (`satisfaction` by month for the province is not in
- * it: the national year has no survey answers to aggregate.)
+ * interleaved rounds. (`satisfaction` by month for the province is measured
+ * by bench:satisfaction, bench/satisfaction.bench.ts: the national year has
+ * no survey answers to aggregate.)
  */
 interface MixQuery { name: string; body: string; sql: string; values: unknown[]; check: (data: any) => boolean }
 const UNIT_CODE = 'NC01234';
@@ -188,6 +189,19 @@ async function edgeMicros(config: Config): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1000 / n;
 }
 
+/** The service's configuration in these benchmarks: on `dbUrl`, pool POOL, no limit that one load generator would trip. */
+export function benchConfig(dbUrl: string): Config {
+  return {
+    ...loadConfig({}),
+    port: 0, databaseUrl: dbUrl, dataDir: path.resolve('.data'), seedDemo: false, adminToken: undefined,
+    poolSize: POOL, logLevel: 'error', anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, recomputeIntervalMs: 60000,
+    // One load generator is one caller (one IP): the per-caller budgets would refuse its 16 concurrent requests.
+    callerBudgets: { costPerSecAnonymous: 1e9, costPerSecToken: 1e9, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 10000 },
+    // SQL_RENDERED_QUERIES=false measures the service with every field resolved in Node.
+    sqlRenderedQueries: loadConfig({ SQL_RENDERED_QUERIES: process.env.SQL_RENDERED_QUERIES }).sqlRenderedQueries,
+  };
+}
+
 async function main(): Promise<void> {
   const logger = createLogger('error');
   const adminUrl = process.env.DATABASE_URL;
@@ -217,15 +231,7 @@ async function main(): Promise<void> {
     await embedded.start();
     dbUrl = embedded.url;
   }
-  const base: Config = {
-    ...loadConfig({}),
-    port: 0, databaseUrl: dbUrl, dataDir: path.resolve('.data'), seedDemo: false, adminToken: undefined,
-    poolSize: POOL, logLevel: 'error', anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, recomputeIntervalMs: 60000,
-    // One load generator is one caller (one IP): the per-caller budgets would refuse its 16 concurrent requests.
-    callerBudgets: { costPerSecAnonymous: 1e9, costPerSecToken: 1e9, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 10000 },
-    // SQL_RENDERED_QUERIES=false measures the service with every field resolved in Node.
-    sqlRenderedQueries: loadConfig({ SQL_RENDERED_QUERIES: process.env.SQL_RENDERED_QUERIES }).sqlRenderedQueries,
-  };
+  const base = benchConfig(dbUrl!);
 
   // Uncached: the response cache off. Started first, it also migrates the database.
   const service: RunningService = await startService({ ...base, cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0 }, logger);
@@ -313,7 +319,10 @@ async function main(): Promise<void> {
   process.stdout.write(`\ntargets: uncached ≥ 0.8 × baseline (${uncached >= 0.8 ? 'met' : 'NOT met'}), cached ≥ 10 × baseline (${cached >= 10 ? 'met' : 'NOT met'})\n`);
 }
 
-main().then(() => process.exit(0), (e) => {
-  process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
-  process.exit(1);
-});
+// Run, unless imported by another benchmark (bench/satisfaction.bench.ts) for its knobs and configuration.
+if (require.main === module) {
+  main().then(() => process.exit(0), (e) => {
+    process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  });
+}
