@@ -7,7 +7,7 @@ import { readsVersionOfC, RESULT_SOURCE, visibleCycleSql } from '../results/vers
 import { asJsonNumber, publishedAverage } from '../results/sql';
 import { setBounded } from '../util/bounded';
 import {
-  ALL_RESULT_FIELDS, column, objectSql, resultJoins, resultJson, selectedOf, WHOLE_RESULT, WHOLE_RESULT_BUT_DOMAINS, writeJson,
+  ALL_RESULT_FIELDS, column, objectSql, readsResultRow, resultJoins, resultJson, selectedOf, WHOLE_RESULT, WHOLE_RESULT_BUT_DOMAINS, writeJson,
 } from './result-json';
 import { PlanInvariantError, type ResultSelection, type Selected, selectionKey } from './selection';
 import { memo } from './statements';
@@ -98,6 +98,9 @@ const READ_VERSION = '(SELECT version FROM c) AS read_version, (SELECT settled F
 const keeps = (key: string, row: { read_version: number | null; settled: boolean | null }) =>
   row.settled === true && key.split(':')[1] === `v${row.read_version}`;
 
+/** The most rows a page statement reads: the largest page (`first`, RankingService.resolve) and the row after it. */
+const PAGE_ROWS_BOUND = 101;
+
 /** How many published summaries are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;
 
@@ -176,8 +179,10 @@ export class RankingPages {
   private async page(
     q: ResolvedRanking, selected: readonly Selected[], internal: boolean, given: { totalCount?: number | null; summaries?: string[] },
   ): Promise<string> {
+    if (q.first + 1 > PAGE_ROWS_BOUND) throw new PlanInvariantError(`a page of ${q.first} rows is beyond ${PAGE_ROWS_BOUND - 1}`);
     const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.first + 1, q.version];
-    const s = scopeSql(q.scope, params, true);
+    const nodes = selected.filter((f) => f.name === 'edges').flatMap((f) => (f.fields ?? []).filter((e) => e.name === 'node'));
+    const s = scopeSql(q.scope, params, true, nodes.some((node) => readsResultRow(node.fields ?? [], internal)));
     const afterParam = q.after === null ? null : `$${params.push(q.after)}`;
     const totalParam = given.totalCount == null ? null : `$${params.push(given.totalCount)}`;
     const tagParam = readsCursor(selected) ? `$${params.push(q.tag)}::text` : null;
@@ -225,10 +230,13 @@ export class RankingPages {
         }
       });
       // The row after the page (rn = $4) only says there is a next page: it is not shaped.
+      // f's LIMIT is a constant, the largest page: a named statement's generic plan (PostgreSQL's after five runs)
+      // reads LIMIT $4 as a tenth of the ranking, plans a hash join over every unit and loses to planning each run
+      // anew (a millisecond of planning a request). p's LIMIT $4 stops the scan: f's rows after it are never read.
       return `WITH ${visibleCycleSql('$5')},
-        f AS (SELECT ir.*, ${s.score} AS edge_score, ${s.rank} AS edge_rank, ${s.position} AS edge_position
+        f AS (SELECT ${s.columns}, ${s.score} AS edge_score, ${s.rank} AS edge_rank, ${s.position} AS edge_position
                 FROM ${s.from} ${inner.length ? `WHERE ${inner.join(' AND ')}` : ''}
-                ${s.windowed ? '' : `ORDER BY ${s.position} LIMIT $4`}),
+                ${s.windowed ? '' : `ORDER BY ${s.position} LIMIT ${PAGE_ROWS_BOUND}`}),
         p AS (SELECT f.*, row_number() OVER (ORDER BY f.edge_position) AS rn
                 FROM f ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY f.edge_position LIMIT $4)
         SELECT ${connection}::text AS body FROM (
@@ -256,7 +264,8 @@ export class RankingPages {
     if (kept && (kept.summary !== null || !withSummary) && (kept.domains || !withDomains)) return kept;
 
     const params: unknown[] = [q.year, q.unitKind, q.seesProvisional, q.version];
-    const s = scopeSql(scope, params, false);
+    // A count reads no result field (a domain's counts its domain results alone); the summary reads bands.
+    const s = scopeSql(scope, params, false, withSummary);
     const w = s.where.length ? `WHERE ${s.where.join(' AND ')}` : '';
     const variant = `${scope.domainId !== null}:${scope.parentId !== null}:${scope.bandCode !== null}`;
     const pool = this.rankingService.pool;

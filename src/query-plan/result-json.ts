@@ -20,6 +20,15 @@ export const RESULT_FIELDS: Record<string, string> = {
   // The unit's name in the result's year (units over time: services/unit-years.ts).
   unitName: nameInYearSql('ir.unit_id', '$1::int'),
 };
+/**
+ * The fields of a result written from its key alone (cycle_id, unit_id,
+ * version; the year is $1): a row of a table with that key serves them
+ * (a domain ranking reads its domain results without their results).
+ */
+const KEY_FIELDS = new Set(['__typename', 'year', 'version', 'unitName', 'unit', 'domains']);
+/** Whether resultJson of `selected` reads the result row's own columns (`internal`: its band code, always). */
+export const readsResultRow = (selected: readonly Selected[], internal: boolean): boolean =>
+  internal || selected.some((s) => !KEY_FIELDS.has(s.name));
 /** A Unit's fields as toUnitType gives them: its current name; a DISTRICT ends in 2024 at the latest (lastYearOf). */
 export const UNIT_FIELDS: Record<string, string> = {
   id: 'u.public_id::text', code: 'u.code', name: 'u.name', kind: 'u.kind', firstYear: 'u.first_year',

@@ -75,20 +75,28 @@ export interface Scope { domainId: number | null; parentId: number | null; bandC
 
 /**
  * SQL pieces of a scope over `ir` in the visible cycle (`c`, the statement's
- * first CTE); parameters are appended to `params`.
+ * first CTE); parameters are appended to `params`. `readsResult`: whether
+ * the result rows are read (their fields); a domain's ranking that reads
+ * none and filters on no band reads its domain results alone (`dr`, each
+ * with its result of the same version: foreign keys); `row` names the
+ * alias whose cycle_id, unit_id and version the rows have, `columns` what
+ * of it they read.
  */
-export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
+export function scopeSql(scope: Scope, params: unknown[], ranked: boolean, readsResult = true) {
+  const domainOnly = scope.domainId !== null && scope.bandCode === null && !readsResult;
+  const row = domainOnly ? 'dr' : 'ir';
   // The version `c` reads: the working copy or an archived version (src/results/versions.ts).
-  let from = `${RESULT_SOURCE} ir`;
+  let from = domainOnly ? `${DOMAIN_SOURCE} dr` : `${RESULT_SOURCE} ir`;
   // A scalar subquery, so that the index on (cycle_id, position) serves the order and the keyset.
-  const where: string[] = ['ir.cycle_id = (SELECT id FROM c)', readsVersionOfC('ir')];
+  const where: string[] = [`${row}.cycle_id = (SELECT id FROM c)`, readsVersionOfC(row)];
   let score = 'ir.score';
   let position = 'ir.position';
   let rank = 'ir.rank';
   let windowed = false;
   if (scope.domainId !== null) {
     params.push(scope.domainId);
-    from += ` JOIN ${DOMAIN_SOURCE} dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.version = ir.version AND dr.domain_id = $${params.length}`;
+    if (domainOnly) where.push(`dr.domain_id = $${params.length}`);
+    else from += ` JOIN ${DOMAIN_SOURCE} dr ON dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.version = ir.version AND dr.domain_id = $${params.length}`;
     score = 'dr.score';
     position = 'dr.position';
     rank = 'dr.rank';
@@ -96,7 +104,7 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
   if (scope.parentId !== null) {
     params.push(scope.parentId);
     // The parent in the ranking's year ($1): the unit_parent row covering it (the parent exists that year: resolveScope).
-    from += ` JOIN unit_parent pu ON pu.unit_id = ir.unit_id AND pu.parent_id = $${params.length} AND ${coversYearSql('pu', '$1::int')}`;
+    from += ` JOIN unit_parent pu ON pu.unit_id = ${row}.unit_id AND pu.parent_id = $${params.length} AND ${coversYearSql('pu', '$1::int')}`;
     // Within a parent: the stored parent rank overall; by domain, competition ranking on the domain index
     // over the whole parent (before the band filter and the page).
     if (scope.domainId === null) rank = 'ir.parent_rank';
@@ -112,7 +120,9 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean) {
     if (windowed) outerBand = `f.band_code = $${params.length}`;
     else where.push(`ir.band_code = $${params.length}`);
   }
-  return { from, where, score, position, rank, windowed, outerBand };
+  // The rows' columns: the result's, or the key a domain result shares with it.
+  const columns = domainOnly ? 'dr.cycle_id, dr.unit_id, dr.version' : 'ir.*';
+  return { from, where, score, position, rank, windowed, outerBand, row, columns };
 }
 
 /**

@@ -493,6 +493,36 @@ test('while a year is amending, its readers read the last published version and 
   }
   const anonymous = await both(page, { code: 'SNGV' }, null);
   expect(anonymous.json.data.unit.results).toEqual([{ year: 2022, version: 1, score: 60, rank: 5, published: true, domains: [{ code: 'D1', score: 60 }] }]);
+
+  // A domain ranking selecting only its units reads the domain results alone (src/results/ranking.service.ts, scopeSql):
+  // of the version each reader reads, archived or the amendment, its pages followed by their cursors, as resolved.
+  const ranking = `query($version: Int, $after: String) {
+    rankings(year: 2022, unitKind: DEPARTMENT, domainCode: "D1", first: 2, version: $version, after: $after) {
+      totalCount edges { cursor rank score node { unit { code } } } pageInfo { hasNextPage hasPreviousPage } } }`;
+  const sngvIn = async (token: string | null, version: number | null) => {
+    const edges: any[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 4; pages++) {
+      const answer = await both(ranking, { version, after }, token);
+      expect(answer.rendered).toBe(true);
+      const { edges: page, pageInfo, totalCount } = answer.json.data.rankings;
+      expect(totalCount).toBe(5);
+      expect(pageInfo.hasPreviousPage).toBe(after !== null);
+      edges.push(...page);
+      if (!pageInfo.hasNextPage) break;
+      after = page[page.length - 1].cursor;
+    }
+    expect(edges).toHaveLength(5);
+    return edges.find((e) => e.node.unit.code === 'SNGV');
+  };
+  expect(await sngvIn(null, null)).toMatchObject({ rank: 5, score: 60 });
+  expect(await sngvIn(null, 1)).toMatchObject({ rank: 5, score: 60 });
+  expect(await sngvIn(tokens.analyst, null)).toMatchObject({ rank: 1, score: 100 });
+  expect(await sngvIn(tokens.analyst, 2)).toMatchObject({ rank: 1, score: 100 });
+  expect(await sngvIn(tokens.analyst, 1)).toMatchObject({ rank: 5, score: 60 });
+  // The amendment is not the anonymous reader's: an empty ranking, as resolved.
+  const unseen = await both(ranking, { version: 2 }, null);
+  expect(unseen.json.data.rankings).toMatchObject({ totalCount: 0, edges: [] });
 });
 
 // ---------------------------------------------------------------------------
