@@ -14,7 +14,7 @@ import type { DatabaseHealth } from './db/database-health';
 import { requestScope, type PoolGate, type RequestScope } from './db/pool-gate';
 import type { ReadRouter } from './db/read-routing';
 import { CallerBudgets } from './protection/caller-budgets';
-import { applyCors, SECURITY_HEADERS } from './http/headers';
+import { applyCors, setSecurityHeaders } from './http/headers';
 import { jitGateway } from './http/jit-executor';
 import {
   anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, errorBody, jsonDepthGuard, passGuards, refusal, sendJson, sendRefusal, tokenGuard,
@@ -60,6 +60,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** `new URL('/graphql')`, the one URL most requests have: read, never changed, by the handlers. */
+const GRAPHQL_URL = new URL('/graphql', 'http://localhost');
+
 /** The client went away (closed its connection, aborted the upload): nothing to answer, nothing wrong here. */
 function isClientAbort(e: unknown, req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -84,7 +87,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // The edge of /graphql, in order (src/http/guards.ts); the caller's budget is admitted after the cache.
   const anonymousRate = {
     ratePerSec: config.anonymousRatePerSec,
-    take: (ip: string) => anonymousLimit.take(ip),
+    // In process the buckets answer at once: no promise for the edge to wait on (src/http/guards.ts takes either).
+    take: deps.shared ? (ip: string) => anonymousLimit.take(ip) : (ip: string) => anonymousBuckets.take(ip),
     retryAfter: (ip: string) => anonymousLimit.retryAfter(ip),
   };
   const guards: Guard[] = [
@@ -151,8 +155,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const cacheKey = responseCache.enabled
       ? ResponseCache.key(ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? text : url.search)
       : '';
-    const hit = cacheKey ? await responseCache.get(cacheKey) : undefined;
+    // The in-process cache answers at once; the shared one (Redis) is waited for.
+    const found = cacheKey ? responseCache.get(cacheKey) : undefined;
+    const hit = found instanceof Promise ? await found : found;
     if (hit) {
+      // The stored headers carry the answer's content-length (set when it was stored): one write, not chunks.
       res.writeHead(hit.status, { ...hit.headers, 'x-request-id': requestId, 'x-cache': 'HIT' });
       res.end(hit.body);
       return;
@@ -186,6 +193,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
     if (response.body.kind === 'complete') {
+      // A whole answer goes out with its length (as the edge's own answers do), not in chunks.
+      outHeaders['content-length'] = String(Buffer.byteLength(response.body.string));
       const status = legacyJsonStatus(response.status ?? 200, outHeaders['content-type'], response.body.string);
       res.writeHead(status, outHeaders);
       res.end(response.body.string);
@@ -214,8 +223,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       inFlight--;
       if (draining && inFlight === 0) drained?.();
     });
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // The portal's and the kiosks' path, parsed once per process: the handlers only read it.
+    const url = req.url === '/graphql' ? GRAPHQL_URL : new URL(req.url ?? '/', 'http://localhost');
+    setSecurityHeaders(res);
     const route = async () => {
       if (applyCors(req, res, config.corsOrigins)) return;
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });

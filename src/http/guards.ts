@@ -200,12 +200,28 @@ export function tokenGuard(authenticate: (header: string | undefined) => Promise
 
 /** Anonymous readers are limited per IP; callers with a token by their budgets (src/protection/caller-budgets.ts). */
 export function anonymousRateGuard(rate: AnonymousRate): Guard {
-  return async (r) => {
-    if (r.principal === null && !(await rate.take(r.ip))) throw anonymousRefusal(rate, r.ip);
+  return (r) => {
+    if (r.principal !== null) return;
+    // A limit answered at once (the in-process buckets) is decided at once; one that asks Redis is awaited.
+    const taken = rate.take(r.ip);
+    if (typeof taken === 'boolean') {
+      if (!taken) throw anonymousRefusal(rate, r.ip);
+      return;
+    }
+    return taken.then((ok) => {
+      if (!ok) throw anonymousRefusal(rate, r.ip);
+    });
   };
 }
 
-/** Runs the guards in order; the first refusal stops the request. */
+/**
+ * Runs the guards in order; the first refusal stops the request. Only a
+ * guard that returns a promise is waited for: the synchronous ones (JSON
+ * depth, document size, database) cost no turn of the microtask queue.
+ */
 export async function passGuards(guards: readonly Guard[], request: EdgeRequest): Promise<void> {
-  for (const guard of guards) await guard(request);
+  for (const guard of guards) {
+    const pending = guard(request);
+    if (pending !== undefined) await pending;
+  }
 }

@@ -9,6 +9,13 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
+const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
+
+/** Sets {@link SECURITY_HEADERS} on an answer. */
+export function setSecurityHeaders(res: http.ServerResponse): void {
+  for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
+}
+
 /**
  * CORS for the portal origins listed in CORS_ORIGINS ("*" allows any).
  * Returns true when the request was a preflight and has been answered.
