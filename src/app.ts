@@ -159,9 +159,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const found = cacheKey ? responseCache.get(cacheKey) : undefined;
     const hit = found instanceof Promise ? await found : found;
     if (hit) {
-      // The stored headers carry the answer's content-length (set when it was stored): one write, not chunks.
+      // The stored headers carry the answer's content-length (set when it was stored): one write, not chunks,
+      // of the bytes encoded when it was stored.
       res.writeHead(hit.status, { ...hit.headers, 'x-request-id': requestId, 'x-cache': 'HIT' });
-      res.end(hit.body);
+      res.end(hit.encoded ?? hit.body);
       return;
     }
     // What runs is charged to its caller (src/protection/caller-budgets.ts): refused while they owe

@@ -14,6 +14,8 @@ export interface CachedResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The body as UTF-8, encoded once when stored (a hit then writes it without encoding it again); absent on answers read from Redis. */
+  encoded?: Buffer;
   expiresAt: number;
   bytes: number;
   /** The years whose data the answer may depend on; null: any year (or it cannot tell). */
@@ -126,10 +128,11 @@ export class ResponseCache {
     if (!miss || this.changedSince(miss.generation, entryYears)) return false;
     // Belt and braces: provisional figures are never stored (JSON written by PostgreSQL spaces its colons).
     if (PROVISIONAL.test(body) || body.includes('"errors"')) return false;
-    const bytes = body.length * 2 + key.length * 2 + 200;
+    const encoded = Buffer.from(body, 'utf8');
+    const bytes = body.length * 2 + encoded.length + key.length * 2 + 200;
     if (bytes > this.maxBytes / 4) return false;
     this.delete(key);
-    this.entries.set(key, { status, headers, body, expiresAt: now + Number(m[1]) * 1000, bytes, years: entryYears });
+    this.entries.set(key, { status, headers, body, encoded, expiresAt: now + Number(m[1]) * 1000, bytes, years: entryYears });
     this.bytes += bytes;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;

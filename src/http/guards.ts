@@ -80,7 +80,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => (size > limit ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    // A small body is one chunk: decoded as it is, not copied into a new buffer first.
+    req.on('end', () => (size > limit ? reject(new BodyTooLarge())
+      : resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }

@@ -33,6 +33,22 @@ export function operationLabel(operation: OperationDefinitionNode, document?: Do
   return `${operation.operation} ${shown || '-'}`;
 }
 
+/**
+ * Labels by operation: Apollo keeps a parsed document per query text, so a
+ * query sent again brings the same operation node, whose label is read here
+ * instead of walking its selections once more.
+ */
+const labels = new WeakMap<OperationDefinitionNode, string>();
+
+function labelOf(operation: OperationDefinitionNode, document: DocumentNode | undefined): string {
+  let label = labels.get(operation);
+  if (label === undefined) {
+    label = operationLabel(operation, document);
+    labels.set(operation, label);
+  }
+  return label;
+}
+
 const CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
 
 /**
@@ -48,7 +64,7 @@ export function observabilityPlugin(onOperation?: (label: string) => void): Apol
       if (!info) return;
       return {
         async didResolveOperation(rc) {
-          if (rc.operation) info.operation = operationLabel(rc.operation, rc.document);
+          if (rc.operation) info.operation = labelOf(rc.operation, rc.document);
           if (info.operation) onOperation?.(info.operation);
         },
         async willSendResponse(rc) {
