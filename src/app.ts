@@ -177,7 +177,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         { extensions: { reason, retryAfter }, headers: { 'retry-after': String(retryAfter) } }));
     }
     const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
+    for (const key in req.headers) {
+      const value = req.headers[key];
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const dbMsBefore = scope.dbMs;
@@ -194,11 +195,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
     if (response.body.kind === 'complete') {
-      // A whole answer goes out with its length (as the edge's own answers do), not in chunks.
-      outHeaders['content-length'] = String(Buffer.byteLength(response.body.string));
+      // A whole answer goes out with its length (as the edge's own answers do), not in chunks: encoded once, measured, written.
+      const encoded = Buffer.from(response.body.string, 'utf8');
+      outHeaders['content-length'] = String(encoded.length);
       const status = legacyJsonStatus(response.status ?? 200, outHeaders['content-type'], response.body.string);
       res.writeHead(status, outHeaders);
-      res.end(response.body.string);
+      res.end(encoded);
       if (cacheKey) responseCache.offer(cacheKey, status, outHeaders, response.body.string);
     } else {
       res.writeHead(response.status ?? 200, outHeaders);
