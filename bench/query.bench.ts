@@ -37,8 +37,8 @@ import { loadNationalYear } from './national-year';
  * on each alike), BENCH_CONCURRENCY (16), BENCH_UNITS (12000);
  * SQL_RENDERED_QUERIES=false: the service without rendered queries.
  */
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const UNITS = Number(process.env.BENCH_UNITS ?? 12000);
 export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 export const POOL = 10;

@@ -7,10 +7,11 @@ import os from 'node:os';
 import { Client, Pool } from 'pg';
 import { startService, type RunningService } from '../src/bootstrap';
 import { createLogger } from '../src/config/logger';
+import { createDataSource } from '../src/db/data-source';
 import { withScratchDatabase } from '../src/db/scratch-database';
 import { addAllStatements } from '../src/survey/tally-roller';
 import { loadHttp } from './load-generator';
-import { benchConfig, CONCURRENCY, POOL, ROUNDS, SECONDS } from './query.bench';
+import { benchConfig, POOL, ROUNDS } from './query.bench';
 
 /**
  * `npm run bench:satisfaction`: the last query of the analysts' mix
@@ -18,10 +19,17 @@ import { benchConfig, CONCURRENCY, POOL, ROUNDS, SECONDS } from './query.bench';
  * service uncached (response cache off, as bench:query's "uncached")
  * against a baseline: a bare Node HTTP server answering the same JSON with
  * one prepared, hand-written SQL statement over the same roll-up tables.
- * Same pool size, concurrency, load generator and interleaved rounds as
- * bench:query, whose knobs it shares: BENCH_SECONDS (10, per side),
- * BENCH_ROUNDS (3), BENCH_CONCURRENCY (16), DATABASE_URL (a server to make a
- * throwaway database on; default: an embedded PostgreSQL). Its own:
+ * Same pool size, load generator and interleaved rounds as bench:query,
+ * whose knobs it shares: BENCH_ROUNDS (3), DATABASE_URL (a server to make a
+ * throwaway database on; default: an embedded PostgreSQL), and with other
+ * defaults, since one answer takes about a second of a core where the
+ * portal's takes a millisecond: BENCH_SECONDS (60 per side, so that a round
+ * counts tens of answers, not a handful begun before it), BENCH_CONCURRENCY
+ * (2: one load generator is one caller, and the service lets one caller
+ * hold a quarter of the read pool, 2 of its 10 connections, src/bootstrap.ts;
+ * with these one-second statements, a third request waits beyond
+ * DB_POOL_WAIT_MS and is answered 429, busy, where the baseline queues it).
+ * Its own:
  * BENCH_ANSWERS (10,000,000 survey answers, 5 per response); BENCH_KEEP_DB=1
  * keeps the database built (its name is printed), BENCH_DB_URL=<its url>
  * measures on it again without building (BENCH_ANSWERS must be the same).
@@ -34,6 +42,8 @@ import { benchConfig, CONCURRENCY, POOL, ROUNDS, SECONDS } from './query.bench';
  * service's own rebuild statements (src/survey/tally-roller.ts,
  * addAllStatements) and a sample checked against the raw answers.
  */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? 10_000_000);
 const ANSWERS_PER_RESPONSE = 5;
 const RESPONSES = Math.round(ANSWERS / ANSWERS_PER_RESPONSE);
@@ -52,7 +62,7 @@ const BODY = JSON.stringify({
  * left out), the JSON built by PostgreSQL.
  */
 const BASELINE_SQL = `
-WITH units AS (
+WITH units AS NOT MATERIALIZED (
   SELECT u.id FROM unit u
     JOIN cycle c ON c.year = $1 AND c.unit_kind = u.kind AND (c.status = 'PUBLISHED' OR c.published_at IS NOT NULL)
    WHERE u.first_year <= $1 AND (u.last_year IS NULL OR u.last_year >= $1)),
@@ -208,19 +218,26 @@ async function main(): Promise<void> {
 }
 
 async function run(url: string, build: boolean): Promise<void> {
-  const logger = createLogger('error');
-  // The response cache off: every request is answered from the database. Started first, it also migrates the database.
-  const service: RunningService = await startService({ ...benchConfig(url), cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0 }, logger);
-  const baseline = await startBaseline(url);
   const db = new Client({ connectionString: url });
   await db.connect();
-  try {
+  if (build) {
+    // Migrated, then built before the service starts: its background work (roll-up, kiosk alerts) does not run into the build.
+    const migrating = createDataSource({ url, poolSize: 1 });
+    await migrating.initialize();
+    await migrating.runMigrations();
+    await migrating.destroy();
     process.stdout.write(`building a province's year: ${UNITS.DEPARTMENT} departments, ${UNITS.DISTRICT} districts, ${UNITS.COMMUNE} communes, `
       + `one kiosk each, ${RESPONSES.toLocaleString('en')} responses × ${ANSWERS_PER_RESPONSE} answers\n`);
     const t0 = performance.now();
-    if (build) await buildYear(db);
-    await step('sample of the roll-ups checked against the raw answers', () => checkRollUps(db));
+    await buildYear(db);
     process.stdout.write(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  await step('sample of the roll-ups checked against the raw answers', () => checkRollUps(db));
+  // The response cache off: every request is answered from the database.
+  const logger = createLogger('error');
+  const service: RunningService = await startService({ ...benchConfig(url), cacheMaxAgeSeconds: 0, responseCacheMaxEntries: 0 }, logger);
+  const baseline = await startBaseline(url);
+  try {
     process.stdout.write(`concurrency ${CONCURRENCY}, ${SECONDS} s per side in ${ROUNDS} interleaved rounds, pool ${POOL}, ${os.cpus().length} CPUs, `
       + `NODE_ENV=${process.env.NODE_ENV}, node ${DEPLOYED_NODE_FLAGS.join(' ')}\n\n`);
 
@@ -231,16 +248,22 @@ async function run(url: string, build: boolean): Promise<void> {
     // Interleaved rounds, so that other load on the machine falls on both sides alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of sides) {
-        const r = await loadHttp({ url: side.url, body: BODY, concurrency: CONCURRENCY, seconds: SECONDS / ROUNDS, warmup: round === 0 ? 2 : 0.5 });
+        const r = await loadHttp({ url: side.url, body: BODY, concurrency: CONCURRENCY, seconds: SECONDS / ROUNDS, warmup: round === 0 ? 5 : 2 });
         side.requests += r.requests;
         side.seconds += r.seconds;
         side.failed += r.failed;
-        side.sample ||= r.sample;
+        if (!side.sample && r.sample.startsWith('HTTP')) side.sample = r.sample;
       }
     }
-    for (const side of sides) if (side.failed > 0) process.stdout.write(`note: ${side.failed} failed requests (${side.name})\n`);
-    // Same answer, field for field, and the one the raw answers give.
-    const [b, s] = sides.map((side) => JSON.stringify(JSON.parse(side.sample)));
+    for (const side of sides) {
+      if (side.failed > 0) process.stdout.write(`note: ${side.failed} requests not answered 200 (${side.name}), e.g. ${side.sample.slice(0, 200) || '(none kept)'}\n`);
+    }
+    // Same answer, field for field, and the one the raw answers give (asked once more, unloaded: under load the
+    // service may answer 429, busy, when no connection frees up within DB_POOL_WAIT_MS).
+    const [b, s] = await Promise.all(sides.map(async (side) => {
+      const res = await fetch(side.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+      return JSON.stringify(await res.json());
+    }));
     if (b !== s) throw new Error(`the service answered other figures than the baseline: ${s.slice(0, 300)} vs ${b.slice(0, 300)}`);
     const checked = await checkAnswer(db, JSON.parse(s).data.satisfaction);
     process.stdout.write(`same answer on both sides (${JSON.parse(s).data.satisfaction.length} months, ${checked} checked against the raw answers): ${s.slice(0, 120)}…\n\n`);
