@@ -193,7 +193,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   }
 
   function finish(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo, started: number, span: ReturnType<Tracing['startRequest']>): void {
-    metrics.inFlight.dec();
+    metrics.inFlightCount--;
     const seconds = (performance.now() - started) / 1000;
     const status = res.writableFinished ? res.statusCode : 0; // 0: the connection closed before the answer was sent
     const hit = status !== 0 && res.getHeader('x-cache') === 'HIT';
@@ -232,7 +232,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
         res.setHeader('x-request-id', requestId);
         const path = (req.url ?? '/').split('?')[0];
         const info: RequestInfo = { requestId, route: routeOf(path) };
-        metrics.inFlight.inc();
+        metrics.inFlightCount++;
         const span = tracing.enabled ? tracing.startRequest(req, info.route, requestId) : undefined;
         res.once('close', () => finish(req, res, info, started, span));
         // Error answers written outside Apollo: their code and reason (only small bodies of 4xx/5xx are looked at).

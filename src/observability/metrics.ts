@@ -65,8 +65,11 @@ export class ServiceMetrics {
     name: 'par_http_request_duration_seconds', help: 'Time from a request\'s arrival to the end of its answer, by route family.',
     labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry],
   });
+  /** HTTP requests being served now: counted here per request, read into the gauge at each scrape (no metric call per request). */
+  inFlightCount = 0;
   readonly inFlight = new Gauge({
     name: 'par_http_requests_in_flight', help: 'HTTP requests being served now.', registers: [this.registry],
+    collect: () => { this.inFlight.set(this.inFlightCount); },
   });
   readonly graphqlRequests = new Counter({
     name: 'par_graphql_requests_total',
