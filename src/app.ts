@@ -247,7 +247,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
           return sendRefusal(res, refusal(ErrorCode.METHOD_NOT_ALLOWED, 'Use POST or GET on /graphql', { headers: { allow: 'GET, POST' } }));
         }
         const scope: RequestScope = { dbMs: 0 };
-        return requestScope.run(scope, () => handleGraphQL(req, res, url, scope)).finally(() => { scope.finished = true; });
+        try {
+          return await requestScope.run(scope, () => handleGraphQL(req, res, url, scope));
+        } finally {
+          scope.finished = true;
+        }
       }
       const evidenceFile = serveEvidence(req, res, url);
       if (evidenceFile) return evidenceFile;
