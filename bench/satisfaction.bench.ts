@@ -269,7 +269,8 @@ async function run(url: string, build: boolean): Promise<void> {
     process.stdout.write(`same answer on both sides (${JSON.parse(s).data.satisfaction.length} months, ${checked} checked against the raw answers): ${s.slice(0, 120)}…\n\n`);
     const rates = sides.map((side) => side.requests / side.seconds);
     sides.forEach((side, i) => process.stdout.write(
-      `${side.name.padEnd(80)} ${rates[i].toFixed(1).padStart(7)} req/s   ${(rates[i] / rates[0]).toFixed(2)} × baseline\n`));
+      `${side.name.padEnd(80)} ${rates[i].toFixed(2).padStart(7)} req/s   ${(rates[i] / rates[0]).toFixed(2)} × baseline   `
+      + `(${side.requests} answers in ${side.seconds.toFixed(0)} s)\n`));
     process.stdout.write(`\ntarget: the service ≥ 0.5 × baseline (${rates[1] / rates[0] >= 0.5 ? 'met' : 'NOT met'})\n`);
   } finally {
     await db.end();
