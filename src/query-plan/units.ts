@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { NotRendered, type RenderedRootField } from '../http/rendered-queries';
-import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
-import { foldForSearch } from '../util/text';
+import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../util/cursor';
+import { containing, searchWords } from '../services/unit.service';
 import { requireInt } from '../util/validate';
 import { column, objectSql } from './result-json';
 import { PlanInvariantError, type Selected, selectionKey } from './selection';
@@ -32,9 +32,6 @@ export const UNITS_RENDERED: Readonly<Record<string, readonly string[]>> = {
  */
 const cursorSql = (u: string) => `translate(encode(convert_to(array_to_json(ARRAY[${u}.name, ${u}.code::text])::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 
-/** A LIKE pattern containing `word`, as UnitService.list writes it (with ESCAPE '\'). */
-const containing = (word: string) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 interface UnitsArgs { kind?: string | null; parentCode?: string | null; search?: string | null; first?: number | null; after?: string | null; year?: number | null }
 
 /**
@@ -48,10 +45,9 @@ export function renderedUnits(source: { readonly pool: Pool }): RenderedRootFiel
     render: async (raw, ctx, selected) => {
       const args = raw as UnitsArgs;
       if (args.year != null || args.parentCode != null) throw new NotRendered('units(year:) and units(parentCode:) are resolved');
-      const first = requireInt('first', args.first ?? DEFAULT_PAGE_SIZE, 1, 100);
-      if (args.search != null && args.search.length > 200) throw new NotRendered('search is too long (the resolver refuses it)');
+      const first = requireInt('first', args.first ?? DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+      const words = searchWords(args.search);
       const after = args.after == null ? null : decodeCursor(args.after, 'after', ['string', 'string']);
-      const words = args.search == null ? [] : foldForSearch(args.search).split(' ').filter(Boolean).slice(0, 10);
 
       // $1 the page's size + 1 (the row after it says there is a next page); $2, $3 seesSql's.
       const params: unknown[] = [first + 1, ...seesOf(ctx.principal)];

@@ -5,7 +5,7 @@ import { Unit } from '../entities/unit.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { foldForSearch, nfc, quoted } from '../util/text';
 import { requireCode, requireInt, requireText, requireYear } from '../util/validate';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page } from '../util/cursor';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, type Page } from '../util/cursor';
 import { type Db, managerOf } from './db';
 import {
   coversYearSql, existsIn, existsInYearSql, FIRST_YEAR, LAST_DISTRICT_YEAR, LAST_YEAR, lastYearOf, unitsOfYearSql, yearsText,
@@ -304,9 +304,9 @@ export class UnitService {
    * that year's names and parents. Search matches every name a unit had.
    */
   async list(filter: UnitFilter): Promise<Page<UnitRead>> {
-    const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, 100);
+    const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const year = filter.year == null ? null : requireYear('year', filter.year);
-    if (filter.search != null && filter.search.length > 200) throw invalid('search', 'search is longer than 200 characters');
+    const words = searchWords(filter.search);
     let parentId: number | null = null;
     if (filter.parentCode != null) {
       const parent = await this.findByCode(filter.parentCode);
@@ -314,12 +314,11 @@ export class UnitService {
       parentId = parent.id;
     }
     const after = filter.after == null ? null : decodeCursor(filter.after, 'after', ['string', 'string']);
-    const words = filter.search == null ? [] : foldForSearch(filter.search).split(' ').filter(Boolean).slice(0, 10);
     if (year === null) {
       const qb = this.db.getRepository(Unit).createQueryBuilder('u');
       if (filter.kind) qb.andWhere('u.kind = :kind', { kind: filter.kind });
       if (parentId !== null) qb.andWhere('u.parent_id = :parentId', { parentId });
-      words.forEach((word, i) => qb.andWhere(`u.search_text LIKE :w${i} ESCAPE '\\'`, { [`w${i}`]: `%${escapeLike(word)}%` }));
+      words.forEach((word, i) => qb.andWhere(`u.search_text LIKE :w${i} ESCAPE '\\'`, { [`w${i}`]: containing(word) }));
       const totalCount = await qb.clone().getCount();
       if (after) {
         qb.andWhere(`(u.name COLLATE "vietnamese" > :cName OR (u.name = :cName AND u.code > :cCode))`, { cName: after[0], cCode: after[1] });
@@ -331,7 +330,7 @@ export class UnitService {
     const where: string[] = [];
     if (filter.kind) where.push(`v.kind = $${params.push(filter.kind)}`);
     if (parentId !== null) where.push(`v.parent_id = $${params.push(parentId)}`);
-    words.forEach((word) => where.push(`v.search_text LIKE $${params.push(`%${escapeLike(word)}%`)} ESCAPE '\\'`));
+    words.forEach((word) => where.push(`v.search_text LIKE $${params.push(containing(word))} ESCAPE '\\'`));
     const from = `FROM ${unitsOfYearSql('$1::int')} v JOIN unit u ON u.id = v.id`;
     const whereSql = (list: string[]) => (list.length ? `WHERE ${list.join(' AND ')}` : '');
     const [{ n }]: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n ${from} ${whereSql(where)}`, params);
@@ -565,6 +564,13 @@ function codeTaken(field: string, code: string): AppError {
   return new AppError(ErrorCode.UNIT_CODE_TAKEN, `${field}.code "${code}" is already used by another unit; unit codes are unique`, `${field}.code`);
 }
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** The words a units(search:) matches: folded for search, at most 10; a search over 200 characters is refused. */
+export function searchWords(search: string | null | undefined): string[] {
+  if (search != null && search.length > 200) throw invalid('search', 'search is longer than 200 characters');
+  return search == null ? [] : foldForSearch(search).split(' ').filter(Boolean).slice(0, 10);
+}
+
+/** A LIKE pattern (with ESCAPE '\\') matching text that contains `word`. */
+export function containing(word: string): string {
+  return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
