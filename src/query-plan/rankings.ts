@@ -6,6 +6,7 @@ import {
 import { readsVersionOfC, RESULT_SOURCE, visibleCycleSql } from '../results/versions';
 import { asJsonNumber, publishedAverage } from '../results/sql';
 import { setBounded } from '../util/bounded';
+import { MAX_PAGE_SIZE } from '../util/cursor';
 import {
   ALL_RESULT_FIELDS, column, objectSql, readsResultRow, resultJoins, resultJson, selectedOf, WHOLE_RESULT, WHOLE_RESULT_BUT_DOMAINS, writeJson,
 } from './result-json';
@@ -99,7 +100,7 @@ const keeps = (key: string, row: { read_version: number | null; settled: boolean
   row.settled === true && key.split(':')[1] === `v${row.read_version}`;
 
 /** The most rows a page statement reads: the largest page (`first`, RankingService.resolve) and the row after it. */
-const PAGE_ROWS_BOUND = 101;
+const PAGE_ROWS_BOUND = MAX_PAGE_SIZE + 1;
 
 /** How many published summaries are kept in memory (they never change). */
 const SUMMARY_CACHE_ENTRIES = 500;

@@ -8,7 +8,7 @@ import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import type { UnitService } from '../services/unit.service';
 import { coversYearSql, existsIn, LAST_DISTRICT_YEAR, nameInYearSql, yearsText } from '../services/unit-years';
 import { setBounded } from '../util/bounded';
-import { decodeCursor, DEFAULT_PAGE_SIZE } from '../util/cursor';
+import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../util/cursor';
 import { quoted } from '../util/text';
 import { requireInt, requireYear } from '../util/validate';
 import { published2 } from './sql';
@@ -79,8 +79,8 @@ export interface Scope { domainId: number | null; parentId: number | null; bandC
  * the result rows are read (their fields); a domain's ranking that reads
  * none and filters on no band reads its domain results alone (`dr`, each
  * with its result of the same version: foreign keys); `row` names the
- * alias whose cycle_id, unit_id and version the rows have, `columns` what
- * of it they read.
+ * alias whose cycle_id, unit_id and version the rows have (in the
+ * conditions), `columns` what of it they read.
  */
 export function scopeSql(scope: Scope, params: unknown[], ranked: boolean, readsResult = true) {
   const domainOnly = scope.domainId !== null && scope.bandCode === null && !readsResult;
@@ -122,7 +122,7 @@ export function scopeSql(scope: Scope, params: unknown[], ranked: boolean, reads
   }
   // The rows' columns: the result's, or the key a domain result shares with it.
   const columns = domainOnly ? 'dr.cycle_id, dr.unit_id, dr.version' : 'ir.*';
-  return { from, where, score, position, rank, windowed, outerBand, row, columns };
+  return { from, where, score, position, rank, windowed, outerBand, columns };
 }
 
 /**
@@ -203,7 +203,7 @@ export class RankingService {
    * the reader may not see it (the page statement finds nothing then too).
    */
   async resolve(filter: RankingFilter, principal: Principal | null, withFramework: boolean): Promise<ResolvedRanking> {
-    const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, 100);
+    const first = requireInt('first', filter.first ?? DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const year = requireYear('year', filter.year);
     const version = filter.version == null ? null : requireInt('version', filter.version, 1, MAX_POSITION);
     const q: ResolvedRanking = {

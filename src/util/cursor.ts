@@ -2,6 +2,8 @@ import { invalid } from '../errors/app-error';
 
 /** A page's size when `first` is omitted or null (the contract's `first: Int = 20`). */
 export const DEFAULT_PAGE_SIZE = 20;
+/** The largest page `first` may ask for. */
+export const MAX_PAGE_SIZE = 100;
 
 /** Opaque cursors: base64url of a JSON array of the sort key. */
 export function encodeCursor(key: (string | number)[]): string {
