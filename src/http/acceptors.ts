@@ -52,14 +52,10 @@ export async function addAcceptors(server: net.Server, count: number): Promise<A
     acceptor.listen(h);
     return acceptor;
   });
+  const close = () => { for (const a of acceptors) if (a.listening) a.close(); };
   // The server stopping (server.close()) stops them too.
-  server.once('close', () => { for (const a of acceptors) a.close(); });
-  return {
-    count: acceptors.length,
-    close() {
-      for (const a of acceptors) if (a.listening) a.close();
-    },
-  };
+  server.once('close', close);
+  return { count: acceptors.length, close };
 }
 
 /** `count` new descriptors of the listening socket `handle`, by way of a child process's IPC channel. */

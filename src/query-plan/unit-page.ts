@@ -21,7 +21,6 @@ import { memo } from './statements';
  * way (units.ts).
  */
 
-
 /**
  * The unit's results the caller reads, one row per year at most, as `ir`
  * rows (index_result's columns, `version`: 0 for the working copy or the
