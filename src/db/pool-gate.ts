@@ -138,9 +138,16 @@ export class PoolGate {
         }
         const start = performance.now();
         let returned = false;
+        // pg-pool drops its idle listener as it hands a client out, and TypeORM attaches its own a microtask later:
+        // a FATAL read in the same chunk as the ReadyForQuery that completed the connection (PostgreSQL shutting
+        // down, 57P01) would be an 'error' with no listener, thrown from the socket. Until the release it is
+        // heard here; the client is then not queryable, its next statement fails, and its holder releases it.
+        const checkedOut = () => undefined;
+        client.on('error', checkedOut);
         const wrapped = (e?: Error | boolean) => {
           if (!returned) {
             returned = true;
+            client.removeListener('error', checkedOut);
             if (scope?.finished) scope.lateCharge?.(performance.now() - start);
             else if (scope) scope.dbMs += performance.now() - start;
             this.releaseSlot(background, caller);
