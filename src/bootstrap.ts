@@ -45,6 +45,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let embedded: EmbeddedPostgres | undefined;
   let stopping = false;
   let url = config.databaseUrl;
+  // Declared before the embedded PostgreSQL starts: its restart handler reads it, and may run during the start.
+  let health: DatabaseHealth | undefined;
   if (!url) {
     // If the embedded PostgreSQL dies, start it again (with backoff) until it
     // runs; readiness is false in the gap, requests get SERVICE_UNAVAILABLE.
@@ -70,7 +72,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     url = embedded.url;
     logger.info('embedded PostgreSQL running', { dataDir: config.dataDir });
   }
-  let health: DatabaseHealth | undefined;
   let live: Live | undefined;
   let shared: SharedState | undefined;
   let recomputeLock: BackgroundLock | undefined;
