@@ -5,7 +5,9 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context';
+import { planOfContext } from '../query-plan/plan';
 import { setBounded } from '../util/bounded';
+import { IntrospectionCache } from './introspection-cache';
 import type { RenderedQueries } from './rendered-queries';
 
 // @apollo/server's types, without depending on its internal gateway-interface package directly.
@@ -18,7 +20,7 @@ const MAX_COMPILED = 500;
 const MAX_SEEN = 5000;
 
 /** Counters of this process's executors, for tests and diagnostics. */
-export const executionStats = { renderedRuns: 0, compiles: 0, compiledRuns: 0, interpretedRuns: 0 };
+export const executionStats = { renderedRuns: 0, compiles: 0, compiledRuns: 0, interpretedRuns: 0, introspectionHits: 0 };
 
 /**
  * graphql-js's GraphQLError for one of graphql-jit's: Apollo's error formatting
@@ -48,7 +50,8 @@ function jitFits(schema: GraphQLSchema, operation: OperationDefinitionNode | und
 }
 
 /**
- * An executor that answers the queries `rendered` writes in SQL as they
+ * An executor that answers introspection once per selection
+ * (src/http/introspection-cache.ts), the queries `rendered` writes in SQL as they
  * come (src/http/rendered-queries.ts), and runs each other operation as JavaScript compiled by graphql-jit
  * (cached per document and operation) instead of walking the document with
  * graphql-js on every request: the portal's ranking page resolves ~460 fields,
@@ -71,7 +74,18 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): 
   }
   const compiled = new Map<string, CompiledQuery | ExecutionResult>();
   const seen = new Set<string>();
-  return async (rc) => {
+  const introspection = new IntrospectionCache();
+  const run: GatewayExecutor = async (rc) => {
+    const plan = planOfContext(rc.context);
+    if (plan && plan.operation === rc.operation && IntrospectionCache.covers(plan)) {
+      const hits = introspection.stats.hits;
+      // The plan is the one the limits read: the answer is the same whichever runs it (graphql-js, since its text varies).
+      const result = await introspection.answer(rc.document, rc.operationName, rc.request.variables, () => Promise.resolve(execute({
+        schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName,
+      })));
+      if (introspection.stats.hits > hits) executionStats.introspectionHits++;
+      return result as ExecutionResult;
+    }
     if (rendered && rc.operation) {
       const data = await rendered.run(rc.document, rc.operation, rc.request.variables, rc.context as Context);
       if (data) {
@@ -113,6 +127,7 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): 
     }
     return { ...result, errors: result.errors.map(toGraphQLError) };
   };
+  return run;
 }
 
 /** The `gateway` option that makes Apollo Server use {@link jitExecutor} on a fixed schema. */

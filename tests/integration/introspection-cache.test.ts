@@ -1,0 +1,70 @@
+import { executionStats } from '../../src/http/jit-executor';
+import { startTestService, type TestService } from '../support/test-service';
+
+/*
+ * Issue 11: an introspection flood costs the service its parsing, not an
+ * execution each. Introspection-only operations are executed once per
+ * selection and answered from the kept JSON after, whatever comment or
+ * layout dresses their text; the limits still apply to every one.
+ */
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService({ anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000 });
+});
+afterAll(async () => { await t?.stop(); });
+
+async function post(query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, text: await res.text() };
+}
+
+const DEEP = `{ __schema { queryType { name } types { ...T } directives { name locations args { name type { ...R } } } } }
+fragment R on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+fragment T on __Type { kind name description fields(includeDeprecated: true) { name args { name type { ...R } } type { ...R } } enumValues { name } }`;
+
+test('a deep introspection dressed differently each time is executed once; every answer is the same', async () => {
+  const first = await post(`# nonce 0\n${DEEP}`);
+  expect(first.status).toBe(200);
+  const body = JSON.parse(first.text);
+  expect(body.errors).toBeUndefined();
+  expect(body.data.__schema.queryType.name).toBe('Query');
+  expect(body.data.__schema.types.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['Unit', 'IndexResult', 'Query', 'Mutation']));
+
+  const hits = executionStats.introspectionHits;
+  for (let i = 1; i <= 5; i++) {
+    // Another comment, other whitespace: another text (the response cache misses), the same selection.
+    const again = await post(`# nonce ${i}\n${DEEP.replace(/ \{ /g, i % 2 ? '{\n  ' : ' {  ')}`);
+    expect(again).toEqual(first);
+  }
+  expect(executionStats.introspectionHits - hits).toBe(5);
+});
+
+test('the selection and the variables are the key: __type of two names answers each its own', async () => {
+  const q = 'query($n: String!) { __type(name: $n) { name kind fields { name } } }';
+  const unit = JSON.parse((await post(q, { n: 'Unit' })).text).data.__type;
+  const band = JSON.parse((await post(q, { n: 'Band' })).text).data.__type;
+  expect(unit.name).toBe('Unit');
+  expect(band.name).toBe('Band');
+  expect(unit.fields.map((f: { name: string }) => f.name)).toContain('code');
+  const hits = executionStats.introspectionHits;
+  expect(JSON.parse((await post(`#again\n${q}`, { n: 'Unit' })).text).data.__type).toEqual(unit);
+  expect(JSON.parse((await post(`#again\n${q}`, { n: 'Band' })).text).data.__type).toEqual(band);
+  expect(executionStats.introspectionHits - hits).toBe(2);
+  // Another selection of the same type is not the kept answer.
+  const names = JSON.parse((await post('{ __type(name: "Unit") { name } }')).text).data.__type;
+  expect(names).toEqual({ name: 'Unit' });
+});
+
+test('an operation that reads data besides introspection is not kept; the limits refuse what they refused', async () => {
+  const hits = executionStats.introspectionHits;
+  for (let i = 0; i < 2; i++) {
+    const mixed = JSON.parse((await post(`#${i}\n{ __schema { queryType { name } } units { totalCount } }`)).text);
+    expect(mixed.data).toEqual({ __schema: { queryType: { name: 'Query' } }, units: { totalCount: 0 } });
+  }
+  expect(executionStats.introspectionHits).toBe(hits);
+
+  await post(DEEP); // kept
+  const twice = JSON.parse((await post(`{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`)).text);
+  expect(twice.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'TOO_MUCH_INTROSPECTION' });
+});
