@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { ExplanationRow } from './analysis/explanation';
 import type { Principal } from './auth/principal';
 import type { Unit } from './entities/unit.entity';
 import { createResultLoaders, type ResultLoaders } from './results/result-loaders';
@@ -21,6 +22,8 @@ export interface Loaders {
   unitNames: DataLoader<number, UnitNameRow[]>;
   lineage: DataLoader<number, LineageRow[]>;
   childrenInYear: DataLoader<{ parentId: number; year: number }, UnitRead[], string>;
+  /** IndexResult.explanation: one AnalysisService.explanations call per cycle asked, whatever the page size. */
+  explanations: DataLoader<{ cycleId: number; unitId: number }, ExplanationRow | null, string>;
 }
 
 /** The loaders of one request, each made on first use: most requests need one or none. */
@@ -31,6 +34,7 @@ class RequestLoaders implements Loaders {
   private namesLoader?: Loaders['unitNames'];
   private lineageLoader?: Loaders['lineage'];
   private childrenInYearLoader?: Loaders['childrenInYear'];
+  private explanationsLoader?: Loaders['explanations'];
 
   constructor(private readonly services: Services) {}
 
@@ -72,6 +76,26 @@ class RequestLoaders implements Loaders {
       }
       return keys.map((k) => byYear.get(k.year)!.filter((c) => c.parentId === k.parentId));
     }, { cacheKeyFn: (k) => `${k.parentId}:${k.year}` });
+  }
+
+  get explanations(): Loaders['explanations'] {
+    return this.explanationsLoader ??= new DataLoader(async (keys) => {
+      // One call per cycle asked (a ranking page is one cycle's); a cycle that fails fails only its own keys.
+      const byCycle = new Map<number, Map<number, ExplanationRow | null> | Error>();
+      for (const cycleId of new Set(keys.map((k) => k.cycleId))) {
+        const unitIds = keys.filter((k) => k.cycleId === cycleId).map((k) => k.unitId);
+        try {
+          const rows = await this.services.analysis.explanations(cycleId, unitIds);
+          byCycle.set(cycleId, new Map(unitIds.map((id, i) => [id, rows[i]])));
+        } catch (e) {
+          byCycle.set(cycleId, e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      return keys.map((k) => {
+        const rows = byCycle.get(k.cycleId)!;
+        return rows instanceof Error ? rows : rows.get(k.unitId) ?? null;
+      });
+    }, { cacheKeyFn: (k) => `${k.cycleId}:${k.unitId}` });
   }
 
   get results(): ResultLoaders {

@@ -227,20 +227,37 @@ export class AnalysisService {
 
   /**
    * The explanation of a unit's result in a cycle: the method run on the
-   * inputs the stored result is computed from (one unit's reads), its own
-   * leaf outcomes and what they came from (explanation.ts). A published
-   * year's inputs are frozen (scores refused, late responses left out), so
-   * it explains the published figures; null when the unit has no index.
+   * inputs the stored result is computed from, its own leaf outcomes and
+   * what they came from (explanation.ts). A published year's inputs are
+   * frozen (scores refused, late responses left out), so it explains the
+   * published figures; null when the unit has no index. `explanations` of
+   * that one unit.
    */
   async explanation(cycleId: number, unitId: number): Promise<ExplanationRow | null> {
+    return (await this.explanations(cycleId, [unitId]))[0];
+  }
+
+  /**
+   * The explanations of several units' results in one cycle, in the order
+   * of `unitIds` (a ranking page's, batched per request: src/context.ts),
+   * each as `explanation` gives it: one framework load, one roll-up and one
+   * read of the inputs of every distinct unit asked, then the method unit
+   * by unit.
+   */
+  async explanations(cycleId: number, unitIds: readonly number[]): Promise<(ExplanationRow | null)[]> {
+    if (unitIds.length === 0) return [];
     const framework = await this.frameworks.loadById(this.db.manager, cycleId);
     const { year, unitKind } = framework.cycle;
     await this.tallies?.rollUp();
     readFromPrimary(); // the roll-up just wrote: a replica may not have it yet
-    const inputs = await readCycleInputs(this.db.manager, { id: cycleId, year, unitKind }, [unitId], false);
+    const distinct = [...new Set(unitIds)];
+    const inputs = await readCycleInputs(this.db.manager, { id: cycleId, year, unitKind }, distinct, false);
     const spec = toFrameworkSpec(framework);
-    const outcome = computeUnitResult(spec, unitInput(inputs.facts.get(unitId) ?? NO_FACTS));
-    return outcome.score === null ? null : explain(spec, outcome);
+    const byUnit = new Map(distinct.map((unitId) => {
+      const outcome = computeUnitResult(spec, unitInput(inputs.facts.get(unitId) ?? NO_FACTS));
+      return [unitId, outcome.score === null ? null : explain(spec, outcome)] as const;
+    }));
+    return unitIds.map((unitId) => byUnit.get(unitId) ?? null);
   }
 
   /**

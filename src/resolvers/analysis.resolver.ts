@@ -43,11 +43,12 @@ export class ExplanationResolver {
   constructor(private readonly analysis: AnalysisService) {}
 
   @FieldResolver(() => ExplanationType, { nullable: true, description: "Every leaf with its figures, then bonus, penalty, totals, the unrounded index and the score: the method's own intermediate values (exact decimals as strings). Null for a version read from the archive of published versions (an earlier version, or the published one while an amendment is in progress): the stored inputs are the amendment's." })
-  async explanation(@Root() result: IndexResultType): Promise<ExplanationType | null> {
+  async explanation(@Root() result: IndexResultType, @Ctx() ctx: Context): Promise<ExplanationType | null> {
     const own = (result as unknown as Record<symbol, ExplanationRow | undefined>)[WHAT_IF_EXPLANATION];
     // An archived version (amendments) is explained by no stored input: they are the working copy's now.
     if (!own && result.archivedVersion != null) return null;
-    const row = own ?? await this.analysis.explanation(result.cycleId, result.unitId);
+    // Batched per request and cycle (src/context.ts): a ranking page reads its units' inputs once, not once per unit.
+    const row = own ?? await ctx.loaders.explanations.load({ cycleId: result.cycleId, unitId: result.unitId });
     return row ? toExplanationType(row) : null;
   }
 }
