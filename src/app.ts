@@ -25,6 +25,7 @@ import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
+import { planOutKey, yearsOfPlan, type PlanOut } from './query-plan/plugin';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { createWebHandler } from './web/static';
 import { createDocumentsHandler } from './documents';
@@ -183,11 +184,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
     const dbMsBefore = scope.dbMs;
     let response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
+    // The request's query plan (src/query-plan), left here by its first reader: which years the answer shows.
+    const planOut: PlanOut = {};
     try {
       // Who typed it, for the audit entries its mutations write (src/audit/audit.ts).
       response = await withAuditActor(auditActorOf(principal), () => apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller }),
+        context: async () => Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller, [planOutKey]: planOut }),
       }));
     } finally {
       admission.done(scope.dbMs - dbMsBefore);
@@ -201,7 +204,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const status = legacyJsonStatus(response.status ?? 200, outHeaders['content-type'], response.body.string);
       res.writeHead(status, outHeaders);
       res.end(encoded);
-      if (cacheKey) responseCache.offer(cacheKey, status, outHeaders, response.body.string);
+      if (cacheKey) {
+        // Kept only for a change to the years it reads (any year when there is no plan: it resolved no operation).
+        responseCache.offer(cacheKey, status, outHeaders, response.body.string, planOut.plan ? yearsOfPlan(planOut.plan) : null);
+      }
     } else {
       res.writeHead(response.status ?? 200, outHeaders);
       for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -1,7 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import {
-  Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode, type ValueNode,
-} from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Principal } from '../auth/principal';
 import { Role } from '../entities/enums';
 import type { Context } from '../context';
@@ -113,9 +111,10 @@ export class ResponseCache {
    * key was missed.
    */
   offer(
-    key: string, status: number, headers: Record<string, string>, body: string, now = Date.now(),
-    /** The years its data may show, from the request's query plan (yearsOfPlan); omitted: read from the stored query. */
-    years?: ReadonlySet<number> | null,
+    key: string, status: number, headers: Record<string, string>, body: string,
+    /** The years its data may show, from the request's query plan (yearsOfPlan); null: any year. */
+    years: ReadonlySet<number> | null,
+    now = Date.now(),
   ): boolean {
     const miss = this.pending.get(key);
     this.pending.delete(key);
@@ -123,16 +122,15 @@ export class ResponseCache {
     const cc = headers['cache-control'];
     const m = cc && /^(?:public|private), max-age=(\d+)$/.exec(cc);
     if (!m || m[1] === '0') return false;
-    const entryYears = years === undefined ? yearsOfRequest(key) : years;
     // Read before a change to its years that was made while it ran (or its miss is forgotten): it may be stale.
-    if (!miss || this.changedSince(miss.generation, entryYears)) return false;
+    if (!miss || this.changedSince(miss.generation, years)) return false;
     // Belt and braces: provisional figures are never stored (JSON written by PostgreSQL spaces its colons).
     if (PROVISIONAL.test(body) || body.includes('"errors"')) return false;
     const encoded = Buffer.from(body, 'utf8');
     const bytes = body.length * 2 + encoded.length + key.length * 2 + 200;
     if (bytes > this.maxBytes / 4) return false;
     this.delete(key);
-    this.entries.set(key, { status, headers, body, encoded, expiresAt: now + Number(m[1]) * 1000, bytes, years: entryYears });
+    this.entries.set(key, { status, headers, body, encoded, expiresAt: now + Number(m[1]) * 1000, bytes, years });
     this.bytes += bytes;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;
@@ -181,86 +179,6 @@ export class ResponseCache {
   get size(): number {
     return this.entries.size;
   }
-}
-
-/**
- * The years whose data a cached request may show: every `year` argument of
- * the operation (literal or variable), fragments followed. Null (any year)
- * when it cannot tell: a persisted query sent by hash only, a year that is
- * not a plain integer, `Unit.results` (every year of a unit) or
- * `yearSummaries` (every year of a kind).
- */
-export function yearsOfRequest(key: string): ReadonlySet<number> | null {
-  try {
-    const parts = key.split('\n');
-    const method = parts[1];
-    const request = parts.slice(3).join('\n');
-    let query: unknown;
-    let variables: unknown;
-    let operationName: unknown;
-    if (method === 'POST') {
-      ({ query, variables, operationName } = JSON.parse(request) as Record<string, unknown>);
-    } else {
-      const params = new URLSearchParams(request);
-      query = params.get('query');
-      variables = params.has('variables') ? JSON.parse(params.get('variables')!) : undefined;
-      operationName = params.get('operationName');
-    }
-    if (typeof query !== 'string') return null;
-    const document = parse(query, { noLocation: true });
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = typeof operationName === 'string' && operationName !== ''
-      ? operations.find((o) => o.name?.value === operationName)
-      : operations.length === 1 ? operations[0] : undefined;
-    if (!operation) return null;
-    const fragments = fragmentsOf(document);
-    const vars = (variables ?? {}) as Record<string, unknown>;
-    const years = new Set<number>();
-    let known = true;
-    visitFields(operation.selectionSet, fragments, (field) => {
-      if (field.name.value === 'results' || field.name.value === 'yearSummaries') known = false;
-      for (const arg of field.arguments ?? []) {
-        if (arg.name.value !== 'year') continue;
-        const year = intValue(arg.value, vars);
-        if (year === null) known = false;
-        else years.add(year);
-      }
-    });
-    return known ? years : null;
-  } catch {
-    return null;
-  }
-}
-
-function fragmentsOf(document: DocumentNode): Map<string, SelectionSetNode> {
-  const fragments = new Map<string, SelectionSetNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
-  return fragments;
-}
-
-/** Calls `visit` on every field under the selection set, each fragment expanded once. */
-function visitFields(set: SelectionSetNode, fragments: Map<string, SelectionSetNode>, visit: (f: FieldNode) => void, seen = new Set<string>()): void {
-  for (const s of set.selections) {
-    if (s.kind === Kind.FIELD) {
-      visit(s);
-      if (s.selectionSet) visitFields(s.selectionSet, fragments, visit, seen);
-    } else if (s.kind === Kind.INLINE_FRAGMENT) {
-      visitFields(s.selectionSet, fragments, visit, seen);
-    } else if (!seen.has(s.name.value)) {
-      seen.add(s.name.value);
-      const inner = fragments.get(s.name.value);
-      if (inner) visitFields(inner, fragments, visit, seen);
-    }
-  }
-}
-
-function intValue(value: ValueNode, vars: Record<string, unknown>): number | null {
-  if (value.kind === Kind.INT) return Number(value.value);
-  if (value.kind === Kind.VARIABLE) {
-    const v = vars[value.name.value];
-    return typeof v === 'number' && Number.isInteger(v) ? v : null;
-  }
-  return null;
 }
 
 /**

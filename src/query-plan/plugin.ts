@@ -18,9 +18,19 @@ export function requestPlan(rc: Resolved): QueryPlan | undefined {
   if (!plan || plan.operation !== rc.operation) {
     plan = planOf(rc.schema, rc.document, rc.operation, rc.request.variables as Record<string, unknown> | undefined);
     context[planKey] = plan;
+    const out = (context as unknown as Record<symbol, PlanOut | undefined>)[planOutKey];
+    if (out) out.plan = plan;
   }
   return plan;
 }
+
+/**
+ * Where the HTTP handler finds the request's plan once Apollo has answered:
+ * Apollo runs the operation on a copy of the context the handler made, so
+ * the handler puts this box in it and the plan is left in the box too.
+ */
+export const planOutKey = Symbol('planOut');
+export interface PlanOut { plan?: QueryPlan }
 
 /** Calls `visit` on every planned field once (the plan shares fragments' fields: each shared list is walked once). */
 export function forEachField(fields: readonly PlanField[], visit: (field: PlanField) => void, seen = new Set<readonly PlanField[]>()): void {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { yearsOfRequest, type CacheChange, type CachedResponse, type ResponseCache } from '../cache/response-cache';
+import { type CacheChange, type CachedResponse, type ResponseCache } from '../cache/response-cache';
 import type { SharedRedis } from './redis';
 
 /**
@@ -9,7 +9,8 @@ import type { SharedRedis } from './redis';
 export interface ResponseStore {
   readonly enabled: boolean;
   get(key: string): CachedResponse | undefined | Promise<CachedResponse | undefined>;
-  offer(key: string, status: number, headers: Record<string, string>, body: string): void;
+  /** `years`: those the answer's data may show, from its query plan (yearsOfPlan); null: any year. */
+  offer(key: string, status: number, headers: Record<string, string>, body: string, years: ReadonlySet<number> | null): void;
   invalidate(change: CacheChange): void | Promise<void>;
 }
 
@@ -130,7 +131,7 @@ export class SharedResponseCache implements ResponseStore {
     const years = entry.y === null ? null : new Set(entry.y);
     this.misses.delete(key);
     // Into the L1 as it was read (the miss just noted lets it in), then served.
-    this.l1.offer(key, entry.s, entry.h, entry.b, now, years);
+    this.l1.offer(key, entry.s, entry.h, entry.b, years, now);
     return { status: entry.s, headers: entry.h, body: entry.b, expiresAt: entry.x, bytes: 0, years };
   }
 
@@ -160,17 +161,16 @@ export class SharedResponseCache implements ResponseStore {
     while (this.misses.size > MAX_MISSES) this.misses.delete(this.misses.keys().next().value as string);
   }
 
-  offer(key: string, status: number, headers: Record<string, string>, body: string, now = Date.now()): void {
+  offer(key: string, status: number, headers: Record<string, string>, body: string, years: ReadonlySet<number> | null, now = Date.now()): void {
     const gens = this.misses.get(key);
     this.misses.delete(key);
-    // Not storable (a mutation, an error, no-store): the L1 forgets the miss; no query is parsed for its years.
+    // Not storable (a mutation, an error, no-store): the L1 forgets the miss.
     const m = status === 200 ? /^(?:public|private), max-age=(\d+)$/.exec(headers['cache-control'] ?? '') : null;
     if (!m || m[1] === '0') {
-      this.l1.offer(key, status, headers, body, now);
+      this.l1.offer(key, status, headers, body, years, now);
       return;
     }
-    const years = yearsOfRequest(key);
-    if (!this.l1.offer(key, status, headers, body, now, years) || !gens) return;
+    if (!this.l1.offer(key, status, headers, body, years, now) || !gens) return;
     const ttlMs = Number(m[1]) * 1000;
     const entry: SharedEntry = { k: key, s: status, h: headers, b: body, x: now + ttlMs, y: years === null ? null : [...years], g: gens };
     void this.redis.run((c) => c.set(this.redisKey(key), JSON.stringify(entry), 'PX', ttlMs));

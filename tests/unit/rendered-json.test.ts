@@ -26,7 +26,7 @@ describe('the response cache reads rendered answers', () => {
   ])('%s is stored: %s', (body, stored) => {
     const cache = new ResponseCache(10, 1_000_000);
     cache.get('k', 0); // the miss an answer is offered after
-    cache.offer('k', 200, headers, body, 0);
+    cache.offer('k', 200, headers, body, null, 0);
     expect(cache.get('k', 1)?.body).toBe(stored ? body : undefined);
   });
 });

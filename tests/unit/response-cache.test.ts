@@ -11,7 +11,7 @@ const years = (...ys: number[]) => new Set(ys);
 function missThenOffer(cache: ResponseCache, k: string, ys: ReadonlySet<number> | null, meanwhile: () => void): boolean {
   expect(cache.get(k)).toBeUndefined();
   meanwhile();
-  cache.offer(k, 200, HEADERS, '{"data":{}}', Date.now(), ys);
+  cache.offer(k, 200, HEADERS, '{"data":{}}', ys);
   return cache.peek(k);
 }
 
