@@ -50,7 +50,7 @@ function resolverInstances(s: Services, live?: Live): [Function, object][] {
     [LiveResolver, new LiveResolver()],
     [KioskAlertResolver, new KioskAlertResolver(live?.alerts as NonNullable<Live['alerts']>)],
     [AnalysisResolver, new AnalysisResolver(s.analysis)],
-    [ExplanationResolver, new ExplanationResolver(s.analysis)],
+    [ExplanationResolver, new ExplanationResolver()],
     // Evidence files and explanation requests (src/evidence).
     [ExplanationRequestResolver, new ExplanationRequestResolver(s.explanations)],
     [UnitEvidenceResolver, new UnitEvidenceResolver(s.evidence)],

@@ -40,8 +40,6 @@ export class AnalysisResolver {
 /** IndexResult.explanation: the stored result's, or the what-if's own. */
 @Resolver(() => IndexResultType)
 export class ExplanationResolver {
-  constructor(private readonly analysis: AnalysisService) {}
-
   @FieldResolver(() => ExplanationType, { nullable: true, description: "Every leaf with its figures, then bonus, penalty, totals, the unrounded index and the score: the method's own intermediate values (exact decimals as strings). Null for a version read from the archive of published versions (an earlier version, or the published one while an amendment is in progress): the stored inputs are the amendment's." })
   async explanation(@Root() result: IndexResultType, @Ctx() ctx: Context): Promise<ExplanationType | null> {
     const own = (result as unknown as Record<symbol, ExplanationRow | undefined>)[WHAT_IF_EXPLANATION];
