@@ -57,6 +57,9 @@ const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, ir.score, ir.expert_sco
   ${published2('ir.earned_points')} AS earned_points, ${published2('ir.max_points')} AS max_points, ir.rank, ir.parent_rank, ir.previous_rank, ir.band_code, ir.responses, ir.survey_insufficient,
   ir.provisional, ir.published, ${nameInYearSql('ir.unit_id', 'c.year')} AS unit_name`;
 
+/** Tags already hashed: a portal asks for the same few rankings all day. */
+const rankingTags = new Map<string, string>();
+
 /**
  * Which ranking a cursor belongs to: a short hash of the year, kind and
  * filters, so that a cursor of another ranking (or of the units list) is
@@ -64,7 +67,13 @@ const RESULT_COLUMNS = `ir.cycle_id, ir.unit_id, c.year, ir.score, ir.expert_sco
  */
 function rankingTag(year: number, unitKind: UnitKind, scope: Scope, version: number | null): string {
   const versioned = version === null ? '' : `:v${version}`;
-  return createHash('sha1').update(`${year}:${unitKind}:${scope.domainId}:${scope.parentId}:${scope.bandCode}${versioned}`).digest('hex').slice(0, 12);
+  const name = `${year}:${unitKind}:${scope.domainId}:${scope.parentId}:${scope.bandCode}${versioned}`;
+  let tag = rankingTags.get(name);
+  if (tag === undefined) {
+    tag = createHash('sha1').update(name).digest('hex').slice(0, 12);
+    setBounded(rankingTags, name, tag, 10_000);
+  }
+  return tag;
 }
 
 /** The largest stored position (PostgreSQL int): beyond it no cursor was ever made. */
