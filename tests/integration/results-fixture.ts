@@ -47,14 +47,23 @@ export async function insertResponses(
     `INSERT INTO kiosk (unit_id, label, token_hash) SELECT id, 'Kiosk ' || code, md5(random()::text) || md5(random()::text)
        FROM unit WHERE code = $1 RETURNING id`, [unitCode]);
   for (const answers of responses) {
-    const [r] = await t.sql(
-      `INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, late)
-       SELECT $1, unit_id, gen_random_uuid(), $2, make_timestamptz($2, 6, 1, 3, 0, 0, 'UTC'), $3 FROM kiosk WHERE id = $1 RETURNING id`,
-      [kiosk.id, year, late]);
-    for (const [code, value] of Object.entries(answers)) {
-      await t.sql(
-        `INSERT INTO survey_answer (response_id, question_id, value) SELECT $1, id, $3 FROM question WHERE year = $2 AND code = $4`,
-        [r.id, year, value, code]);
+    // One response with its answers in one transaction, as the kiosks' submission stores it: the service's background
+    // roll-up would otherwise count a response with only some of its answers (once seen: STP's S1 at 5/7, not 6/8).
+    await t.sql('BEGIN');
+    try {
+      const [r] = await t.sql(
+        `INSERT INTO survey_response (kiosk_id, unit_id, client_id, year, submitted_at, late)
+         SELECT $1, unit_id, gen_random_uuid(), $2, make_timestamptz($2, 6, 1, 3, 0, 0, 'UTC'), $3 FROM kiosk WHERE id = $1 RETURNING id`,
+        [kiosk.id, year, late]);
+      for (const [code, value] of Object.entries(answers)) {
+        await t.sql(
+          `INSERT INTO survey_answer (response_id, question_id, value) SELECT $1, id, $3 FROM question WHERE year = $2 AND code = $4`,
+          [r.id, year, value, code]);
+      }
+      await t.sql('COMMIT');
+    } catch (e) {
+      await t.sql('ROLLBACK');
+      throw e;
     }
   }
 }
