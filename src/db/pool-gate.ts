@@ -51,7 +51,19 @@ export class PoolBusyError extends AppError {
 
 type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void;
 
-interface Waiter { grant: () => void; timer?: NodeJS.Timeout; background: boolean; caller: string | undefined }
+interface Waiter { grant: (heavy: boolean) => void; timer?: NodeJS.Timeout; background: boolean; caller: string | undefined }
+
+/**
+ * Callers using more than their share of a contended database: together
+ * they hold at most `max` connections, so that however many such callers
+ * there are, their statements leave PostgreSQL's CPUs to everyone else's
+ * (kiosks, the portal). Set by the app, which keeps the callers' database
+ * time (src/protection/caller-budgets.ts).
+ */
+export interface HeavyLane {
+  isHeavy(caller: string): boolean;
+  max: number;
+}
 
 export interface PoolGateOptions {
   /** Named in the busy error and the stats: "read" or "work". */
@@ -88,7 +100,9 @@ export interface PoolGateOptions {
  * at most for one statement to finish.
  *
  * A caller's requests hold at most `maxPerCaller` connections at once; a
- * free slot goes to the first waiter whose caller is under the cap.
+ * free slot goes to the first waiter whose caller is under the cap. Callers
+ * over their share of a contended database (`heavyLane`) hold at most a
+ * few connections all together.
  *
  * Every `pool.connect()` goes through the gate: TypeORM's queries and
  * transactions, and `pool.query()` (which calls `this.connect`).
@@ -103,6 +117,10 @@ export class PoolGate {
   private readonly held = new Map<string, number>();
   /** Checkouts refused because the wait ran out. */
   busyRefusals = 0;
+  /** Callers over their share: their connections at once, all together, are bounded (none when unset). */
+  heavyLane?: HeavyLane;
+  /** Connections held by requests of callers that were over their share when they took them. */
+  private heavyHeld = 0;
 
   constructor(pool: Pool, private readonly options: PoolGateOptions) {
     this.free = options.size;
@@ -117,11 +135,11 @@ export class PoolGate {
   }
 
   /** Connections checked out now, and requests waiting for one. */
-  get stats(): { name: string; size: number; inUse: number; waiting: number; busyRefusals: number; background: number; byCaller: Record<string, number> } {
+  get stats(): { name: string; size: number; inUse: number; waiting: number; busyRefusals: number; background: number; heavy: number; byCaller: Record<string, number> } {
     return {
       name: this.options.name, size: this.options.size, inUse: this.options.size - this.free,
       waiting: this.waiters.length + this.backgroundWaiters.length, busyRefusals: this.busyRefusals,
-      background: this.background, byCaller: Object.fromEntries(this.held),
+      background: this.background, heavy: this.heavyHeld, byCaller: Object.fromEntries(this.held),
     };
   }
 
@@ -129,11 +147,11 @@ export class PoolGate {
     const scope = requestScope.getStore();
     const background = scope === undefined;
     const caller = scope?.caller;
-    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, caller, (err) => {
+    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, caller, (err, heavy = false) => {
       if (err) return cb(err);
       connect((error, client, release) => {
         if (error || !client || !release) {
-          this.releaseSlot(background, caller);
+          this.releaseSlot(background, caller, heavy);
           return cb(error ?? new Error('no client'));
         }
         const start = performance.now();
@@ -150,7 +168,7 @@ export class PoolGate {
             client.removeListener('error', checkedOut);
             if (scope?.finished) scope.lateCharge?.(performance.now() - start);
             else if (scope) scope.dbMs += performance.now() - start;
-            this.releaseSlot(background, caller);
+            this.releaseSlot(background, caller, heavy);
           }
           return release(e);
         };
@@ -165,24 +183,33 @@ export class PoolGate {
     return this.background < this.options.size - (this.options.reservedForRequests ?? 0);
   }
 
+  /** Whether a request's caller is over its share now (background work never is). */
+  private heavy(w: { background: boolean; caller: string | undefined }): boolean {
+    return !w.background && w.caller !== undefined && this.heavyLane !== undefined && this.heavyLane.isHeavy(w.caller);
+  }
+
   private eligible(w: { background: boolean; caller: string | undefined }): boolean {
     if (w.background) return this.backgroundMayTake();
     const cap = this.options.maxPerCaller;
-    return w.caller === undefined || cap === undefined || (this.held.get(w.caller) ?? 0) < cap;
+    if (w.caller !== undefined && cap !== undefined && (this.held.get(w.caller) ?? 0) >= cap) return false;
+    return this.heavyLane === undefined || this.heavyHeld < this.heavyLane.max || !this.heavy(w);
   }
 
-  private take(w: { background: boolean; caller: string | undefined }): void {
+  /** Takes a slot for `w`; whether it counts in the heavy lane. */
+  private take(w: { background: boolean; caller: string | undefined }): boolean {
     this.free--;
     if (w.background) this.background++;
     if (w.caller !== undefined) this.held.set(w.caller, (this.held.get(w.caller) ?? 0) + 1);
+    const heavy = this.heavy(w);
+    if (heavy) this.heavyHeld++;
+    return heavy;
   }
 
-  private acquire(waitMs: number, background: boolean, caller: string | undefined, then: (err?: Error) => void): void {
-    const waiter: Waiter = { grant: () => then(), background, caller };
+  private acquire(waitMs: number, background: boolean, caller: string | undefined, then: (err?: Error, heavy?: boolean) => void): void {
+    const waiter: Waiter = { grant: (heavy) => then(undefined, heavy), background, caller };
     // A free slot with waiters queued means none of them may take it (capped): no one is overtaken.
     if (this.free > 0 && this.eligible(waiter)) {
-      this.take(waiter);
-      then();
+      then(undefined, this.take(waiter));
       return;
     }
     const queue = background ? this.backgroundWaiters : this.waiters;
@@ -197,8 +224,9 @@ export class PoolGate {
   }
 
   /** A slot comes back: to the first waiting request that may take it, else to waiting background work, else free. */
-  private releaseSlot(background: boolean, caller: string | undefined): void {
+  private releaseSlot(background: boolean, caller: string | undefined, heavy: boolean): void {
     if (background) this.background--;
+    if (heavy) this.heavyHeld--;
     if (caller !== undefined) {
       const n = (this.held.get(caller) ?? 1) - 1;
       if (n > 0) this.held.set(caller, n);
@@ -211,8 +239,7 @@ export class PoolGate {
       if (i < 0) return;
       const [next] = queue.splice(i, 1);
       clearTimeout(next.timer);
-      this.take(next);
-      next.grant();
+      next.grant(this.take(next));
     }
   }
 }

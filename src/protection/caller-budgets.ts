@@ -90,6 +90,12 @@ export class CallerBudgets {
   private readonly dbTime: DecayingRates;
   /** Above this total (ms per second) the database is contended and shares are enforced. */
   private readonly contendedMsPerSec: number;
+  /**
+   * Above this total (a connection's worth of statements all the time) a few
+   * statements at once already fill a small server's CPUs: callers over the
+   * floor then share a lane (overShare).
+   */
+  private readonly busyMsPerSec: number;
   private readonly running = new Map<string, Running>();
 
   constructor(private readonly config: CallerBudgetConfig, now: () => number = Date.now) {
@@ -98,6 +104,7 @@ export class CallerBudgets {
     this.costToken = new TokenBuckets(b.costPerSecToken, Math.max(2 * b.costPerSecToken, config.maxOperationCost.token), now);
     this.dbTime = new DecayingRates(DB_TIME_WINDOW_MS, now);
     this.contendedMsPerSec = (config.poolSize * 1000) / 4;
+    this.busyMsPerSec = (config.poolSize * 1000) / 10;
   }
 
   static callerOf(principal: Principal | null, ip: string): Caller {
@@ -186,6 +193,16 @@ export class CallerBudgets {
         }
       },
     };
+  }
+
+  /**
+   * Whether the caller is over its share now: the database busy (a
+   * connection's worth of statements at all times) and the caller using more than the floor
+   * (CALLER_DB_MS_PER_SEC). Such callers hold few of the readers'
+   * connections all together (src/db/pool-gate.ts, HeavyLane).
+   */
+  overShare(key: string): boolean {
+    return this.dbTime.totalRate() > this.busyMsPerSec && this.dbTime.rate(key) > this.config.callerBudgets.dbMsPerSec;
   }
 
   /** Database time used by a caller's statements that outlived their request. */
