@@ -22,6 +22,12 @@ export interface Loaders {
   unitNames: DataLoader<number, UnitNameRow[]>;
   lineage: DataLoader<number, LineageRow[]>;
   childrenInYear: DataLoader<{ parentId: number; year: number }, UnitRead[], string>;
+  /**
+   * A root field's answer within the request, by its name and arguments: the
+   * same field aliased with the same arguments (30 aliases of one
+   * `satisfaction`) is read once. `read` runs on the first call of a key.
+   */
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** IndexResult.explanation: one AnalysisService.explanations call per cycle asked, whatever the page size. */
   explanations: DataLoader<{ cycleId: number; unitId: number }, ExplanationRow | null, string>;
 }
@@ -36,7 +42,19 @@ class RequestLoaders implements Loaders {
   private childrenInYearLoader?: Loaders['childrenInYear'];
   private explanationsLoader?: Loaders['explanations'];
 
+  private answers?: Map<string, Promise<unknown>>;
+
   constructor(private readonly services: Services) {}
+
+  once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    this.answers ??= new Map();
+    let answer = this.answers.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = read();
+      this.answers.set(key, answer);
+    }
+    return answer;
+  }
 
   get unitById(): Loaders['unitById'] {
     return this.unitLoader ??= new DataLoader(async (ids) => {

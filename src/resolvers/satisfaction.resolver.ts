@@ -12,6 +12,8 @@ export class SatisfactionResolver {
     description: 'Satisfaction of a year for a unit (unitCode), a kind (unitKind) or the province (neither), cut by groupBy. Anonymous readers see published cycles only.',
   })
   satisfaction(@Args() args: SatisfactionArgs, @Ctx() ctx: Context): Promise<SatisfactionStatType[]> {
-    return this.satisfactionService.stats(ctx.principal, args);
+    // Aliases of the field with the same arguments are read once per request (a flood of 30 of them, one statement).
+    const key = JSON.stringify(['satisfaction', args.year, args.unitCode ?? null, args.unitKind ?? null, args.groupBy ?? null, args.includeLate]);
+    return ctx.loaders.once(key, () => this.satisfactionService.stats(ctx.principal, args));
   }
 }

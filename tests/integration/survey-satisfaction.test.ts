@@ -1,6 +1,7 @@
 import { TALLY_TABLES } from '../../src/survey/tally-roller';
 import { SatisfactionGrouping } from '../../src/survey/satisfaction.service';
 import { roundTo, wilsonInterval } from '../../src/survey/wilson';
+import { requestStatements } from '../support/request-statements';
 import { startTestService, type TestService } from '../support/test-service';
 import { buildProvince, issue, registerKiosk, response, SUBMIT_MANY } from './survey-fixtures';
 
@@ -177,5 +178,32 @@ describe('the statistics read the roll-ups, never survey_answer', () => {
     await t.service.services.satisfaction.rebuildTallies(2024);
     expect(await rows()).toEqual(rolledUp);
     expect(await stats({ unitCode: 'STP', groupBy: 'MONTH' })).toEqual(before);
+  });
+});
+
+describe('aliases of satisfaction in one request', () => {
+  const aliases = (n: number, args: (i: number) => string) =>
+    `{ ${Array.from({ length: n }, (_, i) => `s${i}: satisfaction(year: 2024, ${args(i)}) { key responses answers satisfied rate }`).join(' ')} }`;
+
+  test('the same field with the same arguments is read once; each alias answers it; other arguments are read apart', async () => {
+    const one = await requestStatements(() => t.ok(aliases(1, () => 'groupBy: MONTH')));
+    const five = await requestStatements(() => t.ok(aliases(5, () => 'groupBy: MONTH')));
+    expect(one.statements.length).toBeGreaterThan(0);
+    expect(five.statements.length).toBe(one.statements.length);
+    const answers = Object.values(five.result as Record<string, unknown>);
+    expect(answers).toHaveLength(5);
+    for (const answer of answers) expect(answer).toEqual((one.result as { s0: unknown }).s0);
+    expect((one.result as { s0: unknown[] }).s0.length).toBeGreaterThan(0);
+
+    // Two groupings in one request: two reads (more statements than one read, fewer than four), each alias its own.
+    const two = await requestStatements(() => t.ok(aliases(4, (i) => `groupBy: ${i % 2 ? 'MONTH' : 'QUESTION'}`)));
+    expect(two.statements.length).toBeGreaterThan(one.statements.length);
+    expect(two.statements.length).toBeLessThan(2 * one.statements.length);
+    const r = two.result as Record<string, unknown>;
+    expect(r.s1).toEqual(r.s3);
+    expect(r.s0).toEqual(r.s2);
+    expect(r.s0).not.toEqual(r.s1);
+    expect(r.s0).toEqual(await stats({ groupBy: 'QUESTION' }).then((rows: { key: string; responses: number; answers: number; satisfied: number; rate: number }[]) =>
+      rows.map(({ key, responses, answers, satisfied, rate }) => ({ key, responses, answers, satisfied, rate }))));
   });
 });
