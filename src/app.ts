@@ -83,8 +83,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
     },
   });
-  // Callers over their share of a contended database hold one reader connection all together (two from a pool of 16):
-  // their statements leave PostgreSQL's CPUs to everyone else's (src/db/pool-gate.ts, HeavyLane).
+  // Callers over their share of a busy database (CallerBudgets.overShare) hold one reader connection all together (two
+  // from a pool of 16): their statements leave PostgreSQL's CPUs to everyone else's (src/db/pool-gate.ts, HeavyLane).
   if (deps.gates) deps.gates.read.heavyLane = { isHeavy: (caller) => budgets.overShare(caller), max: Math.max(1, Math.floor(config.poolSize / 8)) };
   // Per IP; counted in Redis for every instance when shared (src/shared-state/rate-limits.ts), else these buckets.
   const anonymousLimit = deps.shared?.rateLimit('anonymous', config.anonymousRatePerSec, config.anonymousBurst) ?? new LocalRateLimit(anonymousBuckets);

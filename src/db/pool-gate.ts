@@ -54,7 +54,7 @@ type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: E
 interface Waiter { grant: (heavy: boolean) => void; timer?: NodeJS.Timeout; background: boolean; caller: string | undefined }
 
 /**
- * Callers using more than their share of a contended database: together
+ * Callers using more than their share of a busy database: together
  * they hold at most `max` connections, so that however many such callers
  * there are, their statements leave PostgreSQL's CPUs to everyone else's
  * (kiosks, the portal). Set by the app, which keeps the callers' database
@@ -101,8 +101,8 @@ export interface PoolGateOptions {
  *
  * A caller's requests hold at most `maxPerCaller` connections at once; a
  * free slot goes to the first waiter whose caller is under the cap. Callers
- * over their share of a contended database (`heavyLane`) hold at most a
- * few connections all together.
+ * over their share of a busy database (`heavyLane`) hold at most a few
+ * connections all together.
  *
  * Every `pool.connect()` goes through the gate: TypeORM's queries and
  * transactions, and `pool.query()` (which calls `this.connect`).
