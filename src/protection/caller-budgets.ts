@@ -91,9 +91,9 @@ export class CallerBudgets {
   /** Above this total (ms per second) the database is contended and shares are enforced. */
   private readonly contendedMsPerSec: number;
   /**
-   * Above this total (a connection's worth of statements all the time) a few
-   * statements at once already fill a small server's CPUs: callers over the
-   * floor then share a lane (overShare).
+   * Above this total (a tenth of the readers' pool busy all the time, a
+   * connection's worth with the default 10) a few statements at once already
+   * fill a small server's CPUs: callers over the floor then share a lane (overShare).
    */
   private readonly busyMsPerSec: number;
   private readonly running = new Map<string, Running>();
@@ -196,8 +196,8 @@ export class CallerBudgets {
   }
 
   /**
-   * Whether the caller is over its share now: the database busy (a
-   * connection's worth of statements at all times) and the caller using more than the floor
+   * Whether the caller is over its share now: the database busy (a tenth of
+   * the readers' pool at all times) and the caller using more than the floor
    * (CALLER_DB_MS_PER_SEC). Such callers hold few of the readers'
    * connections all together (src/db/pool-gate.ts, HeavyLane).
    */
