@@ -8,6 +8,7 @@ import type { Logger } from './config/logger';
 import { kioskScopePlugin } from './auth/kiosk-scope.plugin';
 import { auditActorOf, withAuditActor } from './audit';
 import { createLoaders, type Context } from './context';
+import { Role } from './entities/enums';
 import { AppError, ErrorCode, toGraphQLCode } from './errors/app-error';
 import { createErrorFormatter } from './errors/format-error';
 import type { DatabaseHealth } from './db/database-health';
@@ -83,8 +84,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       token: Math.max(config.queryLimits.budgets.KIOSK, config.queryLimits.budgets.APPRAISER, config.queryLimits.budgets.ANALYST, config.queryLimits.budgets.ADMIN),
     },
   });
-  // Callers over their share of a busy database (CallerBudgets.overShare) hold one reader connection all together (two
-  // from a pool of 16): their statements leave PostgreSQL's CPUs to everyone else's (src/db/pool-gate.ts, HeavyLane).
+  // Readers (anonymous, ANALYST) over their share of a busy database (CallerBudgets.overShare) hold one reader connection
+  // all together (two from a pool of 16): their statements leave PostgreSQL's CPUs to everyone else's (src/db/pool-gate.ts).
   if (deps.gates) deps.gates.read.heavyLane = { isHeavy: (caller) => budgets.overShare(caller), max: Math.max(1, Math.floor(config.poolSize / 8)) };
   // Per IP; counted in Redis for every instance when shared (src/shared-state/rate-limits.ts), else these buckets.
   const anonymousLimit = deps.shared?.rateLimit('anonymous', config.anonymousRatePerSec, config.anonymousBurst) ?? new LocalRateLimit(anonymousBuckets);
@@ -173,6 +174,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // database time or run too many operations at once; the cost once known, the database time after.
     const caller = CallerBudgets.callerOf(principal, ip);
     scope.caller = caller.key;
+    // Anonymous and ANALYST requests only read: they may be put in the heavy lane (src/db/pool-gate.ts).
+    scope.reader = principal === null || principal.role === Role.ANALYST;
     scope.lateCharge = (ms) => budgets.chargeDbTime(caller, ms);
     const admission = await budgets.admit(caller);
     if ('refusal' in admission) {

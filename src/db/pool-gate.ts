@@ -21,6 +21,12 @@ export interface RequestScope {
   lateCharge?: (ms: number) => void;
   /** Who is calling (src/protection/caller-budgets.ts), once known: their connections at once are capped. */
   caller?: string;
+  /**
+   * A reader (anonymous, ANALYST): its requests never write, so never hold a
+   * connection while asking for another; only readers are put in the heavy
+   * lane, where a caller gets one connection at a time.
+   */
+  reader?: boolean;
 }
 
 /** The request whose statements are running; unset for background work (roll-up, recomputation). */
@@ -51,7 +57,10 @@ export class PoolBusyError extends AppError {
 
 type Callback = (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void;
 
-interface Waiter { grant: (heavy: boolean) => void; timer?: NodeJS.Timeout; background: boolean; caller: string | undefined }
+/** Who asks for a slot: background work, or a request's caller (and whether it is a reader). */
+interface Asker { background: boolean; caller: string | undefined; reader: boolean }
+
+interface Waiter extends Asker { grant: (heavy: boolean) => void; timer?: NodeJS.Timeout }
 
 /**
  * Callers using more than their share of a busy database: together
@@ -147,7 +156,8 @@ export class PoolGate {
     const scope = requestScope.getStore();
     const background = scope === undefined;
     const caller = scope?.caller;
-    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, background, caller, (err, heavy = false) => {
+    const asker: Asker = { background, caller, reader: scope?.reader === true };
+    this.acquire(background ? this.options.backgroundWaitMs : this.options.requestWaitMs, asker, (err, heavy = false) => {
       if (err) return cb(err);
       connect((error, client, release) => {
         if (error || !client || !release) {
@@ -183,12 +193,12 @@ export class PoolGate {
     return this.background < this.options.size - (this.options.reservedForRequests ?? 0);
   }
 
-  /** Whether a request's caller is over its share now (background work never is). */
-  private heavy(w: { background: boolean; caller: string | undefined }): boolean {
-    return !w.background && w.caller !== undefined && this.heavyLane !== undefined && this.heavyLane.isHeavy(w.caller);
+  /** Whether a reader's caller is over its share now (background work and writers never are). */
+  private heavy(w: Asker): boolean {
+    return w.reader && w.caller !== undefined && this.heavyLane !== undefined && this.heavyLane.isHeavy(w.caller);
   }
 
-  private eligible(w: { background: boolean; caller: string | undefined }): boolean {
+  private eligible(w: Asker): boolean {
     if (w.background) return this.backgroundMayTake();
     const cap = this.options.maxPerCaller;
     if (w.caller !== undefined && cap !== undefined && (this.held.get(w.caller) ?? 0) >= cap) return false;
@@ -196,7 +206,7 @@ export class PoolGate {
   }
 
   /** Takes a slot for `w`; whether it counts in the heavy lane. */
-  private take(w: { background: boolean; caller: string | undefined }): boolean {
+  private take(w: Asker): boolean {
     this.free--;
     if (w.background) this.background++;
     if (w.caller !== undefined) this.held.set(w.caller, (this.held.get(w.caller) ?? 0) + 1);
@@ -205,8 +215,9 @@ export class PoolGate {
     return heavy;
   }
 
-  private acquire(waitMs: number, background: boolean, caller: string | undefined, then: (err?: Error, heavy?: boolean) => void): void {
-    const waiter: Waiter = { grant: (heavy) => then(undefined, heavy), background, caller };
+  private acquire(waitMs: number, asker: Asker, then: (err?: Error, heavy?: boolean) => void): void {
+    const waiter: Waiter = { ...asker, grant: (heavy) => then(undefined, heavy) };
+    const { background } = asker;
     // A free slot with waiters queued means none of them may take it (capped): no one is overtaken.
     if (this.free > 0 && this.eligible(waiter)) {
       then(undefined, this.take(waiter));

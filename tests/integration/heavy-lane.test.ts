@@ -14,9 +14,9 @@ beforeAll(() => {
 });
 afterAll(async () => { await pool.end(); });
 
-/** One statement as a request of `caller` would run it: through the gate, in the request's scope. */
-function statement(caller: string, sql: string): Promise<unknown> {
-  return requestScope.run({ dbMs: 0, caller }, () => pool.query(sql));
+/** One statement as a request of `caller` would run it: through the gate, in the request's scope (a reader's unless said). */
+function statement(caller: string, sql: string, reader = true): Promise<unknown> {
+  return requestScope.run({ dbMs: 0, caller, reader }, () => pool.query(sql));
 }
 
 /** The most connections heavy callers held at once while `work` ran, sampled every 5 ms. */
@@ -69,4 +69,11 @@ test('a heavy caller waits for the lane at most the pool wait, then is told the 
   expect(outcomes[1].status).toBe('rejected');
   expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(PoolBusyError);
   expect(gate.stats).toMatchObject({ inUse: 0, waiting: 0, heavy: 0, busyRefusals: 1 });
+});
+
+test('a caller that may write (a token other than ANALYST) is never put in the lane: its transactions may need a second connection', async () => {
+  const gate = gateOf(true);
+  const writes = Promise.all([...Array(3)].flatMap(() => ['heavy-a', 'heavy-b'].map((caller) => statement(caller, SLEEP, false))));
+  expect(await mostHeavy(gate, writes)).toBe(6);
+  expect(gate.stats).toMatchObject({ inUse: 0, heavy: 0 });
 });
