@@ -35,18 +35,18 @@ export class IntrospectionCache {
       && plan.roots.every((r) => INTROSPECTION_ROOTS.has(r.name));
   }
 
-  /** The operation's data: kept, or executed by `execute` and kept when it has no errors. */
+  /** The operation's data: kept (`hit`), or executed by `execute` and kept when it has no errors. */
   async answer(
     document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined,
     execute: () => Promise<{ data?: unknown; errors?: readonly unknown[] }>,
-  ): Promise<{ data?: unknown; errors?: readonly unknown[] }> {
+  ): Promise<{ data?: unknown; errors?: readonly unknown[]; hit?: true }> {
     const key = `${operationName ?? ''}\n${JSON.stringify(variables ?? {})}\n${print(document)}`;
     const kept = this.answers.get(key);
     if (kept) {
       this.stats.hits++;
       this.answers.delete(key); // re-inserted: Map order is recency order
       this.answers.set(key, kept);
-      return { data: kept };
+      return { data: kept, hit: true };
     }
     this.stats.misses++;
     const result = await execute();

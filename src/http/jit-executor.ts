@@ -78,12 +78,11 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): 
   const run: GatewayExecutor = async (rc) => {
     const plan = planOfContext(rc.context);
     if (plan && plan.operation === rc.operation && IntrospectionCache.covers(plan)) {
-      const hits = introspection.stats.hits;
       // The plan is the one the limits read: the answer is the same whichever runs it (graphql-js, since its text varies).
-      const result = await introspection.answer(rc.document, rc.operationName, rc.request.variables, () => Promise.resolve(execute({
+      const { hit, ...result } = await introspection.answer(rc.document, rc.operationName, rc.request.variables, () => Promise.resolve(execute({
         schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName,
       })));
-      if (introspection.stats.hits > hits) executionStats.introspectionHits++;
+      if (hit) executionStats.introspectionHits++;
       return result as ExecutionResult;
     }
     if (rendered && rc.operation) {
