@@ -22,6 +22,7 @@ import {
   type EdgeRequest, type Guard,
 } from './http/guards';
 import { type Acceptors, addAcceptors } from './http/acceptors';
+import { DocumentStore } from './http/document-store';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
@@ -115,6 +116,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     formatError: withTokenLimitCode(formatError, config.queryLimits),
     // The parser stops after this many tokens: a huge document is refused before it is built.
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    // Parsed documents kept from their second sight on, measured by their text (src/http/document-store.ts).
+    documentStore: new DocumentStore(),
     // Bearer tokens only, no cookies: no ambient credentials for a cross-site request to ride on,
     // and GET must work without custom headers (CDNs, persisted queries, the GraphQL-over-HTTP audit).
     csrfPrevention: false,
