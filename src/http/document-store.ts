@@ -1,7 +1,6 @@
 import type { DocumentNode } from 'graphql';
+import { BoundedLru } from '../util/bounded';
 
-/** Documents kept (least recently used dropped first). */
-const MAX_DOCUMENTS = 2000;
 /** Their source text in characters, all together: a parsed document weighs some tens of times its text. */
 const MAX_SOURCE_CHARS = 2_000_000;
 /** Keys of documents seen once and not kept, remembered to keep them at their second sight. */
@@ -20,16 +19,14 @@ const MAX_SEEN = 5000;
  * their text's length.
  */
 export class DocumentStore {
-  private readonly documents = new Map<string, { document: DocumentNode; chars: number }>();
+  /** 2,000 documents at most (least recently used dropped first), none over a tenth of the bound. */
+  private readonly documents = new BoundedLru<DocumentNode>({
+    maxEntries: 2000, maxSize: MAX_SOURCE_CHARS, maxOne: MAX_SOURCE_CHARS / 10, sizeOf: (d) => d.loc?.end ?? 1000,
+  });
   private readonly seen = new Set<string>();
-  private chars = 0;
 
   async get(key: string): Promise<DocumentNode | undefined> {
-    const entry = this.documents.get(key);
-    if (!entry) return undefined;
-    this.documents.delete(key); // re-inserted: Map order is recency order
-    this.documents.set(key, entry);
-    return entry.document;
+    return this.documents.get(key);
   }
 
   async set(key: string, document: DocumentNode): Promise<void> {
@@ -38,24 +35,11 @@ export class DocumentStore {
       this.seen.add(key);
       return;
     }
-    const chars = document.loc?.end ?? 1000;
-    if (chars > MAX_SOURCE_CHARS / 10) return;
-    await this.delete(key);
-    while (this.documents.size > 0 && (this.documents.size >= MAX_DOCUMENTS || this.chars + chars > MAX_SOURCE_CHARS)) {
-      const [oldest, entry] = this.documents.entries().next().value as [string, { chars: number }];
-      this.documents.delete(oldest);
-      this.chars -= entry.chars;
-    }
-    this.documents.set(key, { document, chars });
-    this.chars += chars;
+    this.documents.set(key, document);
   }
 
   async delete(key: string): Promise<boolean> {
-    const entry = this.documents.get(key);
-    if (!entry) return false;
-    this.documents.delete(key);
-    this.chars -= entry.chars;
-    return true;
+    return this.documents.delete(key);
   }
 
   get size(): number {

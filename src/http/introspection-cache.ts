@@ -1,9 +1,8 @@
 import { print, type DocumentNode } from 'graphql';
 import type { QueryPlan } from '../query-plan/plan';
+import { BoundedLru } from '../util/bounded';
 import { JsonText } from './rendered-queries';
 
-/** Distinct introspection selections kept (least recently used dropped first): IDEs and code generators send a handful. */
-const MAX_ENTRIES = 64;
 /** Their answers' characters in all: the largest answer the limits let through (the full schema once) is about 0.5 MB. */
 const MAX_CHARS = 16 * 1024 * 1024;
 
@@ -24,10 +23,8 @@ const INTROSPECTION_ROOTS = new Set(['__schema', '__type', '__typename']);
  * operation.
  */
 export class IntrospectionCache {
-  private readonly answers = new Map<string, JsonText>();
-  private chars = 0;
-  /** Answers served from the cache and executed, for tests and diagnostics. */
-  readonly stats = { hits: 0, misses: 0 };
+  /** Distinct selections kept (IDEs and code generators send a handful), 16 MB of answers at most. */
+  private readonly answers = new BoundedLru<JsonText>({ maxEntries: 64, maxSize: MAX_CHARS, maxOne: MAX_CHARS, sizeOf: (a) => a.text.length });
 
   /** Whether the plan asks for introspection only (and something more than `__typename`). */
   static covers(plan: QueryPlan): boolean {
@@ -42,31 +39,12 @@ export class IntrospectionCache {
   ): Promise<{ data?: unknown; errors?: readonly unknown[]; hit?: true }> {
     const key = `${operationName ?? ''}\n${JSON.stringify(variables ?? {})}\n${print(document)}`;
     const kept = this.answers.get(key);
-    if (kept) {
-      this.stats.hits++;
-      this.answers.delete(key); // re-inserted: Map order is recency order
-      this.answers.set(key, kept);
-      return { data: kept, hit: true };
-    }
-    this.stats.misses++;
+    if (kept) return { data: kept, hit: true };
     const result = await execute();
     if (result.errors?.length || result.data === undefined || result.data === null) return result;
+    // Two requests may have executed it at once: the second keeps its own.
     const text = new JsonText(JSON.stringify(result.data));
-    if (text.text.length <= MAX_CHARS) {
-      // Two requests may have executed it at once: the second keeps its own.
-      const same = this.answers.get(key);
-      if (same) {
-        this.answers.delete(key);
-        this.chars -= same.text.length;
-      }
-      while (this.answers.size > 0 && (this.chars + text.text.length > MAX_CHARS || this.answers.size >= MAX_ENTRIES)) {
-        const [oldest, dropped] = this.answers.entries().next().value as [string, JsonText];
-        this.answers.delete(oldest);
-        this.chars -= dropped.text.length;
-      }
-      this.answers.set(key, text);
-      this.chars += text.text.length;
-    }
+    this.answers.set(key, text);
     return { data: text };
   }
 }
