@@ -24,6 +24,7 @@ import {
 import { type Acceptors, addAcceptors } from './http/acceptors';
 import { DocumentStore } from './http/document-store';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
+import { PreparedOperations, type PreparedAnswer } from './http/prepared-operations';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
 import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
@@ -107,12 +108,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const responseCache: ResponseStore = deps.shared?.responseCache(localCache) ?? localCache;
   // Request ids, /metrics, request metrics and traces (src/observability): around the server, told the operation by Apollo.
   const observability = createObservability(deps);
+  // Queries answered whole in SQL (src/http/rendered-queries.ts); those Apollo has answered so once are answered
+  // again without its pipeline, by the same rules (src/http/prepared-operations.ts).
+  const rendered = config.sqlRenderedQueries
+    ? new RenderedQueries(schema, renderers(services), (e) => logger.error('a rendered query failed; resolved instead', { error: String((e as Error)?.stack ?? e) }))
+    : undefined;
+  const prepared = rendered ? new PreparedOperations(schema, rendered, config.queryLimits, budgets, config.cacheMaxAgeSeconds) : undefined;
   const apollo = new ApolloServer<Context>({
     // Execution compiled by graphql-jit (src/http/jit-executor.ts) instead of graphql-js's interpreter;
     // Apollo takes a custom executor only through `gateway`, which replaces the `schema` option.
-    gateway: jitGateway(schema, config.sqlRenderedQueries
-      ? new RenderedQueries(schema, renderers(services), (e) => logger.error('a rendered query failed; resolved instead', { error: String((e as Error)?.stack ?? e) }))
-      : undefined),
+    gateway: jitGateway(schema, rendered, prepared),
     formatError: withTokenLimitCode(formatError, config.queryLimits),
     // The parser stops after this many tokens: a huge document is refused before it is built.
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
@@ -186,12 +191,34 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return sendRefusal(res, refusal(ErrorCode.RATE_LIMITED, `${message}. Retry in ${retryAfter} s`,
         { extensions: { reason, retryAfter }, headers: { 'retry-after': String(retryAfter) } }));
     }
+    const dbMsBefore = scope.dbMs;
+    const context: Context = { principal, requestId, loaders: createLoaders(services) };
+    Object.assign(context, { [callerKey]: caller });
+    // A query Apollo has answered whole in SQL before: answered again without its pipeline (src/http/prepared-operations.ts).
+    if (prepared && req.method === 'POST') {
+      let answer: PreparedAnswer | null;
+      try {
+        if (scope.reader && deps.reads) await deps.reads.route(scope);
+        answer = await prepared.answer({ body, accept: req.headers.accept, context, caller });
+      } catch (e) {
+        admission.done(scope.dbMs - dbMsBefore);
+        throw e;
+      }
+      if (answer) {
+        admission.done(scope.dbMs - dbMsBefore);
+        const encoded = Buffer.from(answer.body, 'utf8');
+        const outHeaders = { 'x-request-id': requestId, ...answer.headers, 'content-length': String(encoded.length) };
+        res.writeHead(200, outHeaders);
+        res.end(encoded);
+        if (cacheKey) responseCache.offer(cacheKey, 200, outHeaders, answer.body, yearsOfPlan(answer.plan));
+        return;
+      }
+    }
     const headers = new HeaderMap();
     for (const key in req.headers) {
       const value = req.headers[key];
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const dbMsBefore = scope.dbMs;
     let response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
     // The request's query plan (src/query-plan), left here by its first reader: which years the answer shows.
     const planOut: PlanOut = {};
@@ -199,13 +226,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
       // Who typed it, for the audit entries its mutations write (src/audit/audit.ts).
       response = await withAuditActor(auditActorOf(principal), () => apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller, [planOutKey]: planOut }),
+        context: async () => Object.assign(context, { [planOutKey]: planOut }),
       }));
     } finally {
       admission.done(scope.dbMs - dbMsBefore);
     }
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
+    // A 200 means Apollo negotiated the answer's type for this Accept header (406 when it could not).
+    if ((response.status ?? 200) === 200) prepared?.learnContentType(req.headers.accept, response.headers.get('content-type'));
     if (response.body.kind === 'complete') {
       // A whole answer goes out with its length (as the edge's own answers do), not in chunks: encoded once, measured, written.
       const encoded = Buffer.from(response.body.string, 'utf8');

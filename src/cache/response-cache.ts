@@ -228,6 +228,17 @@ export function mutationChange(
   return years.size > 0 ? { years } : null;
 }
 
+/** Answers differ by negotiated type, caller and (with CORS) origin: shared caches must key on all three. */
+export const VARY = 'Accept, Authorization, Origin';
+
+/** The Cache-Control of a query answered without errors (cachePolicyPlugin's rule, below). */
+export function queryCacheControl(maxAgeSeconds: number, principal: Principal | null, analysis: Pick<OperationCost, 'types'>): string {
+  if (maxAgeSeconds === 0) return 'no-store';
+  if (!principal) return `public, max-age=${maxAgeSeconds}`;
+  for (const t of analysis.types) if (!REFERENCE_TYPES.has(t)) return 'no-store';
+  return `private, max-age=${maxAgeSeconds}`;
+}
+
 /**
  * Sets each answer's Cache-Control:
  * - anonymous queries: `public, max-age=N`. Anonymous readers only ever see
@@ -245,8 +256,7 @@ export function cachePolicyPlugin(maxAgeSeconds: number, cache: Pick<ResponseCac
     },
     async willSendResponse(rc) {
       const headers = rc.response.http.headers;
-      // Answers differ by negotiated type, caller and (with CORS) origin: shared caches must key on all three.
-      headers.set('vary', 'Accept, Authorization, Origin');
+      headers.set('vary', VARY);
       const op = rc.operation;
       if (op?.operation === 'mutation' && rc.document) {
         const executed = (rc.contextValue as unknown as Record<symbol, boolean | undefined>)[executedKey] === true;
@@ -259,17 +269,7 @@ export function cachePolicyPlugin(maxAgeSeconds: number, cache: Pick<ResponseCac
       }
       const analysis = (rc.contextValue as unknown as Record<symbol, OperationCost | undefined>)[operationCostKey];
       const ok = op?.operation === 'query' && analysis && rc.response.body.kind === 'single' && !rc.response.body.singleResult?.errors;
-      if (!ok || maxAgeSeconds === 0) {
-        headers.set('cache-control', 'no-store');
-        return;
-      }
-      if (!rc.contextValue.principal) {
-        headers.set('cache-control', `public, max-age=${maxAgeSeconds}`);
-      } else if ([...analysis.types].every((t) => REFERENCE_TYPES.has(t))) {
-        headers.set('cache-control', `private, max-age=${maxAgeSeconds}`);
-      } else {
-        headers.set('cache-control', 'no-store');
-      }
+      headers.set('cache-control', ok ? queryCacheControl(maxAgeSeconds, rc.contextValue.principal, analysis) : 'no-store');
     },
   };
   return { async requestDidStart() { return listener; } };

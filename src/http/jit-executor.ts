@@ -8,6 +8,7 @@ import type { Context } from '../context';
 import { planOfContext } from '../query-plan/plan';
 import { setBounded } from '../util/bounded';
 import { IntrospectionCache } from './introspection-cache';
+import type { PreparedOperations } from './prepared-operations';
 import type { RenderedQueries } from './rendered-queries';
 
 // @apollo/server's types, without depending on its internal gateway-interface package directly.
@@ -20,7 +21,7 @@ const MAX_COMPILED = 500;
 const MAX_SEEN = 5000;
 
 /** Counters of this process's executors, for tests and diagnostics. */
-export const executionStats = { renderedRuns: 0, compiles: 0, compiledRuns: 0, interpretedRuns: 0, introspectionHits: 0 };
+export const executionStats = { renderedRuns: 0, preparedRuns: 0, compiles: 0, compiledRuns: 0, interpretedRuns: 0, introspectionHits: 0 };
 
 /**
  * graphql-js's GraphQLError for one of graphql-jit's: Apollo's error formatting
@@ -62,7 +63,7 @@ function jitFits(schema: GraphQLSchema, operation: OperationDefinitionNode | und
  * parses, validates and runs every plugin hook around it (limits, kiosk scope,
  * cache policy, APQ); only execution changes.
  */
-export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): GatewayExecutor {
+export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries, prepared?: PreparedOperations): GatewayExecutor {
   // graphql-js's default resolver calls a function-valued property as a method (IndexResult's unit, band and
   // domains read later through DataLoaders do this); jit's inlined property reads do not. Object-valued fields
   // without a resolver get graphql-js's default resolver explicitly, which changes nothing for graphql-js.
@@ -89,6 +90,8 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): 
       const data = await rendered.run(rc.document, rc.operation, rc.request.variables, rc.context as Context);
       if (data) {
         executionStats.renderedRuns++;
+        // Validated and rendered whole: a later request of the same text may skip Apollo's pipeline.
+        prepared?.offer(rc.request.query, rc.request.operationName, rc.document, rc.operation);
         return { data: data as unknown as Record<string, unknown> };
       }
     }
@@ -130,10 +133,10 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries): 
 }
 
 /** The `gateway` option that makes Apollo Server use {@link jitExecutor} on a fixed schema. */
-export function jitGateway(schema: GraphQLSchema, rendered?: RenderedQueries): GatewayInterface {
+export function jitGateway(schema: GraphQLSchema, rendered?: RenderedQueries, prepared?: PreparedOperations): GatewayInterface {
   return {
     async load() {
-      return { executor: jitExecutor(schema, rendered) };
+      return { executor: jitExecutor(schema, rendered, prepared) };
     },
     onSchemaLoadOrUpdate(callback) {
       callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });

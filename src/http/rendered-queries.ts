@@ -52,6 +52,13 @@ export class NotRendered extends Error {
   override name = 'NotRendered';
 }
 
+/**
+ * Set on a request's context once its rendering was tried and came to
+ * nothing (src/http/prepared-operations.ts hands it to Apollo then): the
+ * executor resolves it without trying again.
+ */
+export const declinedKey = Symbol('renderingDeclined');
+
 /** Failures other than refused arguments, counted for tests and diagnostics (each is also logged). */
 export const renderStats = { failures: 0 };
 
@@ -98,7 +105,7 @@ export class RenderedQueries {
   async run(
     document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, context: Context,
   ): Promise<JsonText | null> {
-    if (operation.operation !== 'query') return null;
+    if (operation.operation !== 'query' || (context as unknown as Record<symbol, unknown>)[declinedKey]) return null;
     const queryPlan = planOfContext(context) ?? planOf(this.schema, document, operation, variables);
     const plan = this.plan(queryPlan);
     if (!plan) return null;

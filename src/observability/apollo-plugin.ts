@@ -40,13 +40,21 @@ export function operationLabel(operation: OperationDefinitionNode, document?: Do
  */
 const labels = new WeakMap<OperationDefinitionNode, string>();
 
-function labelOf(operation: OperationDefinitionNode, document: DocumentNode | undefined): string {
+export function labelOf(operation: OperationDefinitionNode, document: DocumentNode | undefined): string {
   let label = labels.get(operation);
   if (label === undefined) {
     label = operationLabel(operation, document);
     labels.set(operation, label);
   }
   return label;
+}
+
+/** Notes on the request being served an operation answered without errors outside Apollo (src/http/prepared-operations.ts). */
+export function noteAnswered(operation: OperationDefinitionNode, document: DocumentNode): void {
+  const info = requestContext.getStore();
+  if (!info) return;
+  info.operation = labelOf(operation, document);
+  info.outcome ??= 'ok';
 }
 
 const CODE = /^[A-Z][A-Z0-9_]{0,39}$/;

@@ -174,6 +174,42 @@ export const operationCostKey = Symbol('operationCost');
 /** Who is calling, set on the context by src/app.ts: the operation's cost is charged to them. */
 export const callerKey = Symbol('caller');
 
+/** Set on the context when the operation's cost was charged before Apollo ran it: not charged again. */
+export const costChargedKey = Symbol('costCharged');
+
+/**
+ * Why an operation of this analysis is over the limits of a caller whose
+ * budget is `limit` (`role` names it), or null: depth, aliases, `__schema`
+ * more than once, an introspection answer over `maxIntrospection` objects,
+ * cost. The message says the figure and the limit.
+ */
+export function limitRefusal(
+  result: OperationCost, limits: QueryLimits, limit: number, role: string, maxIntrospection: number,
+): { message: string; details: Record<string, unknown> } | null {
+  if (result.depth > limits.maxDepth) {
+    return { message: `The query is ${result.depth} fields deep; the limit is ${limits.maxDepth}`,
+      details: { reason: 'TOO_DEEP', depth: result.depth, limit: limits.maxDepth } };
+  }
+  if (result.aliases > limits.maxAliases) {
+    return { message: `The query has ${result.aliases} aliased fields; the limit is ${limits.maxAliases}`,
+      details: { reason: 'TOO_MANY_ALIASES', aliases: result.aliases, limit: limits.maxAliases } };
+  }
+  if (result.schemaFields > 1) {
+    return { message: `The query asks for __schema ${result.schemaFields} times; the limit is 1 per operation`,
+      details: { reason: 'TOO_MUCH_INTROSPECTION', count: result.schemaFields, limit: 1 } };
+  }
+  if (result.introspectionSize > maxIntrospection) {
+    return { message: `The introspection answer would hold about ${result.introspectionSize} objects; the limit is ${maxIntrospection} (the full schema once)`,
+      details: { reason: 'INTROSPECTION_TOO_LARGE', size: result.introspectionSize, limit: maxIntrospection } };
+  }
+  if (result.cost > limit) {
+    const cost = result.cost >= 1e12 ? 'over 10^12' : String(result.cost);
+    return { message: `The query costs ${cost}; the limit for ${role} is ${limit}. Ask for fewer items (first), fewer nested lists or fewer aliases`,
+      details: { reason: 'COST', cost: Math.min(result.cost, Number.MAX_SAFE_INTEGER), limit } };
+  }
+  return null;
+}
+
 function rateLimited(message: string, retryAfter: number, reason: string): GraphQLError {
   const appError = new AppError(ErrorCode.RATE_LIMITED, message, undefined, { reason, retryAfter });
   return new GraphQLError(message, { originalError: appError, extensions: { code: 'RATE_LIMITED', http: { status: 429 } } });
@@ -202,29 +238,10 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
         throw e;
       }
       (rc.contextValue as unknown as Record<symbol, unknown>)[operationCostKey] = result;
-      if (result.depth > limits.maxDepth) {
-        throw tooComplex(`The query is ${result.depth} fields deep; the limit is ${limits.maxDepth}`,
-          { reason: 'TOO_DEEP', depth: result.depth, limit: limits.maxDepth });
-      }
-      if (result.aliases > limits.maxAliases) {
-        throw tooComplex(`The query has ${result.aliases} aliased fields; the limit is ${limits.maxAliases}`,
-          { reason: 'TOO_MANY_ALIASES', aliases: result.aliases, limit: limits.maxAliases });
-      }
-      if (result.schemaFields > 1) {
-        throw tooComplex(`The query asks for __schema ${result.schemaFields} times; the limit is 1 per operation`,
-          { reason: 'TOO_MUCH_INTROSPECTION', count: result.schemaFields, limit: 1 });
-      }
-      const maxIntrospection = schemaEstimates(rc.schema).maxIntrospectionSize;
-      if (result.introspectionSize > maxIntrospection) {
-        throw tooComplex(`The introspection answer would hold about ${result.introspectionSize} objects; the limit is ${maxIntrospection} (the full schema once)`,
-          { reason: 'INTROSPECTION_TOO_LARGE', size: result.introspectionSize, limit: maxIntrospection });
-      }
-      if (result.cost > limit) {
-        const cost = result.cost >= 1e12 ? 'over 10^12' : String(result.cost);
-        throw tooComplex(`The query costs ${cost}; the limit for ${role} is ${limit}. Ask for fewer items (first), fewer nested lists or fewer aliases`,
-          { reason: 'COST', cost: Math.min(result.cost, Number.MAX_SAFE_INTEGER), limit });
-      }
-      // Per caller: the operation's cost is spent from the caller's bucket (src/protection/caller-budgets.ts).
+      const over = limitRefusal(result, limits, limit, role, schemaEstimates(rc.schema).maxIntrospectionSize);
+      if (over) throw tooComplex(over.message, over.details);
+      // The prepared path (src/http/prepared-operations.ts) charged it already when it handed the request over.
+      if ((rc.contextValue as unknown as Record<symbol, unknown>)[costChargedKey]) return;
       if (budgets && caller) {
         const refusal = budgets.chargeCost(caller, result.cost);
         if (refusal) throw rateLimited(`${refusal.message}. Retry in ${refusal.retryAfter} s`, refusal.retryAfter, refusal.reason);
