@@ -197,6 +197,8 @@ export function benchConfig(dbUrl: string): Config {
     poolSize: POOL, logLevel: 'error', anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, recomputeIntervalMs: 60000,
     // One load generator is one caller (one IP): the per-caller budgets would refuse its 16 concurrent requests.
     callerBudgets: { costPerSecAnonymous: 1e9, costPerSecToken: 1e9, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 10000 },
+    // ... and its 16 requests at once may hold the whole readers' pool, as the baseline's do (one caller holds a quarter by default).
+    callerPoolPercent: 100,
     // SQL_RENDERED_QUERIES=false measures the service with every field resolved in Node.
     sqlRenderedQueries: loadConfig({ SQL_RENDERED_QUERIES: process.env.SQL_RENDERED_QUERIES }).sqlRenderedQueries,
   };

@@ -101,10 +101,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
     const backgroundWaitMs = Math.max(30000, config.poolWaitMs);
     const gates = {
-      // One caller (an IP, a token) holds at most a quarter of the readers' pool, a third of the work pool.
+      // One caller (an IP, a token) holds at most CALLER_POOL_PERCENT of the readers' pool (a quarter), a third of the work pool.
       read: gatePool(db, {
         name: 'read', size: config.poolSize, requestWaitMs: config.poolWaitMs, backgroundWaitMs,
-        maxPerCaller: Math.max(1, Math.floor(config.poolSize / 4)),
+        maxPerCaller: Math.max(1, Math.floor((config.poolSize * config.callerPoolPercent) / 100)),
       }),
       // A third of the work pool (at least one connection) is kept for kiosks' requests: recomputation never holds it all.
       work: gatePool(workDb, {

@@ -66,6 +66,13 @@ export interface Config {
     dbSharePercent: number;
     maxConcurrent: number;
   };
+  /**
+   * The share of the readers' pool (DB_POOL_SIZE) one caller's requests may
+   * hold at once, in percent (at least one connection); the work pool's is
+   * a third. A load generator standing for many readers behind one IP (the
+   * benchmarks) lifts it to 100.
+   */
+  callerPoolPercent: number;
   /** Survey responses a kiosk token may send per second, sustained (a batch counts each response). */
   kioskRatePerSecond: number;
   /** Survey responses a kiosk token may send in a burst (at least the largest batch, 500). */
@@ -212,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       dbSharePercent: integer(env, 'CALLER_DB_SHARE_PERCENT', 15, 1, 100),
       maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
     },
+    callerPoolPercent: integer(env, 'CALLER_POOL_PERCENT', 25, 1, 100),
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),
     kioskRateBurst: integer(env, 'KIOSK_RATE_BURST', 1000, 500, 10_000_000),
     questionnaireCacheMs: integer(env, 'QUESTIONNAIRE_CACHE_MS', 5000, 0, 600000),
