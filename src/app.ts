@@ -39,6 +39,7 @@ import type { Services } from './services';
 import type { Live } from './live';
 import { LocalRateLimit, type ResponseStore, type SharedState } from './shared-state';
 import { createObservability, type ObservabilityConfig } from './observability';
+import { noteErrorBody } from './observability/request-context';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
@@ -240,6 +241,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const encoded = Buffer.from(response.body.string, 'utf8');
       outHeaders['content-length'] = String(encoded.length);
       const status = legacyJsonStatus(response.status ?? 200, outHeaders['content-type'], response.body.string);
+      // Apollo's refusals of the HTTP request itself (no operation ran, no plugin saw it): noted for the metrics from the body.
+      if (status >= 400) noteErrorBody(response.body.string);
       res.writeHead(status, outHeaders);
       res.end(encoded);
       if (cacheKey) {

@@ -10,7 +10,7 @@ import type { RecomputeStats, ResultsService } from '../results/results.service'
 import type { Services } from '../services';
 import { observabilityPlugin } from './apollo-plugin';
 import { ServiceMetrics } from './metrics';
-import { assignRequestId, requestContext, type RequestInfo } from './request-context';
+import { assignRequestId, noteErrorBody, requestContext, type RequestInfo } from './request-context';
 import { endRequestSpan, startTracing, type Tracing } from './tracing';
 
 export { operationLabel } from './apollo-plugin';
@@ -73,18 +73,6 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 /** The code (and reason, if RATE_LIMITED) of an error answer's JSON body, noted on the request. */
-function noteErrorBody(info: RequestInfo, body: string): void {
-  try {
-    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown; reason?: unknown } }[] };
-    const x = parsed.errors?.[0]?.extensions;
-    if (typeof x?.code === 'string' && /^[A-Z][A-Z0-9_]{0,39}$/.test(x.code)) info.outcome = x.code;
-    if (x?.code === 'RATE_LIMITED') {
-      // The per-IP request rate is the one refusal that names no reason.
-      info.rateLimitReason = typeof x.reason === 'string' && x.reason !== 'RATE_LIMITED' ? x.reason : 'REQUEST_RATE';
-    }
-  } catch { /* not JSON: the status says enough */ }
-}
-
 function sendJson(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -125,6 +113,12 @@ function instrumentRecompute(results: ResultsService, metrics: ServiceMetrics): 
   };
 }
 const observed = Symbol('observed by /metrics');
+
+/** What the request observer keeps on a response until it closes. */
+const observedKey = Symbol('observed request');
+type ObservedResponse = http.ServerResponse & {
+  [observedKey]?: { req: http.IncomingMessage; info: RequestInfo; started: number; span: ReturnType<Tracing['startRequest']> };
+};
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -219,6 +213,12 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     }
   }
 
+  /** Each answer's end, counted once its connection is done with it (one listener function for every response). */
+  function onClose(this: ObservedResponse): void {
+    const o = this[observedKey];
+    if (o) finish(o.req, this, o.info, o.started, o.span);
+  }
+
   return {
     metrics,
     tracing,
@@ -234,16 +234,20 @@ export function createObservability(deps: ObservabilityDeps): Observability {
         const info: RequestInfo = { requestId, route: routeOf(path) };
         metrics.inFlightCount++;
         const span = tracing.enabled ? tracing.startRequest(req, info.route, requestId) : undefined;
-        res.once('close', () => finish(req, res, info, started, span));
-        // Error answers written outside Apollo: their code and reason (only small bodies of 4xx/5xx are looked at).
-        const end = res.end as (...args: unknown[]) => http.ServerResponse;
-        res.end = function (this: http.ServerResponse, ...args: unknown[]) {
-          const chunk = args[0];
-          if (info.outcome === undefined && res.statusCode >= 400 && (typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.length < 16_384) {
-            noteErrorBody(info, chunk.toString());
-          }
-          return end.apply(this, args);
-        } as typeof res.end;
+        (res as ObservedResponse)[observedKey] = { req, info, started, span };
+        res.on('close', onClose);
+        // Error answers written outside Apollo elsewhere than /graphql (whose edge notes its own refusals, src/http/guards.ts):
+        // their code and reason (only small bodies of 4xx/5xx are looked at).
+        if (info.route !== 'graphql') {
+          const end = res.end as (...args: unknown[]) => http.ServerResponse;
+          res.end = function (this: http.ServerResponse, ...args: unknown[]) {
+            const chunk = args[0];
+            if (info.outcome === undefined && res.statusCode >= 400 && (typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.length < 16_384) {
+              noteErrorBody(chunk.toString(), info);
+            }
+            return end.apply(this, args);
+          } as typeof res.end;
+        }
         const handle = () => {
           if (path === '/metrics' && config.metricsEnabled) {
             serveMetrics(req, res).catch((e) => {

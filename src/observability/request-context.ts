@@ -25,6 +25,25 @@ export interface RequestInfo {
 
 export const requestContext = new AsyncLocalStorage<RequestInfo>();
 
+const CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
+
+/**
+ * Notes how an error answer written outside Apollo ended, from its body
+ * (`{"errors":[{"extensions":{"code","reason"}}]}`): its contract code, and
+ * a RATE_LIMITED one's reason (the per-IP request rate is the one refusal
+ * that names none). On the request being served unless `info` is given;
+ * the first note stands. Not JSON: the status says enough.
+ */
+export function noteErrorBody(body: string, info: RequestInfo | undefined = requestContext.getStore()): void {
+  if (!info || info.outcome !== undefined) return;
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown; reason?: unknown } }[] };
+    const x = parsed.errors?.[0]?.extensions;
+    if (typeof x?.code === 'string' && CODE.test(x.code)) info.outcome = x.code;
+    if (x?.code === 'RATE_LIMITED') info.rateLimitReason = typeof x.reason === 'string' && x.reason !== 'RATE_LIMITED' ? x.reason : 'REQUEST_RATE';
+  } catch { /* not JSON */ }
+}
+
 /** The id of the request being served, if any. */
 export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId;
