@@ -1,0 +1,44 @@
+import { Lexer, parse, print, Source, TokenKind } from 'graphql';
+import { withoutComments } from '../../src/http/prepared-operations';
+
+/**
+ * The prepared path keys a document by its text without comments
+ * (src/http/prepared-operations.ts): removing them must leave the same
+ * document (what graphql-js parses, printed), strings and block strings
+ * untouched, however a `#` or a quote sits in them.
+ */
+const DOCUMENTS = [
+  'query { units(first: 2) { edges { node { code } } } }',
+  'query { units(first: 2) { edges { node { code } } } } # nonce 12345',
+  '# a leading comment\nquery Q($q: String!) { units(search: $q) { edges { node { code } } } }',
+  'query { units(search: "xã # 12", first: 1) { edges { node { name } } } } #x',
+  'query { units(search: "a \\" # b", first: 1) { edges { node { name } } } }\n# trailing',
+  'query { units(search: """block # "quoted" \\""" still # in""", first: 1) { edges { node { code } } } } # c',
+  'query {\r\n  units(first: 1) # a comment on a CRLF line\r\n  { edges { node { code } } }\r\n}',
+  'query A { __typename } # one\n# two\nquery B { __typename }',
+];
+
+test.each(DOCUMENTS)('removing the comments of %j leaves the same document', (text) => {
+  const stripped = withoutComments(text);
+  expect(print(parse(stripped))).toBe(print(parse(text)));
+  // Every comment is gone: graphql-js's lexer links comments into its token list; none is left.
+  const kinds = (source: string) => {
+    const lexer = new Lexer(new Source(source));
+    const out: string[] = [];
+    for (let t = lexer.token; t.kind !== TokenKind.EOF; t = t.next ?? lexer.advance()) {
+      out.push(t.kind);
+      if (!t.next) lexer.advance();
+    }
+    return out;
+  };
+  expect(kinds(text).includes(TokenKind.COMMENT)).toBe(stripped !== text);
+  expect(kinds(stripped)).not.toContain(TokenKind.COMMENT);
+  expect(kinds(stripped).length).toBe(kinds(text).filter((k) => k !== TokenKind.COMMENT).length);
+});
+
+test('two texts that differ only in their comments share a key; a # inside a string is not a comment', () => {
+  expect(withoutComments('{ a } #1')).toBe(withoutComments('{ a } #2'));
+  expect(withoutComments('{ a(s: "#1") }')).not.toBe(withoutComments('{ a(s: "#2") }'));
+  expect(withoutComments('{ a(s: """#1""") }')).not.toBe(withoutComments('{ a(s: """#2""") }'));
+  expect(withoutComments('{ a }')).toBe('{ a }');
+});
