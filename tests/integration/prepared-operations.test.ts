@@ -28,19 +28,24 @@ beforeAll(async () => {
     cacheMaxAgeSeconds: 30, responseCacheMaxEntries: 0,
     recomputeIntervalMs: 60000, tallyIntervalMs: 60000,
   });
-  const client = new Client({ connectionString: t.databaseUrl });
-  await client.connect();
-  try {
-    await loadNationalYear(client, { year: 2024, communes: 40, districts: 3 });
-  } finally {
-    await client.end();
-  }
+  await nationalYear(t.databaseUrl, 40, 3);
   analyst = await issue(t, 'ANALYST', 'Analyst');
   kiosk = (await registerKiosk(t, 'NC00001', 'Quầy 1')).token;
 }, 120000);
 afterAll(async () => {
   await t?.stop();
 });
+
+/** The national year 2024 of `communes` communes (bench/national-year.ts), written on the service's database. */
+async function nationalYear(databaseUrl: string, communes: number, districts: number): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await loadNationalYear(client, { year: 2024, communes, districts });
+  } finally {
+    await client.end();
+  }
+}
 
 interface Answer { status: number; headers: Record<string, string>; body: string; prepared: boolean }
 
@@ -171,13 +176,7 @@ test("a prepared answer spends its caller's cost budget as Apollo's does, once",
     callerBudgets: { costPerSecAnonymous: 250, costPerSecToken: 100000, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 100 },
   });
   try {
-    const client = new Client({ connectionString: tight.databaseUrl });
-    await client.connect();
-    try {
-      await loadNationalYear(client, { year: 2024, communes: 10, districts: 1 });
-    } finally {
-      await client.end();
-    }
+    await nationalYear(tight.databaseUrl, 10, 1);
     const run = async (prepared: boolean) => {
       const outcomes: string[] = [];
       for (let i = 0; i < 12; i++) {
