@@ -39,7 +39,7 @@ import type { Services } from './services';
 import type { Live } from './live';
 import { LocalRateLimit, type ResponseStore, type SharedState } from './shared-state';
 import { createObservability, type ObservabilityConfig } from './observability';
-import { noteErrorBody } from './observability/request-context';
+import { noteErrorAnswer } from './observability/request-context';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
@@ -199,8 +199,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (prepared && req.method === 'POST') {
       let answer: PreparedAnswer | null;
       try {
-        if (scope.reader && deps.reads) await deps.reads.route(scope);
-        answer = await prepared.answer({ body, accept: req.headers.accept, context, caller });
+        // A reader's statement may go to a read replica (src/db/read-routing.ts), as the router's plugin decides for Apollo's.
+        const beforeRun = scope.reader && deps.reads ? () => deps.reads!.route(scope) : undefined;
+        answer = await prepared.answer({ body, accept: req.headers.accept, context, caller, beforeRun });
       } catch (e) {
         admission.done(scope.dbMs - dbMsBefore);
         throw e;
@@ -234,15 +235,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
-    // A 200 means Apollo negotiated the answer's type for this Accept header (406 when it could not).
-    if ((response.status ?? 200) === 200) prepared?.learnContentType(req.headers.accept, response.headers.get('content-type'));
+    // A whole answer with 200: Apollo negotiated its type for this Accept header (406 when it could not).
+    if ((response.status ?? 200) === 200 && response.body.kind === 'complete') prepared?.learnContentType(req.headers.accept, response.headers.get('content-type'));
     if (response.body.kind === 'complete') {
       // A whole answer goes out with its length (as the edge's own answers do), not in chunks: encoded once, measured, written.
       const encoded = Buffer.from(response.body.string, 'utf8');
       outHeaders['content-length'] = String(encoded.length);
       const status = legacyJsonStatus(response.status ?? 200, outHeaders['content-type'], response.body.string);
       // Apollo's refusals of the HTTP request itself (no operation ran, no plugin saw it): noted for the metrics from the body.
-      if (status >= 400) noteErrorBody(response.body.string);
+      if (status >= 400) noteErrorAnswer(response.body.string);
       res.writeHead(status, outHeaders);
       res.end(encoded);
       if (cacheKey) {

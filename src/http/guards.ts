@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { DatabaseHealth } from '../db/database-health';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
 import { httpStatusOf } from '../errors/http-status';
-import { noteErrorBody } from '../observability/request-context';
+import { noteErrorAnswer } from '../observability/request-context';
 import { documentBytes, type QueryLimits } from '../protection/limits';
 
 /**
@@ -46,9 +46,9 @@ export function errorBody(code: string, message: string, extra: Record<string, u
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
   // For the request metrics (src/observability): the refusal's code and reason.
-  if (status >= 400) noteErrorBody(text);
+  if (status >= 400) noteErrorAnswer(body);
+  const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -37,6 +37,8 @@ export interface PreparedRequest {
   accept: string | undefined;
   context: Context;
   caller: Caller;
+  /** Run once the request is to be answered here, before its statement (the choice of a read replica). */
+  beforeRun?: () => Promise<void>;
 }
 
 /**
@@ -46,8 +48,8 @@ export interface PreparedRequest {
  *
  * Apollo answers the first request of a document: it parses and validates
  * it, runs every plugin, and the executor renders it; the executor then
- * offers the document here (offer). A later POST of the same text and
- * operation name is answered without Apollo's pipeline, by the same rules
+ * offers the document here (offer). A later POST of the same text
+ * (comments aside, withoutComments) and operation name is answered without Apollo's pipeline, by the same rules
  * each read from the code the plugins read:
  * - the query plan of its variables (src/query-plan/plan.ts) and its cost
  *   analysis, refused or not by the limits' own rule (limitRefusal);
@@ -86,7 +88,7 @@ export class PreparedOperations {
     this.known.set(key, { document, operation, size: key.length });
   }
 
-  /** Called with each single answer Apollo sent: the content type it chose for this Accept header. */
+  /** Called with each whole answer Apollo sent with 200: the content type it chose for this Accept header. */
   learnContentType(accept: string | undefined, contentType: string | undefined): void {
     if (contentType === undefined) return;
     const key = accept ?? '';
@@ -108,12 +110,13 @@ export class PreparedOperations {
     const { document, operation } = prepared;
     const vars = (variables ?? undefined) as Record<string, unknown> | undefined;
 
-    const plan = planOf(this.schema, document, operation, vars);
+    let plan: QueryPlan;
     let analysis: OperationCost;
     try {
+      plan = planOf(this.schema, document, operation, vars);
       analysis = analyzeCached(this.schema, document, operation, vars, plan);
     } catch {
-      return null; // a fragment cycle: refused by Apollo's validation long before; the limits say it if not
+      return null; // whatever the plan or the analysis could not take, Apollo's pipeline states
     }
     const { role, limit } = budgetFor(context.principal, this.limits);
     if (limitRefusal(analysis, this.limits, limit, role, schemaEstimates(this.schema).maxIntrospectionSize)) return null;
@@ -123,6 +126,7 @@ export class PreparedOperations {
     marks[planKey] = plan;
     marks[operationCostKey] = analysis;
 
+    await request.beforeRun?.();
     const data = await this.rendered.run(document, operation, vars, context);
     if (!data) {
       marks[declinedKey] = true; // refused, declined or failed (logged once): the resolvers answer, not a second try

@@ -10,7 +10,7 @@ import type { RecomputeStats, ResultsService } from '../results/results.service'
 import type { Services } from '../services';
 import { observabilityPlugin } from './apollo-plugin';
 import { ServiceMetrics } from './metrics';
-import { assignRequestId, noteErrorBody, requestContext, type RequestInfo } from './request-context';
+import { assignRequestId, noteErrorAnswer, requestContext, type RequestInfo } from './request-context';
 import { endRequestSpan, startTracing, type Tracing } from './tracing';
 
 export { operationLabel } from './apollo-plugin';
@@ -72,7 +72,6 @@ const STATUS_CODES: Record<number, string> = {
   409: 'CONFLICT', 413: 'BAD_USER_INPUT', 415: 'BAD_USER_INPUT', 429: 'RATE_LIMITED', 503: 'SERVICE_UNAVAILABLE',
 };
 
-/** The code (and reason, if RATE_LIMITED) of an error answer's JSON body, noted on the request. */
 function sendJson(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -243,7 +242,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
           res.end = function (this: http.ServerResponse, ...args: unknown[]) {
             const chunk = args[0];
             if (info.outcome === undefined && res.statusCode >= 400 && (typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.length < 16_384) {
-              noteErrorBody(chunk.toString(), info);
+              noteErrorAnswer(chunk.toString(), info);
             }
             return end.apply(this, args);
           } as typeof res.end;

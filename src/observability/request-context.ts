@@ -29,19 +29,25 @@ const CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
 
 /**
  * Notes how an error answer written outside Apollo ended, from its body
- * (`{"errors":[{"extensions":{"code","reason"}}]}`): its contract code, and
- * a RATE_LIMITED one's reason (the per-IP request rate is the one refusal
- * that names none). On the request being served unless `info` is given;
- * the first note stands. Not JSON: the status says enough.
+ * (`{"errors":[{"extensions":{"code","reason"}}]}`, as JSON text or as the
+ * object about to be written): its contract code, and a RATE_LIMITED one's
+ * reason (the per-IP request rate is the one refusal that names none). On
+ * the request being served unless `info` is given; the first note stands.
+ * Not JSON: the status says enough.
  */
-export function noteErrorBody(body: string, info: RequestInfo | undefined = requestContext.getStore()): void {
+export function noteErrorAnswer(body: unknown, info: RequestInfo | undefined = requestContext.getStore()): void {
   if (!info || info.outcome !== undefined) return;
-  try {
-    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown; reason?: unknown } }[] };
-    const x = parsed.errors?.[0]?.extensions;
-    if (typeof x?.code === 'string' && CODE.test(x.code)) info.outcome = x.code;
-    if (x?.code === 'RATE_LIMITED') info.rateLimitReason = typeof x.reason === 'string' && x.reason !== 'RATE_LIMITED' ? x.reason : 'REQUEST_RATE';
-  } catch { /* not JSON */ }
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return;
+    }
+  }
+  const x = (parsed as { errors?: { extensions?: { code?: unknown; reason?: unknown } }[] } | null)?.errors?.[0]?.extensions;
+  if (typeof x?.code === 'string' && CODE.test(x.code)) info.outcome = x.code;
+  if (x?.code === 'RATE_LIMITED') info.rateLimitReason = typeof x.reason === 'string' && x.reason !== 'RATE_LIMITED' ? x.reason : 'REQUEST_RATE';
 }
 
 /** The id of the request being served, if any. */
