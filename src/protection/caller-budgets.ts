@@ -123,15 +123,15 @@ export class CallerBudgets {
     // A caller whose cost bucket is empty (spent, or in debt for refused operations) is refused at the door,
     // before its document is parsed: a flood of over-limit documents costs the parser once a second, not each time.
     const costs = this.costBuckets(caller);
-    if (costs.available(caller.key) <= 0) {
-      return {
-        refusal: {
-          reason: 'COST_RATE',
-          retryAfter: Math.max(1, costs.retryAfter(caller.key, 1)),
-          message: `Too many expensive or refused queries from ${caller.label}: each ${caller.anonymous ? 'anonymous IP' : 'token'} may spend ${costs.ratePerSec} per second`,
-        },
-      };
-    }
+    const spent = (): { refusal: Refusal } | undefined => (costs.available(caller.key) > 0 ? undefined : {
+      refusal: {
+        reason: 'COST_RATE',
+        retryAfter: Math.max(1, costs.retryAfter(caller.key, 1)),
+        message: `Too many expensive or refused queries from ${caller.label}: each ${caller.anonymous ? 'anonymous IP' : 'token'} may spend ${costs.ratePerSec} per second`,
+      },
+    });
+    const atTheDoor = spent();
+    if (atTheDoor) return atTheDoor;
     const mine = this.dbTime.rate(caller.key);
     const total = this.dbTime.totalRate();
     const allowed = Math.max(b.dbMsPerSec, (b.dbSharePercent / 100) * total);
@@ -151,7 +151,8 @@ export class CallerBudgets {
       r = { n: 0, waiters: [] };
       this.running.set(caller.key, r);
     }
-    if (r.n >= max) {
+    const waited = r.n >= max;
+    if (waited) {
       const slot = r;
       const granted = await new Promise<boolean>((resolve) => {
         const waiter = {
@@ -178,21 +179,28 @@ export class CallerBudgets {
     }
     let finished = false;
     const slot = r;
-    return {
-      done: (dbMs: number) => {
-        if (finished) return;
-        finished = true;
-        if (dbMs > 0) this.dbTime.add(caller.key, dbMs);
-        const next = slot.waiters.shift();
-        if (next) {
-          clearTimeout(next.timer);
-          next.go();
-        } else {
-          slot.n--;
-          if (slot.n === 0 && this.running.get(caller.key) === slot) this.running.delete(caller.key);
-        }
-      },
+    const release = (dbMs: number) => {
+      if (finished) return;
+      finished = true;
+      if (dbMs > 0) this.dbTime.add(caller.key, dbMs);
+      const next = slot.waiters.shift();
+      if (next) {
+        clearTimeout(next.timer);
+        next.go();
+      } else {
+        slot.n--;
+        if (slot.n === 0 && this.running.get(caller.key) === slot) this.running.delete(caller.key);
+      }
     };
+    // A burst of one caller's requests all pass the door while its bucket is full, then wait here for a slot:
+    // the operations run before them may have spent it (an over-limit one charges the whole budget), so it is
+    // looked at again before the document is parsed, and a spent caller's waiting requests are refused now.
+    const spentWhileWaiting = waited ? spent() : undefined;
+    if (spentWhileWaiting) {
+      release(0);
+      return spentWhileWaiting;
+    }
+    return { done: release };
   }
 
   /**

@@ -94,3 +94,33 @@ test('operations refused over their limits cost their caller: repeated, the call
   expect(b.chargeCost(flooder, 90)).toBeUndefined();
   expect(b.chargeCost(flooder, 500)?.reason).toBe('COST_RATE');
 });
+
+test("a burst's requests waiting for a running slot are refused once the operations before them spent the caller's budget", async () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  // Two run (the caller's limit), three more pass the door on a full bucket and wait for a slot.
+  const running = await Promise.all([b.admit(flooder), b.admit(flooder)]);
+  const waiting = [b.admit(flooder), b.admit(flooder), b.admit(flooder)];
+  // The two running are refused over the limits: each costs its caller the operation budget (3,000), the bucket is spent.
+  b.chargeRefused(flooder, 3000);
+  b.chargeRefused(flooder, 3000);
+  for (const a of running) if ('done' in a) a.done(0);
+  const outcomes = await Promise.all(waiting);
+  expect(outcomes.map((a) => ('refusal' in a ? a.refusal.reason : 'admitted'))).toEqual(['COST_RATE', 'COST_RATE', 'COST_RATE']);
+  // Their slots went back: another caller, and this one once its bucket refilled, are admitted.
+  expect('done' in (await b.admit(portal))).toBe(true);
+  clock.t = 10_000;
+  const later = await b.admit(flooder);
+  expect('done' in later).toBe(true);
+});
+
+test('a waiting request of a caller whose budget was not spent runs when a slot frees', async () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  const running = await Promise.all([b.admit(flooder), b.admit(flooder)]);
+  const waiting = b.admit(flooder);
+  expect(b.chargeCost(flooder, 100)).toBeUndefined();
+  const first = running[0];
+  if ('done' in first) first.done(0);
+  expect('done' in (await waiting)).toBe(true);
+});
