@@ -1,5 +1,5 @@
 import type { DocumentNode } from 'graphql';
-import { BoundedLru } from '../util/bounded';
+import { BoundedLru, SeenOnce } from '../util/bounded';
 
 /** Their source text in characters, all together: a parsed document weighs some tens of times its text. */
 const MAX_SOURCE_CHARS = 2_000_000;
@@ -23,19 +23,14 @@ export class DocumentStore {
   private readonly documents = new BoundedLru<DocumentNode>({
     maxEntries: 2000, maxSize: MAX_SOURCE_CHARS, maxOne: MAX_SOURCE_CHARS / 10, sizeOf: (d) => d.loc?.end ?? 1000,
   });
-  private readonly seen = new Set<string>();
+  private readonly seen = new SeenOnce(MAX_SEEN);
 
   async get(key: string): Promise<DocumentNode | undefined> {
     return this.documents.get(key);
   }
 
   async set(key: string, document: DocumentNode): Promise<void> {
-    if (!this.seen.delete(key)) {
-      if (this.seen.size >= MAX_SEEN) this.seen.delete(this.seen.values().next().value as string);
-      this.seen.add(key);
-      return;
-    }
-    this.documents.set(key, document);
+    if (this.seen.again(key)) this.documents.set(key, document);
   }
 
   async delete(key: string): Promise<boolean> {

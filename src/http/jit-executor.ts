@@ -6,7 +6,7 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context';
 import { planOfContext } from '../query-plan/plan';
-import { setBounded } from '../util/bounded';
+import { SeenOnce, setBounded } from '../util/bounded';
 import { IntrospectionCache } from './introspection-cache';
 import type { PreparedOperations } from './prepared-operations';
 import type { RenderedQueries } from './rendered-queries';
@@ -74,7 +74,7 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries, p
     }
   }
   const compiled = new Map<string, CompiledQuery | ExecutionResult>();
-  const seen = new Set<string>();
+  const seen = new SeenOnce(MAX_SEEN);
   const introspection = new IntrospectionCache();
   const run: GatewayExecutor = async (rc) => {
     const plan = planOfContext(rc.context);
@@ -106,12 +106,7 @@ export function jitExecutor(schema: GraphQLSchema, rendered?: RenderedQueries, p
     } else {
       // A document is compiled on its second run only: a caller sending a new document every time
       // (nothing to gain from compiling) cannot make the service compile for every request.
-      if (!seen.has(key)) {
-        if (seen.size >= MAX_SEEN) seen.delete(seen.values().next().value!);
-        seen.add(key);
-        return interpret();
-      }
-      seen.delete(key);
+      if (!seen.again(key)) return interpret();
       query = compileQuery(schema, rc.document, rc.operationName ?? undefined);
       executionStats.compiles++;
     }

@@ -49,3 +49,23 @@ export class BoundedLru<V> {
     return this.entries.size;
   }
 }
+
+/**
+ * Keys seen once, at most `max` of them (the oldest forgotten first): what
+ * is worth keeping (a parsed document, a compiled query) is kept from its
+ * second sight on, so that a caller sending something new every time never
+ * makes the service keep anything.
+ */
+export class SeenOnce {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  /** Whether `key` was seen before (and is then forgotten: the caller keeps its value now); else it is remembered. */
+  again(key: string): boolean {
+    if (this.keys.delete(key)) return true;
+    if (this.keys.size >= this.max) this.keys.delete(this.keys.values().next().value as string);
+    this.keys.add(key);
+    return false;
+  }
+}
