@@ -193,46 +193,41 @@ export async function createApp(deps: AppDeps): Promise<App> {
         { extensions: { reason, retryAfter }, headers: { 'retry-after': String(retryAfter) } }));
     }
     const dbMsBefore = scope.dbMs;
-    const context: Context = { principal, requestId, loaders: createLoaders(services) };
-    Object.assign(context, { [callerKey]: caller });
-    // A query Apollo has answered whole in SQL before: answered again without its pipeline (src/http/prepared-operations.ts).
-    if (prepared && req.method === 'POST') {
-      let answer: PreparedAnswer | null;
-      try {
-        // A reader's statement may go to a read replica (src/db/read-routing.ts), as the router's plugin decides for Apollo's.
-        const beforeRun = scope.reader && deps.reads ? () => deps.reads!.route(scope) : undefined;
-        answer = await prepared.answer({ body, accept: req.headers.accept, context, caller, beforeRun });
-      } catch (e) {
-        admission.done(scope.dbMs - dbMsBefore);
-        throw e;
-      }
-      if (answer) {
-        admission.done(scope.dbMs - dbMsBefore);
-        const encoded = Buffer.from(answer.body, 'utf8');
-        const outHeaders = { 'x-request-id': requestId, ...answer.headers, 'content-length': String(encoded.length) };
-        res.writeHead(200, outHeaders);
-        res.end(encoded);
-        if (cacheKey) responseCache.offer(cacheKey, 200, outHeaders, answer.body, yearsOfPlan(answer.plan));
-        return;
-      }
-    }
-    const headers = new HeaderMap();
-    for (const key in req.headers) {
-      const value = req.headers[key];
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    let response: Awaited<ReturnType<typeof apollo.executeHTTPGraphQLRequest>>;
+    const context = Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller }) as Context;
     // The request's query plan (src/query-plan), left here by its first reader: which years the answer shows.
     const planOut: PlanOut = {};
-    try {
+    const askApollo = () => {
+      const headers = new HeaderMap();
+      for (const key in req.headers) {
+        const value = req.headers[key];
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
       // Who typed it, for the audit entries its mutations write (src/audit/audit.ts).
-      response = await withAuditActor(auditActorOf(principal), () => apollo.executeHTTPGraphQLRequest({
+      return withAuditActor(auditActorOf(principal), () => apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => Object.assign(context, { [planOutKey]: planOut }),
       }));
+    };
+    let served: { prepared: PreparedAnswer } | { apollo: Awaited<ReturnType<typeof askApollo>> };
+    try {
+      // A query Apollo has answered whole in SQL before: answered again without its pipeline (src/http/prepared-operations.ts);
+      // a reader's statement may then go to a read replica (src/db/read-routing.ts), as the router's plugin decides for Apollo's.
+      const beforeRun = scope.reader && deps.reads ? () => deps.reads!.route(scope) : undefined;
+      const answer = prepared && req.method === 'POST' ? await prepared.answer({ body, accept: req.headers.accept, context, caller, beforeRun }) : null;
+      served = answer ? { prepared: answer } : { apollo: await askApollo() };
     } finally {
       admission.done(scope.dbMs - dbMsBefore);
     }
+    if ('prepared' in served) {
+      const answer = served.prepared;
+      const encoded = Buffer.from(answer.body, 'utf8');
+      const outHeaders = { 'x-request-id': requestId, ...answer.headers, 'content-length': String(encoded.length) };
+      res.writeHead(200, outHeaders);
+      res.end(encoded);
+      if (cacheKey) responseCache.offer(cacheKey, 200, outHeaders, answer.body, yearsOfPlan(answer.plan));
+      return;
+    }
+    const response = served.apollo;
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [key, value] of response.headers) outHeaders[key] = value;
     // A whole answer with 200: Apollo negotiated its type for this Accept header (406 when it could not).
