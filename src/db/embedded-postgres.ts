@@ -97,6 +97,18 @@ function isPostgresProcess(pid: number): boolean {
   }
 }
 
+/**
+ * A short-lived admin connection. A FATAL read between its statements (the
+ * server shutting down while it checks readiness) is an 'error' event on the
+ * client, thrown from the socket when nobody listens: the statement or `end`
+ * awaited next fails instead.
+ */
+export function quietClient(connectionString: string, connectionTimeoutMillis?: number): Client {
+  const client = new Client({ connectionString, connectionTimeoutMillis });
+  client.on('error', () => undefined);
+  return client;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** A deadline that never keeps the process alive on its own. */
 const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -226,7 +238,7 @@ export class EmbeddedPostgres {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`the embedded PostgreSQL did not start:\n${this.recentLog.slice(-15).join('\n')}`);
       }
-      const client = new Client({ connectionString: this.adminUrl, connectionTimeoutMillis: 1000 });
+      const client = quietClient(this.adminUrl, 1000);
       try {
         await client.connect();
         await client.query('select 1');
@@ -241,7 +253,7 @@ export class EmbeddedPostgres {
   }
 
   async createDatabase(name: string): Promise<void> {
-    const client = new Client({ connectionString: this.adminUrl });
+    const client = quietClient(this.adminUrl);
     await client.connect();
     try {
       const exists = await client.query('select 1 from pg_database where datname = $1', [name]);

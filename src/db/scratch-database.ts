@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { createLogger } from '../config/logger';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedPostgres, quietClient } from './embedded-postgres';
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
+  const client = quietClient(serverUrl);
   await client.connect();
   try {
     await client.query(sql);
