@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startService, type RunningService } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { EmbeddedPostgres, quietClient } from '../../src/db/embedded-postgres';
 
 /**
  * The database goes away and comes back: the service stays up, readiness
@@ -101,4 +101,15 @@ test('the embedded PostgreSQL crashing is noticed and restarted; data is kept', 
   } finally {
     await service.stop();
   }
+});
+
+test('an admin connection open when PostgreSQL shuts down fails its next statement; the FATAL is not thrown from the socket', async () => {
+  const pg = new EmbeddedPostgres({ dataDir: tmpDir(), logger, port: 57434 });
+  await pg.start();
+  const client = quietClient(pg.adminUrl, 1000);
+  await client.connect();
+  expect((await client.query('select 1 AS one')).rows[0].one).toBe(1);
+  await pg.stop();
+  await expect(client.query('select 1')).rejects.toThrow();
+  await client.end().catch(() => undefined);
 });
