@@ -225,8 +225,10 @@ export class CallerBudgets {
   /**
    * An operation refused over its limits (cost, depth, aliases,
    * introspection) still cost its parsing and planning: it is charged
-   * `price` (the most an operation may cost), into debt if need be, so that
-   * a caller repeating it is soon refused at the door (`admit`).
+   * `price` (the most an operation may cost, or its own cost when that is
+   * more), into debt if need be (at most one burst), so that a caller
+   * repeating it is soon refused at the door (`admit`): one refusal of an
+   * operation costing five times the budget empties a full bucket.
    */
   chargeRefused(caller: Caller, price: number): void {
     if (price > 0) this.costBuckets(caller).charge(caller.key, price);

@@ -225,9 +225,10 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
       if (!rc.operation) return;
       const caller = (rc.contextValue as unknown as Record<symbol, Caller | undefined>)[callerKey];
       const { role, limit } = budgetFor(rc.contextValue.principal, limits);
-      // A refusal over the limits costs its caller the operation budget (src/protection/caller-budgets.ts, chargeRefused).
-      const tooComplex = (message: string, details: Record<string, unknown>) => {
-        if (budgets && caller) budgets.chargeRefused(caller, limit);
+      // A refusal over the limits costs its caller the operation budget, or the operation's cost when that is more
+      // (src/protection/caller-budgets.ts, chargeRefused).
+      const tooComplex = (message: string, details: Record<string, unknown>, cost = 0) => {
+        if (budgets && caller) budgets.chargeRefused(caller, Math.max(limit, cost));
         return tooComplexError(message, details);
       };
       let result: OperationCost;
@@ -239,7 +240,7 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
       }
       (rc.contextValue as unknown as Record<symbol, unknown>)[operationCostKey] = result;
       const over = limitRefusal(result, limits, limit, role, schemaEstimates(rc.schema).maxIntrospectionSize);
-      if (over) throw tooComplex(over.message, over.details);
+      if (over) throw tooComplex(over.message, over.details, result.cost);
       // The prepared path (src/http/prepared-operations.ts) charged it already when it handed the request over.
       if ((rc.contextValue as unknown as Record<symbol, unknown>)[costChargedKey]) return;
       if (budgets && caller) {

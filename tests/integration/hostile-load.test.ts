@@ -129,19 +129,56 @@ describe('budgets per caller', () => {
 describe('refused operations cost their caller', () => {
   test('a caller repeating an over-limit document is refused at the door, before its next document is even parsed', async () => {
     const thirty = `{ ${Array.from({ length: 30 }, (_, i) => `s${i}: satisfaction(year: 2024) { key }`).join(' ')} }`;
-    // Each refusal costs the operation budget (3,000, refilling at 100 per second): two put the IP in debt for seconds.
-    for (let i = 0; i < 2; i++) {
-      const refused = await post(nonce() + thirty, { from: '127.0.0.24' });
-      expect(refused.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'COST' });
-    }
+    // A refusal costs the operation budget (3,000, refilling at 100 per second), or the operation's own cost when that
+    // is more: this one's 16,500 empties the bucket (3,000) and leaves it in debt by a burst, 30 s of refilling.
+    const refused = await post(nonce() + thirty, { from: '127.0.0.24' });
+    expect(refused.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'COST', cost: 16_500 });
     // Not even a document that does not parse gets to the parser.
     const next = await post('{ unclosed', { from: '127.0.0.24' });
     expect(next.status).toBe(429);
     expect(next.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'COST_RATE' });
-    expect(Number(next.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Charged the budget only, the bucket would be empty, not in debt: back in 1 s.
+    expect(Number(next.headers['retry-after'])).toBeGreaterThanOrEqual(30);
+    expect(Number(next.headers['retry-after'])).toBeLessThanOrEqual(31);
     // Another IP is parsed and told what is wrong with its document.
     const other = await post('{ unclosed', { from: '127.0.0.25' });
     expect(other.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' });
+  });
+});
+
+describe('large documents take turns (src/http/analysis-turns.ts)', () => {
+  // Over 512 characters each: padded with a comment, which the parser skips.
+  const large = (query: string) => `${query}\n#${'x'.repeat(600)}`;
+  const within = <T>(p: Promise<T>, what: string) => Promise.race([
+    p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within 5 s: ${what}`)), 5000)),
+  ]);
+
+  test('a turn is given back whatever Apollo answers: a syntax error, a validation error, a refusal over the limits, a batch, an answer', async () => {
+    const wide = `{ ${Array.from({ length: 30 }, (_, i) => `s${i}: satisfaction(year: 2024) { key }`).join(' ')} }`;
+    // The over-limit one is anonymous (an ADMIN's budget is larger), each time from an IP of its own: its refusal leaves
+    // its caller in debt, and the next one would be refused at the door, before taking a turn.
+    let ip = 40;
+    const cases: [string, (a: Answer) => void, () => { token?: string; from?: string }][] = [
+      ['{ unclosed', (a) => expect(a.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' }), () => ({ token: ADMIN_TOKEN })],
+      ['{ noSuchField }', (a) => expect(a.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' }), () => ({ token: ADMIN_TOKEN })],
+      [wide, (a) => expect(a.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'COST' }), () => ({ from: `127.0.0.${++ip}` })],
+      ['{ units { totalCount } }', (a) => expect(a.json.data.units.totalCount).toBe(3), () => ({ token: ADMIN_TOKEN })],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [query, check, who] of cases) check(await within(post(large(query), who()), query));
+    }
+    // Several at once, from callers of their own: each answered, each its own answer.
+    const together = await within(Promise.all(Array.from({ length: 8 }, (_, i) =>
+      post(large(`{ n${i}: units { totalCount } }`), { token: ADMIN_TOKEN }))), 'eight at once');
+    together.forEach((a, i) => expect(a.json.data[`n${i}`].totalCount).toBe(3));
+    // A batch (not served: Apollo refuses it before any operation is resolved), then a large document again.
+    const refusedBatch = await within(fetch(t.url, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify([{ query: large('{ units { totalCount } }') }, { query: large('{ units { totalCount } }') }]),
+    }), 'a batch');
+    expect(refusedBatch.status).toBe(400);
+    const after = await within(post(large('{ units { totalCount } }'), { token: ADMIN_TOKEN }), 'after the batch');
+    expect(after.json.data.units.totalCount).toBe(3);
   });
 });
 
