@@ -22,7 +22,6 @@ import {
   type EdgeRequest, type Guard,
 } from './http/guards';
 import { type Acceptors, addAcceptors } from './http/acceptors';
-import { AnalysisTurns, analysisTurnsPlugin, documentChars, endTurnKey } from './http/analysis-turns';
 import { DocumentStore } from './http/document-store';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { PreparedOperations, type PreparedAnswer } from './http/prepared-operations';
@@ -44,7 +43,7 @@ import { noteErrorAnswer } from './observability/request-context';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
-    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'httpAcceptors' | 'callerBudgets' | 'poolSize' | 'poolWaitMs' | 'analysisTurnChars'
+    | 'headersTimeoutMs' | 'requestTimeoutMs' | 'httpAcceptors' | 'callerBudgets' | 'poolSize' | 'poolWaitMs'
     | 'queryLimits' | 'cacheMaxAgeSeconds' | 'responseCacheMaxEntries' | 'responseCacheMaxBytes' | 'sqlRenderedQueries' | 'maxEvidenceBytes' | keyof ObservabilityConfig>;
   health: DatabaseHealth;
   /** The queues in front of the pools: /readyz shows their use. */
@@ -115,8 +114,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const rendered = config.sqlRenderedQueries
     ? new RenderedQueries(schema, renderers(services), (e) => logger.error('a rendered query failed; resolved instead', { error: String((e as Error)?.stack ?? e) }))
     : undefined;
-  // Large documents are analysed one per turn of the event loop, the sockets read between them (src/http/analysis-turns.ts).
-  const turns = new AnalysisTurns(config.analysisTurnChars);
   const prepared = rendered ? new PreparedOperations(schema, rendered, config.queryLimits, budgets, config.cacheMaxAgeSeconds) : undefined;
   const apollo = new ApolloServer<Context>({
     // Execution compiled by graphql-jit (src/http/jit-executor.ts) instead of graphql-js's interpreter;
@@ -142,8 +139,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       // Cache-Control is decided per operation (src/cache), not per field: no per-field hook on the hot path.
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(config.queryLimits, budgets),
-      // After the limits: a large document's turn ends once it is analysed (src/http/analysis-turns.ts).
-      analysisTurnsPlugin(),
       cachePolicyPlugin(config.cacheMaxAgeSeconds, responseCache),
       observability.apolloPlugin,
       ...(deps.reads ? [deps.reads.plugin()] : []),
@@ -201,17 +196,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const context = Object.assign({ principal, requestId, loaders: createLoaders(services) }, { [callerKey]: caller }) as Context;
     // The request's query plan (src/query-plan), left here by its first reader: which years the answer shows.
     const planOut: PlanOut = {};
-    const askApollo = async () => {
-      // A large document is analysed in a turn of the event loop of its own (src/http/analysis-turns.ts).
-      const endTurn = turns.wants(documentChars(body, req.method === 'GET' ? url.searchParams : undefined)) ? await turns.take() : undefined;
-      (context as unknown as Record<symbol, unknown>)[endTurnKey] = endTurn;
-      try {
-        return await withApollo();
-      } finally {
-        endTurn?.();
-      }
-    };
-    const withApollo = () => {
+    const askApollo = () => {
       const headers = new HeaderMap();
       for (const key in req.headers) {
         const value = req.headers[key];

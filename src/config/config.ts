@@ -73,12 +73,6 @@ export interface Config {
    * benchmarks) lifts it to 100.
    */
   callerPoolPercent: number;
-  /**
-   * Documents of at least this many characters are parsed, validated and
-   * analysed one at a time, each in its own turn of the event loop
-   * (src/http/analysis-turns.ts); 0: every document.
-   */
-  analysisTurnChars: number;
   /** Survey responses a kiosk token may send per second, sustained (a batch counts each response). */
   kioskRatePerSecond: number;
   /** Survey responses a kiosk token may send in a burst (at least the largest batch, 500). */
@@ -226,7 +220,6 @@ export function loadConfig(env: Env = process.env): Config {
       maxConcurrent: integer(env, 'CALLER_MAX_CONCURRENT', 4, 1, 10000),
     },
     callerPoolPercent: integer(env, 'CALLER_POOL_PERCENT', 25, 1, 100),
-    analysisTurnChars: integer(env, 'ANALYSIS_TURN_CHARS', 512, 0, 1_000_000),
     kioskRatePerSecond: integer(env, 'KIOSK_RATE_PER_SECOND', 50, 1, 1_000_000),
     kioskRateBurst: integer(env, 'KIOSK_RATE_BURST', 1000, 500, 10_000_000),
     questionnaireCacheMs: integer(env, 'QUESTIONNAIRE_CACHE_MS', 5000, 0, 600000),

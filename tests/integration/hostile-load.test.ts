@@ -146,42 +146,6 @@ describe('refused operations cost their caller', () => {
   });
 });
 
-describe('large documents take turns (src/http/analysis-turns.ts)', () => {
-  // Over 512 characters each: padded with a comment, which the parser skips.
-  const large = (query: string) => `${query}\n#${'x'.repeat(600)}`;
-  const within = <T>(p: Promise<T>, what: string) => Promise.race([
-    p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within 5 s: ${what}`)), 5000)),
-  ]);
-
-  test('a turn is given back whatever Apollo answers: a syntax error, a validation error, a refusal over the limits, a batch, an answer', async () => {
-    const wide = `{ ${Array.from({ length: 30 }, (_, i) => `s${i}: satisfaction(year: 2024) { key }`).join(' ')} }`;
-    // The over-limit one is anonymous (an ADMIN's budget is larger), each time from an IP of its own: its refusal leaves
-    // its caller in debt, and the next one would be refused at the door, before taking a turn.
-    let ip = 40;
-    const cases: [string, (a: Answer) => void, () => { token?: string; from?: string }][] = [
-      ['{ unclosed', (a) => expect(a.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' }), () => ({ token: ADMIN_TOKEN })],
-      ['{ noSuchField }', (a) => expect(a.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' }), () => ({ token: ADMIN_TOKEN })],
-      [wide, (a) => expect(a.json.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'COST' }), () => ({ from: `127.0.0.${++ip}` })],
-      ['{ units { totalCount } }', (a) => expect(a.json.data.units.totalCount).toBe(3), () => ({ token: ADMIN_TOKEN })],
-    ];
-    for (let round = 0; round < 2; round++) {
-      for (const [query, check, who] of cases) check(await within(post(large(query), who()), query));
-    }
-    // Several at once, from callers of their own: each answered, each its own answer.
-    const together = await within(Promise.all(Array.from({ length: 8 }, (_, i) =>
-      post(large(`{ n${i}: units { totalCount } }`), { token: ADMIN_TOKEN }))), 'eight at once');
-    together.forEach((a, i) => expect(a.json.data[`n${i}`].totalCount).toBe(3));
-    // A batch (not served: Apollo refuses it before any operation is resolved), then a large document again.
-    const refusedBatch = await within(fetch(t.url, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify([{ query: large('{ units { totalCount } }') }, { query: large('{ units { totalCount } }') }]),
-    }), 'a batch');
-    expect(refusedBatch.status).toBe(400);
-    const after = await within(post(large('{ units { totalCount } }'), { token: ADMIN_TOKEN }), 'after the batch');
-    expect(after.json.data.units.totalCount).toBe(3);
-  });
-});
-
 describe('introspection is counted', () => {
   test('the IDE\'s one introspection query passes; two __schema in one operation, or one asking the schema twice over, are refused', async () => {
     const ide = await post(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true }), { from: '127.0.0.31' });
