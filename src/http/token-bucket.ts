@@ -4,13 +4,21 @@
  * whatever it holds, going into debt (down to minus the burst) for work
  * measured after it ran, such as database time. Buckets refill continuously
  * at `ratePerSec` up to `burst`; idle full buckets are dropped so memory
- * stays bounded.
+ * stays bounded. A new caller's bucket may start lower (`initial`).
  */
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private lastSweep = 0;
 
-  constructor(readonly ratePerSec: number, readonly burst: number, private readonly now: () => number = Date.now) {}
+  /**
+   * `initial`: what a caller's bucket holds when first seen (or seen again
+   * after its full bucket was dropped), at most `burst` and by default all
+   * of it; it fills up to the burst at the rate like any other.
+   */
+  constructor(
+    readonly ratePerSec: number, readonly burst: number, private readonly now: () => number = Date.now,
+    readonly initial: number = burst,
+  ) {}
 
   take(key: string, n = 1): boolean {
     const bucket = this.refilled(key);
@@ -27,7 +35,7 @@ export class TokenBuckets {
 
   /** Tokens the bucket holds now (negative while in debt). */
   available(key: string): number {
-    return this.buckets.has(key) ? this.refilled(key).tokens : this.burst;
+    return this.buckets.has(key) ? this.refilled(key).tokens : Math.min(this.initial, this.burst);
   }
 
   /** Seconds until n tokens are available for key. */
@@ -40,7 +48,7 @@ export class TokenBuckets {
   private refilled(key: string): { tokens: number; at: number } {
     const now = this.now();
     this.sweep(now);
-    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    const bucket = this.buckets.get(key) ?? { tokens: Math.min(this.initial, this.burst), at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSec);
     bucket.at = now;
     this.buckets.set(key, bucket);

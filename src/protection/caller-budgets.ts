@@ -8,7 +8,10 @@ import { TokenBuckets } from '../http/token-bucket';
  *
  * - a cost bucket, charged by each operation's cost (src/protection/cost.ts)
  *   once it is parsed and validated: an operation the bucket cannot pay for
- *   is refused RATE_LIMITED with Retry-After;
+ *   is refused RATE_LIMITED with Retry-After. It holds two seconds of the
+ *   rate, but a caller starts with one (slow start): many callers starting
+ *   at once (a flood's connections from several addresses) would otherwise
+ *   each spend two seconds' worth in their first moment;
  * - a share of the database time: the connection time its statements held
  *   (src/db/pool-gate.ts) is measured after each request, as a rate decaying
  *   over a few seconds. While the callers together use more than a quarter
@@ -100,8 +103,12 @@ export class CallerBudgets {
 
   constructor(private readonly config: CallerBudgetConfig, now: () => number = Date.now) {
     const b = config.callerBudgets;
-    this.costAnonymous = new TokenBuckets(b.costPerSecAnonymous, Math.max(2 * b.costPerSecAnonymous, config.maxOperationCost.anonymous), now);
-    this.costToken = new TokenBuckets(b.costPerSecToken, Math.max(2 * b.costPerSecToken, config.maxOperationCost.token), now);
+    // Two seconds of the rate in a burst; a caller new (or back after its bucket was full and dropped) starts
+    // with one second's worth. Each starts with its largest operation at least.
+    const costBuckets = (rate: number, maxOperation: number) =>
+      new TokenBuckets(rate, Math.max(2 * rate, maxOperation), now, Math.max(rate, maxOperation));
+    this.costAnonymous = costBuckets(b.costPerSecAnonymous, config.maxOperationCost.anonymous);
+    this.costToken = costBuckets(b.costPerSecToken, config.maxOperationCost.token);
     this.dbTime = new DecayingRates(DB_TIME_WINDOW_MS, now);
     this.contendedMsPerSec = (config.poolSize * 1000) / 4;
     this.busyMsPerSec = (config.poolSize * 1000) / 10;
@@ -226,7 +233,8 @@ export class CallerBudgets {
    * An operation refused over its limits (cost, depth, aliases,
    * introspection) still cost its parsing and planning: it is charged
    * `price` (the most an operation may cost, or its own cost when that is
-   * more), into debt if need be (at most one burst), so that a caller
+   * more, up to ten times the most), into debt if need be (at most one
+   * burst), so that a caller
    * repeating it is soon refused at the door (`admit`): one refusal of an
    * operation costing five times the budget empties a full bucket.
    */

@@ -171,6 +171,9 @@ export function analyzeCached(
 /** What the analysis of the request found, for the cache policy. */
 export const operationCostKey = Symbol('operationCost');
 
+/** A refusal over the limits is charged the operation's cost, but at most this many operation budgets. */
+export const REFUSED_CHARGE_BUDGETS = 10;
+
 /** Who is calling, set on the context by src/app.ts: the operation's cost is charged to them. */
 export const callerKey = Symbol('caller');
 
@@ -225,10 +228,10 @@ export function queryLimitsPlugin(limits: QueryLimits, budgets?: CallerBudgets):
       if (!rc.operation) return;
       const caller = (rc.contextValue as unknown as Record<symbol, Caller | undefined>)[callerKey];
       const { role, limit } = budgetFor(rc.contextValue.principal, limits);
-      // A refusal over the limits costs its caller the operation budget, or the operation's cost when that is more
-      // (src/protection/caller-budgets.ts, chargeRefused).
+      // A refusal over the limits costs its caller the operation budget, or the operation's cost when that is more,
+      // up to ten budgets (src/protection/caller-budgets.ts, chargeRefused).
       const tooComplex = (message: string, details: Record<string, unknown>, cost = 0) => {
-        if (budgets && caller) budgets.chargeRefused(caller, Math.max(limit, cost));
+        if (budgets && caller) budgets.chargeRefused(caller, Math.min(Math.max(limit, cost), REFUSED_CHARGE_BUDGETS * limit));
         return tooComplexError(message, details);
       };
       let result: OperationCost;

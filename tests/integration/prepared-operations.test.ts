@@ -27,6 +27,9 @@ beforeAll(async () => {
     // Cache-Control as deployed (public, max-age), but no response cache in front: every request runs.
     cacheMaxAgeSeconds: 30, responseCacheMaxEntries: 0,
     recomputeIntervalMs: 60000, tallyIntervalMs: 60000,
+    // Both paths' refusals are compared here, each from this IP: they must not run it into debt (the budgets on
+    // both paths are compared below, on a service of their own).
+    callerBudgets: { costPerSecAnonymous: 1e9, costPerSecToken: 1e9, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 10000 },
   });
   await nationalYear(t.databaseUrl, 40, 3);
   analyst = await issue(t, 'ANALYST', 'Analyst');

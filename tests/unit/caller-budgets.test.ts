@@ -124,3 +124,27 @@ test('a waiting request of a caller whose budget was not spent runs when a slot 
   if ('done' in first) first.done(0);
   expect('done' in (await waiting)).toBe(true);
 });
+
+test('slow start: a new caller has one second of its cost rate, a caller that has been around two', () => {
+  const clock = { t: 0 };
+  const b = new CallerBudgets({
+    callerBudgets: { costPerSecAnonymous: 10_000, costPerSecToken: 100_000, dbMsPerSec: 300, dbSharePercent: 30, maxConcurrent: 2 },
+    poolSize: 10, poolWaitMs: 50, maxOperationCost: { anonymous: 3000, token: 30_000 },
+  }, () => clock.t);
+  // New: 10,000 (a second of the rate), not the burst of 20,000.
+  expect(b.chargeCost(flooder, 6000)).toBeUndefined();
+  expect(b.chargeCost(flooder, 5000)?.reason).toBe('COST_RATE');
+  // Two seconds later the bucket has filled to the whole burst.
+  clock.t = 2000;
+  expect(b.chargeCost(flooder, 20_000)).toBeUndefined();
+  // A token likewise: 100,000 at first, of a burst of 200,000.
+  const token = CallerBudgets.callerOf({ kind: 'token', tokenId: 7 } as never, '10.0.0.9');
+  expect(b.chargeCost(token, 100_001)?.reason).toBe('COST_RATE');
+  expect(b.chargeCost(token, 100_000)).toBeUndefined();
+  // The rate's second is less than one operation of the largest budget: the caller starts with that operation.
+  const small = new CallerBudgets({
+    callerBudgets: { costPerSecAnonymous: 100, costPerSecToken: 100, dbMsPerSec: 300, dbSharePercent: 30, maxConcurrent: 2 },
+    poolSize: 10, poolWaitMs: 50, maxOperationCost: { anonymous: 3000, token: 30_000 },
+  }, () => clock.t);
+  expect(small.chargeCost(portal, 3000)).toBeUndefined();
+});
