@@ -40,7 +40,9 @@ export function createLive(deps: { db: DataSource; databaseUrl: string | undefin
   });
   const detector = new AlertDetector(db, logger, config.alerts, config.alertIntervalMs, (alertId, unitId) => {
     const event: AlertEvent = { alertId, unitId };
-    void hub.shared.publish(topics.alerts, event);
+    // A publish that fails (Redis gone, a subscriber throwing) loses this one event, logged, not the process.
+    hub.shared.publish(topics.alerts, event).catch((e: unknown) =>
+      logger.warn('an alert event was not published', { alertId, error: String((e as Error)?.message ?? e) }));
   });
   const subscriptions = new LiveSubscriptions(services, hub, alerts);
   return {

@@ -96,8 +96,14 @@ export class BackgroundLock implements Leadership {
       if (n.channel !== this.channel || !n.payload) return;
       for (const note of n.payload.split(',')) for (const listener of this.listeners) listener(note);
     });
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (e) {
+      // Not kept: closed here, or its connection would stay open until the server dropped it.
+      await client.end().catch(() => undefined);
+      throw e;
+    }
     this.client = client;
     return client;
   }

@@ -303,7 +303,12 @@ async function runOp(op: Op): Promise<void> {
 }
 
 beforeAll(async () => {
-  t = await startTestService({ anonymousRatePerSec: 100000, anonymousBurst: 100000, kioskRatePerSecond: 1_000_000, kioskRateBurst: 10_000_000 });
+  // Robustness, not the budgets (hostile-load.test.ts): the fuzzer's refused documents, each charged to this IP, must not
+  // run it into debt.
+  t = await startTestService({
+    anonymousRatePerSec: 100000, anonymousBurst: 100000, kioskRatePerSecond: 1_000_000, kioskRateBurst: 10_000_000,
+    callerBudgets: { costPerSecAnonymous: 1e9, costPerSecToken: 1e9, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 10000 },
+  });
   const tables = await t.sql<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
         AND table_name NOT IN ('migrations', 'typeorm_metadata', 'index_result', 'domain_result', 'result_state') AND table_name NOT LIKE '%tally%'

@@ -10,7 +10,8 @@ import { startTestService, type TestService } from '../support/test-service';
 
 let t: TestService;
 beforeAll(async () => {
-  t = await startTestService({ anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000 });
+  // What is kept and executed, not the budgets (each __schema is charged, hostile-load.test.ts): six from one IP at once.
+  t = await startTestService({ anonymousRatePerSec: 1_000_000, anonymousBurst: 1_000_000, callerBudgets: { costPerSecAnonymous: 1e9, costPerSecToken: 1e9, dbMsPerSec: 1_000_000, dbSharePercent: 100, maxConcurrent: 10000 } });
 });
 afterAll(async () => { await t?.stop(); });
 
