@@ -1,5 +1,5 @@
 import './as-deployed';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { withScratchDatabase } from '../src/db/scratch-database';
 import { demoYears } from '../src/seed/demo-years';
 import { DEPLOYED_NODE_FLAGS } from './as-deployed';
+import { compileProject, ROOT } from './compiled';
 
 /**
  * Hostile-load benchmark (`npm run bench:abuse`; not a test), issue 11.
@@ -58,7 +59,6 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const KIOSKS = Number(process.env.BENCH_KIOSKS ?? 50);
 const FLOOD_NICE = Number(process.env.BENCH_FLOOD_NICE ?? 10);
 const FLOODS = process.env.BENCH_FLOODS?.split(',').map((s) => s.trim()).filter(Boolean);
-const ROOT = path.resolve(__dirname, '..');
 const ADMIN = `abuse-admin-${randomBytes(12).toString('hex')}`;
 /** The demo's open year (the current one in Vietnam, rated by kiosks) and the published one before it. */
 const { open: OPEN_YEAR, published: PUBLISHED_YEAR } = demoYears();
@@ -307,20 +307,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/**
- * The service compiled as `npm start` runs it (tsc, plain node: no ts-node
- * and its source-map support, which makes every Error's stack costly), into
- * a directory of its own so that the shared dist/ is left alone.
- */
-function compileService(workDir: string): string {
-  const outDir = path.join(workDir, 'build');
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir, '--sourceMap', 'false'],
-    { cwd: ROOT, encoding: 'utf8' });
-  const main = path.join(outDir, 'src', 'main.js');
-  if (!fs.existsSync(main)) throw new Error(`compiling the service failed:\n${tsc.stdout}${tsc.stderr}`);
-  return main;
-}
-
 async function startServiceProcess(databaseUrl: string, logPath: string, compiledMain: string | undefined): Promise<ChildProcess> {
   port = await freePort();
   const log = fs.createWriteStream(logPath);
@@ -415,7 +401,9 @@ async function main(): Promise<void> {
   console.log(`bench:abuse — ${KIOSKS} kiosks and a portal, ${IDLE_SECONDS} s idle then ${SECONDS} s under flood; service log ${logPath}`);
   await withScratchDatabase('par_abuse', async ({ url }) => {
     const t0 = Date.now();
-    const compiled = process.env.BENCH_TS_NODE ? undefined : compileService(workDir);
+    // Run compiled (bench/as-deployed.ts), this benchmark's own tree holds the compiled service; else it is compiled here.
+    const compiled = process.env.BENCH_TS_NODE ? undefined
+      : process.env.BENCH_COMPILED ? path.join(__dirname, '..', 'src', 'main.js') : path.join(compileProject(workDir), 'src', 'main.js');
     const child = await startServiceProcess(url, logPath, compiled);
     console.log(`service ready with the demo province in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${child.pid}, port ${port})`);
     const sql = new Client({ connectionString: url });
