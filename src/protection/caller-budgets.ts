@@ -234,9 +234,9 @@ export class CallerBudgets {
    * introspection) still cost its parsing and planning: it is charged
    * `price` (the most an operation may cost, or its own cost when that is
    * more, up to ten times the most), into debt if need be (at most one
-   * burst), so that a caller
-   * repeating it is soon refused at the door (`admit`): one refusal of an
-   * operation costing five times the budget empties a full bucket.
+   * burst), so that a caller repeating it is soon refused at the door
+   * (`admit`): one refusal of the 30 province-wide `satisfaction` aliases
+   * (16,500) leaves a new anonymous caller (10,000) in debt.
    */
   chargeRefused(caller: Caller, price: number): void {
     if (price > 0) this.costBuckets(caller).charge(caller.key, price);

@@ -172,7 +172,7 @@ export function analyzeCached(
 export const operationCostKey = Symbol('operationCost');
 
 /** A refusal over the limits is charged the operation's cost, but at most this many operation budgets. */
-export const REFUSED_CHARGE_BUDGETS = 10;
+const REFUSED_CHARGE_BUDGETS = 10;
 
 /** Who is calling, set on the context by src/app.ts: the operation's cost is charged to them. */
 export const callerKey = Symbol('caller');
