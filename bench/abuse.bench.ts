@@ -395,6 +395,13 @@ async function floodProcess(): Promise<void> {
   }));
 }
 
+/** The service's count of GraphQL documents it parsed and validated (GET /metrics, open to loopback). */
+async function documentsValidated(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('par_graphql_documents_validated_total '));
+  return Number(line?.split(' ')[1]);
+}
+
 async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'par-abuse-'));
   const logPath = path.join(workDir, 'service.log');
@@ -425,18 +432,21 @@ async function main(): Promise<void> {
       const kiosks = tokens.map((token, i) => kiosk(i, token, kioskEnd, kioskEnd + 30_000, acknowledged, refused));
       await portal(Date.now() + WARMUP_SECONDS * 1000);
 
+      const validatedAt = [await documentsValidated()];
       phase = 'idle';
       loopDelay.idle.enable();
       const idleEnd = Date.now() + IDLE_SECONDS * 1000;
       const floodEnd = idleEnd + SECONDS * 1000;
       const flooding = floodInChild(analyst, idleEnd, floodEnd);
       await Promise.all([portal(idleEnd), watchReadiness(idleEnd, ready.idle)]);
+      validatedAt.push(await documentsValidated());
 
       phase = 'flood';
       loopDelay.idle.disable();
       loopDelay.flood.enable();
       await Promise.all([portal(floodEnd), watchReadiness(floodEnd, ready.flood), flooding]);
       loopDelay.flood.disable();
+      validatedAt.push(await documentsValidated());
       await Promise.all(kiosks);
 
       // Acknowledged against stored: every acknowledged rating is stored once, nothing else is.
@@ -474,6 +484,7 @@ async function main(): Promise<void> {
         const { read, work } = ready[p].pools;
         console.log(`pools (${p}, as /readyz saw them): read at most ${read.maxInUse} in use and ${read.maxWaiting} waiting; work at most ${work.maxInUse} in use and ${work.maxWaiting} waiting; waits refused as busy so far: read ${read.busyRefusals}, work ${work.busyRefusals}`);
       }
+      console.log(`GraphQL documents parsed and validated (not found in Apollo's store): idle ${validatedAt[1] - validatedAt[0]}, flood ${validatedAt[2] - validatedAt[1]}`);
       console.log(`service log lines at error level: ${errorsLogged.length}${errorsLogged.length ? ` (first: ${errorsLogged[0].slice(0, 300)})` : ''}`);
       for (const n of [...new Set(notes)].slice(0, 10)) console.log(`note: ${n}`);
       console.log('\nwhat each kind of refusal said (first of each):');

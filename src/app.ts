@@ -23,6 +23,7 @@ import {
 } from './http/guards';
 import { type Acceptors, addAcceptors } from './http/acceptors';
 import { DocumentStore } from './http/document-store';
+import { blankRequestComments } from './http/comments';
 import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { PreparedOperations, type PreparedAnswer } from './http/prepared-operations';
 import { TokenBuckets } from './http/token-bucket';
@@ -202,9 +203,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const value = req.headers[key];
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
+      // Comments blanked, positions kept: Apollo's store of validated documents knows a document sent again
+      // with a comment of its own (a #nonce) and parses and validates it once (src/http/comments.ts).
+      const blanked = blankRequestComments(body, url.search);
       // Who typed it, for the audit entries its mutations write (src/audit/audit.ts).
       return withAuditActor(auditActorOf(principal), () => apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: blanked.search, body: blanked.body },
         context: async () => Object.assign(context, { [planOutKey]: planOut }),
       }));
     };

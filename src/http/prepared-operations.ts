@@ -10,6 +10,7 @@ import { planKey, planOf, type QueryPlan } from '../query-plan/plan';
 import { BoundedLru, setBounded } from '../util/bounded';
 import { executionStats } from './jit-executor';
 import { declinedKey, type RenderedQueries, stringifyResult } from './rendered-queries';
+import { withoutComments } from './comments';
 
 /** A document Apollo parsed, validated and answered whole in SQL: what a later request of the same text runs. */
 interface Prepared {
@@ -146,39 +147,4 @@ export class PreparedOperations {
 
 function keyOf(query: string, operationName: string | undefined): string {
   return `${operationName ?? ''}\n${withoutComments(query).trim()}`;
-}
-
-/**
- * A document's text without its comments (`#` to the end of the line, but
- * not in a string or a block string): they mean nothing to GraphQL, so a
- * document sent with a comment of its own each time (a `#nonce` that
- * defeats caches) is the same prepared document (keyOf also trims the
- * blanks around it).
- */
-export function withoutComments(text: string): string {
-  if (!text.includes('#')) return text;
-  let out = '';
-  let from = 0;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"' && text.startsWith('"""', i)) {
-      // A block string: to the next """ that is not escaped (\""").
-      i += 3;
-      while (i < text.length && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
-      i += 3;
-    } else if (c === '"') {
-      // A string: to the next unescaped ", or the end of the line (a syntax error Apollo will state).
-      i++;
-      while (i < text.length && text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r') i += text[i] === '\\' ? 2 : 1;
-      i++;
-    } else if (c === '#') {
-      out += text.slice(from, i);
-      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
-      from = i;
-    } else {
-      i++;
-    }
-  }
-  return out + text.slice(from);
 }

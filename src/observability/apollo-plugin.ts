@@ -65,12 +65,16 @@ const CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
  * (src/observability/http.ts) counts it once the answer is sent. A
  * RATE_LIMITED error (the cost budget, a busy pool) notes its reason.
  */
-export function observabilityPlugin(onOperation?: (label: string) => void): ApolloServerPlugin {
+export function observabilityPlugin(onOperation?: (label: string) => void, onValidation?: () => void): ApolloServerPlugin {
   return {
     async requestDidStart() {
       const info = requestContext.getStore();
       if (!info) return;
       return {
+        // Called only for a document not found in Apollo's store of validated documents (src/http/document-store.ts).
+        async validationDidStart() {
+          onValidation?.();
+        },
         async didResolveOperation(rc) {
           if (rc.operation) info.operation = labelOf(rc.operation, rc.document);
           if (info.operation) onOperation?.(info.operation);

@@ -221,7 +221,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   return {
     metrics,
     tracing,
-    apolloPlugin: observabilityPlugin(),
+    apolloPlugin: observabilityPlugin(undefined, () => metrics.documentsValidated.inc()),
     attach(server) {
       const listeners = server.listeners('request') as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
       server.removeAllListeners('request');

@@ -88,6 +88,11 @@ export class ServiceMetrics {
   readonly cacheHits = new Counter({
     name: 'par_response_cache_hits_total', help: 'GraphQL answers served from the response cache (X-Cache: HIT).', registers: [this.registry],
   });
+  readonly documentsValidated = new Counter({
+    name: 'par_graphql_documents_validated_total',
+    help: 'GraphQL documents parsed and validated; a document kept in the store of validated documents (its text seen before, comments aside) is not.',
+    registers: [this.registry],
+  });
   readonly recomputeDuration = new Histogram({
     name: 'par_recompute_duration_seconds',
     help: 'Results recomputations: "full" (a cycle) or "unit" (one unit after submitExpertScores), and how they ended (ok, skipped, error).',

@@ -69,3 +69,42 @@ test('an operation that reads data besides introspection is not kept; the limits
   const twice = JSON.parse((await post(`{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`)).text);
   expect(twice.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', reason: 'TOO_MUCH_INTROSPECTION' });
 });
+
+describe('a document sent with a comment of its own each time (src/http/comments.ts)', () => {
+  async function validatedCount(): Promise<number> {
+    const text = await (await fetch(new URL('/metrics', t.url))).text();
+    const line = text.split('\n').find((l) => l.startsWith('par_graphql_documents_validated_total '));
+    return Number(line?.split(' ')[1]);
+  }
+  const nonce = (i: number) => `#nonce-${String(i).padStart(4, '0')}\n`;
+
+  test('is parsed and validated at its first two sights only, when the comments have one length', async () => {
+    const q = 'query Q($y: Int!) { questionnaire(year: $y) { code text } }';
+    const before = await validatedCount();
+    const answers: { status: number; text: string }[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await post(nonce(i) + q, { y: 2024 }));
+    expect(answers.every((a) => a.status === 200 && a.text === answers[0].text)).toBe(true);
+    expect(JSON.parse(answers[0].text).errors).toBeUndefined();
+    // First sight: parsed, validated, not kept; second: kept; the other four found in the store.
+    expect(await validatedCount() - before).toBe(2);
+    // A comment of another length is another text: parsed and validated again.
+    await post(`#x\n${q}`, { y: 2024 });
+    expect(await validatedCount() - before).toBe(3);
+  });
+
+  test('errors point where they did in the text sent, comments and all', async () => {
+    // Validation: the unknown field is on line 3, column 3 of the text sent.
+    const invalid = `# a comment, then a line\n#another\n{ nope }`;
+    const refused = JSON.parse((await post(invalid)).text);
+    expect(refused.errors[0].message).toMatch(/nope/);
+    expect(refused.errors[0].locations).toEqual([{ line: 3, column: 3 }]);
+    // Execution, on a document found in the store (third sight): the refused argument's field, line 3 column 5.
+    const q = '{\n    rankings(year: 1800, unitKind: COMMUNE) { totalCount }\n}';
+    const answers: { errors?: { locations?: unknown }[] }[] = [];
+    for (let i = 0; i < 3; i++) answers.push(JSON.parse((await post(`${nonce(i)}${q} # and a trailing one ${i}`)).text));
+    for (const a of answers) {
+      expect(a.errors?.[0]?.locations).toEqual([{ line: 3, column: 5 }]);
+      expect(a).toEqual(answers[0]);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { Lexer, parse, print, Source, TokenKind } from 'graphql';
-import { withoutComments } from '../../src/http/prepared-operations';
+import { blankComments, blankRequestComments, withoutComments } from '../../src/http/comments';
 
 /**
  * The prepared path keys a document by its text without comments
@@ -41,4 +41,34 @@ test('two texts that differ only in their comments share a key; a # inside a str
   expect(withoutComments('{ a(s: "#1") }')).not.toBe(withoutComments('{ a(s: "#2") }'));
   expect(withoutComments('{ a(s: """#1""") }')).not.toBe(withoutComments('{ a(s: """#2""") }'));
   expect(withoutComments('{ a }')).toBe('{ a }');
+});
+
+test.each(DOCUMENTS)('blanking the comments of %j keeps the document and every token where it was', (text) => {
+  const blanked = blankComments(text);
+  expect(blanked.length).toBe(text.length);
+  expect(print(parse(blanked))).toBe(print(parse(text)));
+  const tokens = (source: string) => {
+    const lexer = new Lexer(new Source(source));
+    const out: string[] = [];
+    for (let t = lexer.advance(); t.kind !== TokenKind.EOF; t = lexer.advance()) out.push(`${t.kind}@${t.start}:${t.line}:${t.column}`);
+    return out;
+  };
+  // The lexer's advance() skips comments: the same tokens at the same offsets, lines and columns.
+  expect(tokens(blanked)).toEqual(tokens(text));
+  // No comment is left: removing comments from the blanked text changes nothing.
+  expect(withoutComments(blanked)).toBe(blanked);
+});
+
+test('comments of one length blank to one text; the request\'s other members and a GET\'s other parameters are kept', () => {
+  expect(blankComments('#a1\n{ a }')).toBe(blankComments('#b2\n{ a }'));
+  expect(blankComments('#a1\n{ a }')).not.toBe(blankComments('#a12\n{ a }'));
+  const body = { query: '#n1\nquery Q { a }', operationName: 'Q', variables: { x: '#1' } };
+  expect(blankRequestComments(body, '').body).toEqual({ query: '   \nquery Q { a }', operationName: 'Q', variables: { x: '#1' } });
+  expect(blankRequestComments([body, { query: '{ b }' }], '').body).toEqual([{ ...body, query: '   \nquery Q { a }' }, { query: '{ b }' }]);
+  const noComment = { query: '{ a }' };
+  expect(blankRequestComments(noComment, '').body).toBe(noComment);
+  const search = `?query=${encodeURIComponent('#n\n{ a }')}&variables=${encodeURIComponent('{"x":"#"}')}`;
+  const params = new URLSearchParams(blankRequestComments(undefined, search).search);
+  expect(params.get('query')).toBe('  \n{ a }');
+  expect(params.get('variables')).toBe('{"x":"#"}');
 });

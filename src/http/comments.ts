@@ -1,0 +1,73 @@
+/**
+ * A GraphQL document's comments (`#` to the end of the line, but not in a
+ * string or a block string) mean nothing to GraphQL, yet a comment of its
+ * own on each request (a `#nonce`) makes every text new to whatever keys
+ * documents by their text. Two ways to set them aside: the prepared path
+ * keys a document by its text without them (withoutComments), and Apollo is
+ * given the text with them blanked (blankComments): its store of parsed and
+ * validated documents, keyed by the text's hash, then knows a document sent
+ * again with another comment of the same length, while every position in it
+ * (an error's line and column) stays the same.
+ */
+
+/** The text without its comments. */
+export function withoutComments(text: string): string {
+  return replaceComments(text, () => '');
+}
+
+/** The text with each comment's characters (UTF-16 units) turned to spaces: no position moves. */
+export function blankComments(text: string): string {
+  return replaceComments(text, (length) => ' '.repeat(length));
+}
+
+function replaceComments(text: string, by: (length: number) => string): string {
+  if (!text.includes('#')) return text;
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"' && text.startsWith('"""', i)) {
+      // A block string: to the next """ that is not escaped (\""").
+      i += 3;
+      while (i < text.length && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
+      i += 3;
+    } else if (c === '"') {
+      // A string: to the next unescaped ", or the end of the line (a syntax error Apollo will state).
+      i++;
+      while (i < text.length && text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r') i += text[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (c === '#') {
+      out += text.slice(from, i);
+      const start = i;
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+      out += by(i - start);
+      from = i;
+    } else {
+      i++;
+    }
+  }
+  return out + text.slice(Math.min(from, text.length));
+}
+
+/**
+ * A GraphQL HTTP request's body and query string with the comments of every
+ * document blanked (blankComments), for Apollo: the same operations, the
+ * same positions. Anything that is not a document is passed as it is.
+ */
+export function blankRequestComments(body: unknown, search: string): { body: unknown; search: string } {
+  const blankOne = (b: unknown): unknown => {
+    if (!b || typeof b !== 'object' || Array.isArray(b)) return b;
+    const query = (b as { query?: unknown }).query;
+    if (typeof query !== 'string' || !query.includes('#')) return b;
+    return { ...(b as object), query: blankComments(query) };
+  };
+  const blankedBody = Array.isArray(body) ? body.map(blankOne) : blankOne(body);
+  if (!search.includes('%23') && !search.includes('#')) return { body: blankedBody, search };
+  const params = new URLSearchParams(search);
+  const queries = params.getAll('query');
+  if (queries.length !== 1 || !queries[0].includes('#')) return { body: blankedBody, search };
+  const query = queries[0];
+  params.set('query', blankComments(query));
+  return { body: blankedBody, search: `?${params.toString()}` };
+}
