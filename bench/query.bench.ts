@@ -157,6 +157,28 @@ function startBaseline(url: string): Promise<{ server: http.Server; pool: Pool; 
   }));
 }
 
+/**
+ * The ceiling: a bare node:http server that reads each request and answers
+ * the same bytes from memory (the baseline's answer, with its headers),
+ * nothing else. No server can answer a cached page faster on this machine,
+ * with this load generator, than this one: the cached target (10 × the
+ * baseline) is read against it.
+ */
+function startCeiling(body: string): Promise<{ server: http.Server; url: string }> {
+  const bytes = Buffer.from(body, 'utf8');
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
+  const server = http.createServer((req, res) => {
+    req.on('data', () => {});
+    req.on('end', () => {
+      res.writeHead(200, headers);
+      res.end(bytes);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` });
+  }));
+}
+
 /** The load generator (bench/load-generator.ts), at this benchmark's concurrency. */
 function load(url: string, seconds: number, warmup: number, body = BODY): Promise<LoadRun> {
   return loadHttp({ url, body, concurrency: CONCURRENCY, seconds, warmup });
@@ -250,10 +272,13 @@ async function main(): Promise<void> {
   // Both services (response cache off and on) run side by side on the same database; one side is loaded at a time.
   const cachedService = await startService({ ...base, databaseUrl: url }, logger);
   const baseline = await startBaseline(url);
+  const { variables } = JSON.parse(BODY) as { variables: { year: number; first: number } };
+  const ceiling = await startCeiling((await baseline.pool.query(BASELINE_SQL, [variables.year, variables.first])).rows[0].body as string);
   const sides = [
     { name: 'baseline (one prepared SQL statement, JSON built in PostgreSQL)', url: baseline.url, body: BODY, requests: 0, seconds: 0, failed: 0, sample: '' },
     { name: 'service, uncached', url: service.url, body: BODY, requests: 0, seconds: 0, failed: 0, sample: '' },
     { name: 'service, cached (response cache hit)', url: cachedService.url, body: BODY, requests: 0, seconds: 0, failed: 0, sample: '' },
+    { name: 'ceiling (bare node:http, the same bytes from memory)', url: ceiling.url, body: BODY, requests: 0, seconds: 0, failed: 0, sample: '' },
   ];
   // The analysts' mix: per query, its baseline and the service uncached (BENCH_MIX=false: the portal only).
   const mixSides = process.env.BENCH_MIX === 'false' ? [] : MIX.flatMap((m) => [
@@ -292,6 +317,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await new Promise((r) => baseline.server.close(r));
+    await new Promise((r) => ceiling.server.close(r));
     await baseline.pool.end();
     await service.stop();
     await cachedService.stop();
@@ -318,6 +344,8 @@ async function main(): Promise<void> {
   }
   const uncached = rates[1] / rates[0];
   const cached = rates[2] / rates[0];
+  process.stdout.write(`\nthe cached service answers at ${(100 * rates[2] / rates[3]).toFixed(0)} % of the ceiling's rate; `
+    + `the ceiling is ${(rates[3] / rates[0]).toFixed(2)} × the baseline, so ${(rates[3] / rates[0]) >= 10 ? 'the cached target is within this machine\'s reach' : 'no server could meet the cached target on this machine'}\n`);
   process.stdout.write(`\ntargets: uncached ≥ 0.8 × baseline (${uncached >= 0.8 ? 'met' : 'NOT met'}), cached ≥ 10 × baseline (${cached >= 10 ? 'met' : 'NOT met'})\n`);
 }
 
