@@ -15,7 +15,7 @@ import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { executionStats } from '../src/http/jit-executor';
 import { PassThrough } from 'node:stream';
 import {
-  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, jsonDepthGuard, passGuards, tokenGuard, type EdgeRequest,
+  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, jsonBodyGuard, jsonDepthGuard, passGuards, tokenGuard, type EdgeRequest,
 } from '../src/http/guards';
 import { TokenBuckets } from '../src/http/token-bucket';
 import { checkPortal as check, loadHttp, portalBody, type LoadRun } from './load-generator';
@@ -193,7 +193,7 @@ function load(url: string, seconds: number, warmup: number, body = BODY): Promis
 async function edgeMicros(config: Config): Promise<number> {
   const buckets = new TokenBuckets(1e9, 1e9);
   const rate = { ratePerSec: 1e9, take: (ip: string) => buckets.take(ip), retryAfter: (ip: string) => buckets.retryAfter(ip) };
-  const guards = [bodyGuard(config.maxBodyBytes), jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseGuard({ ready: true }),
+  const guards = [bodyGuard(config.maxBodyBytes), jsonBodyGuard, jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseGuard({ ready: true }),
     tokenGuard(async () => null, rate), anonymousRateGuard(rate)];
   const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(BODY)) };
   const url = new URL('/graphql', 'http://localhost');

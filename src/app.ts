@@ -6,6 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { kioskScopePlugin } from './auth/kiosk-scope.plugin';
+import { hasToken, type Principal } from './auth/principal';
 import { auditActorOf, withAuditActor } from './audit';
 import { createLoaders, type Context } from './context';
 import { Role } from './entities/enums';
@@ -18,7 +19,7 @@ import { CallerBudgets } from './protection/caller-budgets';
 import { applyCors, setSecurityHeaders } from './http/headers';
 import { jitGateway } from './http/jit-executor';
 import {
-  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, errorBody, jsonDepthGuard, passGuards, refusal, sendJson, sendRefusal, tokenGuard,
+  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, errorBody, jsonBodyGuard, jsonDepthGuard, passGuards, refusal, sendJson, sendRefusal, tokenGuard,
   type EdgeRequest, type Guard,
 } from './http/guards';
 import { type Acceptors, addAcceptors } from './http/acceptors';
@@ -100,10 +101,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
     take: deps.shared ? (ip: string) => anonymousLimit.take(ip) : (ip: string) => anonymousBuckets.take(ip),
     retryAfter: (ip: string) => anonymousLimit.retryAfter(ip),
   };
+  const readBody = bodyGuard(config.maxBodyBytes);
+  const databaseReady = databaseGuard(health);
+  const anonymousRateLimit = anonymousRateGuard(anonymousRate);
+  // After the body: the edge's other guards. (Its whole order: body, JSON, JSON depth, document size, database, token, anonymous rate.)
   const guards: Guard[] = [
-    bodyGuard(config.maxBodyBytes), jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseGuard(health),
-    tokenGuard((header) => services.auth.authenticate(header), anonymousRate), anonymousRateGuard(anonymousRate),
+    jsonBodyGuard, jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseReady,
+    tokenGuard((header) => services.auth.authenticate(header), anonymousRate), anonymousRateLimit,
   ];
+  // An anonymous reader's request whose answer is kept: its text passed the guards above when the answer was stored, and they
+  // read nothing but the text and the configuration; what may have changed since is checked again.
+  const hitGuards: Guard[] = [databaseReady, anonymousRateLimit];
   const schema = await createSchema(services, deps.live);
   const localCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
   // Several instances: the cache shared through Redis, this one in front (src/shared-state/shared-response-cache.ts).
@@ -158,8 +166,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: RequestScope): Promise<void> {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
     const edge: EdgeRequest = { req, url, ip: req.socket.remoteAddress ?? 'unknown', text: '', body: undefined, principal: null };
+    const keyOf = (principal: Principal | null) => ResponseCache.key(
+      ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? edge.text : url.search);
+    let cacheKey = '';
+    let found: ReturnType<ResponseStore['get']>;
     try {
-      await passGuards(guards, edge);
+      await readBody(edge);
+      // An anonymous reader's kept answer is looked up as soon as the text is known (hitGuards, above); the in-process cache
+      // answers at once, the shared one (Redis) is waited for after the guards.
+      if (responseCache.enabled && !hasToken(req.headers.authorization)) {
+        cacheKey = keyOf(null);
+        found = responseCache.get(cacheKey);
+      }
+      const pending = passGuards(found && !(found instanceof Promise) ? hitGuards : guards, edge);
+      if (pending) await pending;
     } catch (e) {
       if (e instanceof AppError) return sendRefusal(res, e);
       const formatted = formatError({ message: 'Internal server error' }, e);
@@ -167,11 +187,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return;
     }
     const { text, body, principal, ip } = edge;
-    const cacheKey = responseCache.enabled
-      ? ResponseCache.key(ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? text : url.search)
-      : '';
-    // The in-process cache answers at once; the shared one (Redis) is waited for.
-    const found = cacheKey ? responseCache.get(cacheKey) : undefined;
+    if (responseCache.enabled && !cacheKey) {
+      cacheKey = keyOf(principal);
+      found = responseCache.get(cacheKey);
+    }
     const hit = found instanceof Promise ? await found : found;
     if (hit) {
       // The stored headers carry the answer's content-length (set when it was stored): one write, not chunks,

@@ -8,7 +8,7 @@ import { Kiosk } from '../entities/kiosk.entity';
 import { AppError, ErrorCode, invalid } from '../errors/app-error';
 import { nfc, quoted } from '../util/text';
 import { requireText } from '../util/validate';
-import type { Principal } from './principal';
+import { hasToken, type Principal } from './principal';
 import { LocalKioskRevocations, type KioskRevocations } from './revocations';
 import { generateToken, hashToken } from './tokens';
 
@@ -71,7 +71,7 @@ export class AuthService {
    * refused, never downgraded; unknown and revoked get the same answer.
    */
   async authenticate(authorization: string | undefined): Promise<Principal | null> {
-    if (authorization === undefined || authorization.trim() === '') return null;
+    if (!hasToken(authorization)) return null;
     const match = BEARER.exec(authorization);
     if (!match) throw new AppError(ErrorCode.INVALID_TOKEN, 'The Authorization header must be "Bearer <token>"');
     const hash = hashToken(match[1]);

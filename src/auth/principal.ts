@@ -30,3 +30,8 @@ export function ownUnitOf(principal: Principal | null): number | null {
 export function seesProvisionalOf(principal: Principal | null, unitId: number): boolean {
   return canSeeProvisional(principal) || ownUnitOf(principal) === unitId;
 }
+
+/** Whether a request's Authorization header is there and not blank; without one, the caller is an anonymous reader. */
+export function hasToken(authorization: string | undefined): authorization is string {
+  return authorization !== undefined && authorization.trim() !== '';
+}

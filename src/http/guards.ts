@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { Principal } from '../auth/principal';
+import { hasToken, type Principal } from '../auth/principal';
 import type { DatabaseHealth } from '../db/database-health';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
 import { httpStatusOf } from '../errors/http-status';
@@ -12,7 +12,7 @@ import { documentBytes, type QueryLimits } from '../protection/limits';
  * code gives the HTTP status (src/errors/http-status.ts); `sendRefusal`
  * writes every refusal the same way. What passes them all goes to Apollo.
  *
- *   body → JSON depth → document size → database ready → token → anonymous rate
+ *   body → JSON → JSON depth → document size → database ready → token → anonymous rate
  *
  * The order is the cost order: nothing is parsed before the body's size is
  * known, nothing touches the database before the request is well formed,
@@ -90,7 +90,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** POST: a JSON body of at most `maxBodyBytes`, refused on its declared length before a byte is read. */
+/**
+ * POST: a JSON body of at most `maxBodyBytes`, refused on its declared
+ * length before a byte is read; its text, read (jsonBodyGuard parses it).
+ */
 export function bodyGuard(maxBodyBytes: number): Guard {
   const tooLarge = () => refusal(ErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds ${maxBodyBytes} bytes`, { headers: { connection: 'close' } });
   return async (r) => {
@@ -107,13 +110,18 @@ export function bodyGuard(maxBodyBytes: number): Guard {
       if (e instanceof BodyTooLarge) throw tooLarge();
       throw e;
     }
-    try {
-      r.body = r.text === '' ? undefined : JSON.parse(r.text);
-    } catch {
-      throw refusal(ErrorCode.MALFORMED_REQUEST, 'The request body is not valid JSON');
-    }
   };
 }
+
+/** POST: the body's text as JSON (an empty body: none). */
+export const jsonBodyGuard: Guard = (r) => {
+  if (r.req.method !== 'POST' || r.text === '') return;
+  try {
+    r.body = JSON.parse(r.text);
+  } catch {
+    throw refusal(ErrorCode.MALFORMED_REQUEST, 'The request body is not valid JSON');
+  }
+};
 
 /** How deeply request JSON (variables, extensions) may nest; the deepest valid input (a framework) needs about 25. */
 export const MAX_JSON_DEPTH = 100;
@@ -189,7 +197,7 @@ function anonymousRefusal(rate: AnonymousRate, ip: string): AppError {
  * answered 401; a pool too busy to look it up is 429, never 401 or 503.
  */
 export function tokenGuard(authenticate: (header: string | undefined) => Promise<Principal | null>, rate: AnonymousRate): Guard {
-  return async (r) => {
+  const check = async (r: EdgeRequest) => {
     try {
       r.principal = await authenticate(r.req.headers.authorization);
     } catch (e) {
@@ -200,6 +208,11 @@ export function tokenGuard(authenticate: (header: string | undefined) => Promise
       if (!(await rate.take(r.ip))) throw anonymousRefusal(rate, r.ip);
       throw refusal(e.code, e.message, { extensions: { reason: e.code }, headers: { 'www-authenticate': 'Bearer' } });
     }
+  };
+  // No token: an anonymous reader, known at once (nothing to wait for).
+  return (r) => {
+    if (hasToken(r.req.headers.authorization)) return check(r);
+    r.principal = null;
   };
 }
 
@@ -220,13 +233,15 @@ export function anonymousRateGuard(rate: AnonymousRate): Guard {
 }
 
 /**
- * Runs the guards in order; the first refusal stops the request. Only a
- * guard that returns a promise is waited for: the synchronous ones (JSON
- * depth, document size, database) cost no turn of the microtask queue.
+ * Runs the guards in order; the first refusal stops the request (thrown,
+ * or the returned promise rejected). Only a guard that returns a promise is
+ * waited for, and a promise is returned only then: when every guard decides
+ * at once (JSON depth, document size, database, an anonymous reader's rate
+ * in process), the request costs no turn of the microtask queue.
  */
-export async function passGuards(guards: readonly Guard[], request: EdgeRequest): Promise<void> {
-  for (const guard of guards) {
-    const pending = guard(request);
-    if (pending !== undefined) await pending;
+export function passGuards(guards: readonly Guard[], request: EdgeRequest, from = 0): void | Promise<void> {
+  for (let i = from; i < guards.length; i++) {
+    const pending = guards[i](request);
+    if (pending !== undefined) return pending.then(() => passGuards(guards, request, i + 1));
   }
 }

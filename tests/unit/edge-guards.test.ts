@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { AppError, ErrorCode } from '../../src/errors/app-error';
 import { httpStatusOf } from '../../src/errors/http-status';
 import {
-  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, jsonDepthGuard, MAX_JSON_DEPTH, passGuards, tokenGuard,
+  anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, jsonBodyGuard, jsonDepthGuard, MAX_JSON_DEPTH, passGuards, tokenGuard,
   type AnonymousRate, type EdgeRequest, type Guard,
 } from '../../src/http/guards';
 
@@ -49,11 +49,13 @@ describe('the HTTP status table', () => {
 describe('bodyGuard', () => {
   const guard = bodyGuard(100);
 
-  it('reads and parses a JSON body within the limit', async () => {
+  it('reads a JSON body within the limit; jsonBodyGuard parses it', async () => {
     const r = request('POST', { 'content-type': 'application/json; charset=utf-8' }, '{"query":"{ __typename }"}');
     await guard(r);
-    expect(r.body).toEqual({ query: '{ __typename }' });
     expect(r.text).toBe('{"query":"{ __typename }"}');
+    expect(r.body).toBeUndefined();
+    jsonBodyGuard(r);
+    expect(r.body).toEqual({ query: '{ __typename }' });
   });
 
   it('leaves GET alone', async () => {
@@ -81,8 +83,11 @@ describe('bodyGuard', () => {
   });
 
   it('refuses a body that is not JSON', async () => {
-    const e = await refusalOf(guard, request('POST', { 'content-type': 'application/json' }, '{"query":'));
+    const r = request('POST', { 'content-type': 'application/json' }, '{"query":');
+    await guard(r);
+    const e = await refusalOf(jsonBodyGuard, r);
     expect(e.code).toBe(ErrorCode.MALFORMED_REQUEST);
+    expect(e.message).toBe('The request body is not valid JSON');
   });
 });
 
@@ -152,7 +157,19 @@ describe('tokenGuard', () => {
 
   it('lets other failures through unchanged (the edge answers them 500 or 503)', async () => {
     const boom = new Error('connection refused');
-    await expect(tokenGuard(async () => { throw boom; }, rate(10))(request('GET', {}))).rejects.toBe(boom);
+    await expect(tokenGuard(async () => { throw boom; }, rate(10))(request('GET', { authorization: 'Bearer x' }))).rejects.toBe(boom);
+  });
+
+  it('knows an anonymous reader (no header, or a blank one) at once, without asking for a token', () => {
+    let asked = 0;
+    const guard = tokenGuard(async () => { asked++; return null; }, rate(10));
+    for (const headers of [{}, { authorization: '' }, { authorization: '   ' }] as Record<string, string>[]) {
+      const r = request('GET', headers);
+      r.principal = { kind: 'token', role: 'ADMIN' as never, name: 'left over', tokenId: 1 };
+      expect(guard(r)).toBeUndefined();
+      expect(r.principal).toBeNull();
+    }
+    expect(asked).toBe(0);
   });
 });
 
@@ -179,7 +196,23 @@ describe('passGuards', () => {
       () => { ran.push('b'); throw new AppError(ErrorCode.MALFORMED_REQUEST, 'no'); },
       () => { ran.push('c'); },
     ];
-    await expect(passGuards(guards, request('GET', {}))).rejects.toBeInstanceOf(AppError);
+    // Every guard decides at once: the refusal is thrown at once, no promise made.
+    expect(() => passGuards(guards, request('GET', {}))).toThrow(AppError);
     expect(ran).toEqual(['a', 'b']);
+  });
+
+  it('waits for a guard that returns a promise, then goes on in order; a later refusal rejects the promise', async () => {
+    const ran: string[] = [];
+    const guards: Guard[] = [
+      () => { ran.push('a'); },
+      async () => { await new Promise((r) => setTimeout(r, 5)); ran.push('b'); },
+      () => { ran.push('c'); throw new AppError(ErrorCode.MALFORMED_REQUEST, 'no'); },
+      () => { ran.push('d'); },
+    ];
+    const pending = passGuards(guards, request('GET', {}));
+    expect(ran).toEqual(['a']);
+    await expect(pending).rejects.toBeInstanceOf(AppError);
+    expect(ran).toEqual(['a', 'b', 'c']);
+    expect(passGuards([() => { ran.push('e'); }], request('GET', {}))).toBeUndefined();
   });
 });
