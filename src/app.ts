@@ -29,7 +29,7 @@ import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { PreparedOperations, type PreparedAnswer } from './http/prepared-operations';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
-import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
+import { cachePolicyPlugin, ResponseCache, type CachedResponse } from './cache/response-cache';
 import { planOutKey, yearsOfPlan, type PlanOut } from './query-plan/plugin';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { createWebHandler } from './web/static';
@@ -168,17 +168,16 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const edge: EdgeRequest = { req, url, ip: req.socket.remoteAddress ?? 'unknown', text: '', body: undefined, principal: null };
     const keyOf = (principal: Principal | null) => ResponseCache.key(
       ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? edge.text : url.search);
-    let cacheKey = '';
-    let found: ReturnType<ResponseStore['get']>;
+    let anonymousKey = '';
+    let kept: CachedResponse | undefined;
     try {
       await readBody(edge);
-      // An anonymous reader's kept answer is looked up as soon as the text is known (hitGuards, above); the in-process cache
-      // answers at once, the shared one (Redis) is waited for after the guards.
-      if (responseCache.enabled && !hasToken(req.headers.authorization)) {
-        cacheKey = keyOf(null);
-        found = responseCache.get(cacheKey);
+      // An anonymous reader's answer kept in this process is looked up as soon as the text is known (hitGuards, above).
+      if (responseCache.enabled && responseCache.kept && !hasToken(req.headers.authorization)) {
+        anonymousKey = keyOf(null);
+        kept = responseCache.kept(anonymousKey);
       }
-      const pending = passGuards(found && !(found instanceof Promise) ? hitGuards : guards, edge);
+      const pending = passGuards(kept ? hitGuards : guards, edge);
       if (pending) await pending;
     } catch (e) {
       if (e instanceof AppError) return sendRefusal(res, e);
@@ -187,10 +186,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return;
     }
     const { text, body, principal, ip } = edge;
-    if (responseCache.enabled && !cacheKey) {
-      cacheKey = keyOf(principal);
-      found = responseCache.get(cacheKey);
-    }
+    const cacheKey = !responseCache.enabled ? '' : principal === null && anonymousKey ? anonymousKey : keyOf(principal);
+    // A miss, noted now that the request has passed the edge; the in-process cache answers at once, the shared one (Redis) is waited for.
+    const found = kept ?? (cacheKey ? responseCache.get(cacheKey) : undefined);
     const hit = found instanceof Promise ? await found : found;
     if (hit) {
       // The stored headers carry the answer's content-length (set when it was stored): one write, not chunks,

@@ -78,15 +78,24 @@ export class ResponseCache {
   }
 
   get(key: string, now = Date.now()): CachedResponse | undefined {
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) {
-      this.entries.delete(key);
-      this.entries.set(key, hit); // most recently used last
-      return hit;
-    }
-    if (hit) this.delete(key);
+    const hit = this.kept(key, now);
+    if (hit) return hit;
+    if (this.entries.has(key)) this.delete(key);
     this.noteMiss(key, now);
     return undefined;
+  }
+
+  /**
+   * The fresh answer held for the key, if any, as `get` gives it; a miss is
+   * not noted (src/app.ts looks here before the request has passed the
+   * edge, and notes its miss with `get` only once it has).
+   */
+  kept(key: string, now = Date.now()): CachedResponse | undefined {
+    const hit = this.entries.get(key);
+    if (!hit || hit.expiresAt <= now) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit); // most recently used last
+    return hit;
   }
 
   /** Whether a fresh answer is held for the key; notes nothing, moves nothing. */

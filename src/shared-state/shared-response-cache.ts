@@ -9,6 +9,12 @@ import type { SharedRedis } from './redis';
 export interface ResponseStore {
   readonly enabled: boolean;
   get(key: string): CachedResponse | undefined | Promise<CachedResponse | undefined>;
+  /**
+   * An answer this process may serve at once, before the request has passed
+   * the edge, noting no miss; absent where a hit must be checked elsewhere
+   * first (the shared cache reads Redis's generations on every request).
+   */
+  kept?(key: string): CachedResponse | undefined;
   /** `years`: those the answer's data may show, from its query plan (yearsOfPlan); null: any year. */
   offer(key: string, status: number, headers: Record<string, string>, body: string, years: ReadonlySet<number> | null): void;
   invalidate(change: CacheChange): void | Promise<void>;

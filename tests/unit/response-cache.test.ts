@@ -41,3 +41,23 @@ test('a miss older than the changes remembered is refused storage', () => {
     for (let i = 0; i < 1500; i++) cache.invalidate({ years: years(2026) });
   })).toBe(false);
 });
+
+test('kept serves a fresh answer as get does, but notes no miss: an answer offered after kept alone is not stored', () => {
+  const cache = new ResponseCache(100, 1_000_000);
+  const k = key(2025);
+  const t0 = Date.now();
+  expect(cache.kept(k, t0)).toBeUndefined();
+  cache.offer(k, 200, HEADERS, '{"data":{}}', years(2025), t0);
+  expect(cache.peek(k, t0)).toBe(false);
+  // A miss noted by get: stored, then served alike by kept and get while fresh (max-age 60 s).
+  expect(cache.get(k, t0)).toBeUndefined();
+  cache.offer(k, 200, HEADERS, '{"data":{"a":1}}', years(2025), t0);
+  expect(cache.kept(k, t0 + 1000)?.body).toBe('{"data":{"a":1}}');
+  expect(cache.get(k, t0 + 1000)?.body).toBe('{"data":{"a":1}}');
+  expect(cache.kept(k, t0 + 61_000)).toBeUndefined();
+  // A stale entry is dropped by get (which notes the miss), not by kept.
+  expect(cache.peek(k, t0 + 61_000)).toBe(false);
+  expect(cache.get(k, t0 + 61_000)).toBeUndefined();
+  cache.offer(k, 200, HEADERS, '{"data":{"a":2}}', years(2025), t0 + 61_000);
+  expect(cache.kept(k, t0 + 62_000)?.body).toBe('{"data":{"a":2}}');
+});
