@@ -3,7 +3,7 @@
  * string or a block string) mean nothing to GraphQL, yet a comment of its
  * own on each request (a `#nonce`) makes every text new to whatever keys
  * documents by their text. Two ways to set them aside: the prepared path
- * keys a document by its text without them (withoutComments), and Apollo is
+ * keys a document by its text without them (keyText), and Apollo is
  * given the text with them blanked (blankComments): its store of parsed and
  * validated documents, keyed by the text's hash, then knows a document sent
  * again with another comment of the same length, while every position in it
@@ -15,9 +15,54 @@ export function withoutComments(text: string): string {
   return replaceComments(text, () => '');
 }
 
+/**
+ * The text without its comments, nor the blanks (spaces, tabs) that end
+ * its lines, outside strings and block strings: what the prepared path
+ * keys a document by. A text and its blanked form (blankComments, what
+ * Apollo was given) have the same key, whatever the length of their
+ * comments.
+ */
+export function keyText(text: string): string {
+  const bare = withoutComments(text);
+  if (!/[ \t](?:[\r\n]|$)/.test(bare)) return bare;
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < bare.length) {
+    const c = bare[i];
+    if (c === '"') {
+      i = afterString(bare, i);
+    } else if (c === ' ' || c === '\t') {
+      const start = i;
+      while (i < bare.length && (bare[i] === ' ' || bare[i] === '\t')) i++;
+      if (i >= bare.length || bare[i] === '\n' || bare[i] === '\r') {
+        out += bare.slice(from, start);
+        from = i;
+      }
+    } else {
+      i++;
+    }
+  }
+  return out + bare.slice(Math.min(from, bare.length));
+}
+
 /** The text with each comment's characters (UTF-16 units) turned to spaces: no position moves. */
 export function blankComments(text: string): string {
   return replaceComments(text, (length) => ' '.repeat(length));
+}
+
+/** Where the string or block string that starts at `i` (a `"`) ends: just after its closing quote(s), or past the end. */
+function afterString(text: string, i: number): number {
+  if (text.startsWith('"""', i)) {
+    // A block string: to the next """ that is not escaped (\""").
+    i += 3;
+    while (i < text.length && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
+    return i + 3;
+  }
+  // A string: to the next unescaped ", or the end of the line (a syntax error Apollo will state).
+  i++;
+  while (i < text.length && text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r') i += text[i] === '\\' ? 2 : 1;
+  return i + 1;
 }
 
 function replaceComments(text: string, by: (length: number) => string): string {
@@ -27,16 +72,8 @@ function replaceComments(text: string, by: (length: number) => string): string {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c === '"' && text.startsWith('"""', i)) {
-      // A block string: to the next """ that is not escaped (\""").
-      i += 3;
-      while (i < text.length && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
-      i += 3;
-    } else if (c === '"') {
-      // A string: to the next unescaped ", or the end of the line (a syntax error Apollo will state).
-      i++;
-      while (i < text.length && text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r') i += text[i] === '\\' ? 2 : 1;
-      i++;
+    if (c === '"') {
+      i = afterString(text, i);
     } else if (c === '#') {
       out += text.slice(from, i);
       const start = i;

@@ -10,7 +10,7 @@ import { planKey, planOf, type QueryPlan } from '../query-plan/plan';
 import { BoundedLru, setBounded } from '../util/bounded';
 import { executionStats } from './jit-executor';
 import { declinedKey, type RenderedQueries, stringifyResult } from './rendered-queries';
-import { withoutComments } from './comments';
+import { keyText } from './comments';
 
 /** A document Apollo parsed, validated and answered whole in SQL: what a later request of the same text runs. */
 interface Prepared {
@@ -50,7 +50,7 @@ export interface PreparedRequest {
  * Apollo answers the first request of a document: it parses and validates
  * it, runs every plugin, and the executor renders it; the executor then
  * offers the document here (offer). A later POST of the same text
- * (comments aside, withoutComments) and operation name is answered without Apollo's pipeline, by the same rules
+ * (comments aside, keyText) and operation name is answered without Apollo's pipeline, by the same rules
  * each read from the code the plugins read:
  * - the query plan of its variables (src/query-plan/plan.ts) and its cost
  *   analysis, refused or not by the limits' own rule (limitRefusal);
@@ -146,5 +146,5 @@ export class PreparedOperations {
 }
 
 function keyOf(query: string, operationName: string | undefined): string {
-  return `${operationName ?? ''}\n${withoutComments(query).trim()}`;
+  return `${operationName ?? ''}\n${keyText(query).trim()}`;
 }

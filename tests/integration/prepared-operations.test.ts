@@ -72,8 +72,11 @@ function ask(query: string, variables: unknown, token: string | null = null, acc
   return post({ query, variables, ...(operationName ? { operationName } : {}) }, { ...auth(token), ...(accept ? { accept } : {}) });
 }
 
-/** The same document as a text never seen (blanks of its own inside: a comment would not do, see below): Apollo's answer. */
-const unseen = (query: string) => query.replace('{', `{${' '.repeat(++nonce)}`);
+/**
+ * The same document as a text never seen (blanks of its own inside, before its first brace: a comment would not do, nor
+ * blanks ending a line, see below): Apollo's answer.
+ */
+const unseen = (query: string) => query.replace('{', `${' '.repeat(++nonce)}{`);
 function fresh(query: string, variables: unknown, token: string | null = null, accept?: string, operationName?: string) {
   return ask(unseen(query), variables, token, accept, operationName);
 }
@@ -122,6 +125,16 @@ test('a document sent with a comment of its own each time (a #nonce against cach
   const hashed = await ask(query.replace('$$', '"xa #1"'), {});
   expect(JSON.parse(plain.body).data.units.edges.length).toBeGreaterThan(0);
   expect(JSON.parse(hashed.body).data.units.edges).toEqual([]);
+});
+
+test('a comment inside the document, of any length, is set aside too: Apollo prepares it with its comments blanked, later texts find it', async () => {
+  const commented = (note: string) => `query Noted($code: String!) { # ${note}\n  unit(code: $code) { code name # the unit\n results { year score } } }`;
+  const first = await ask(commented('first sight'), { code: 'NC00007' });
+  expect(first.prepared).toBe(false);
+  const answers = [];
+  for (const note of ['x', 'a much longer comment than the first', '#']) answers.push(await ask(commented(note), { code: 'NC00007' }));
+  expect(answers.map((a) => a.prepared)).toEqual([true, true, true]);
+  for (const a of answers) expect({ status: a.status, body: a.body }).toEqual({ status: first.status, body: first.body });
 });
 
 test('what the prepared path does not answer, Apollo answers as before', async () => {

@@ -1,5 +1,5 @@
 import { Lexer, parse, print, Source, TokenKind } from 'graphql';
-import { blankComments, blankRequestComments, withoutComments } from '../../src/http/comments';
+import { blankComments, blankRequestComments, keyText, withoutComments } from '../../src/http/comments';
 
 /**
  * The prepared path keys a document by its text without comments
@@ -71,4 +71,17 @@ test('comments of one length blank to one text; the request\'s other members and
   const params = new URLSearchParams(blankRequestComments(undefined, search).search);
   expect(params.get('query')).toBe('  \n{ a }');
   expect(params.get('variables')).toBe('{"x":"#"}');
+});
+
+test.each(DOCUMENTS)('the prepared key of %j is that of its blanked form, and the same document', (text) => {
+  expect(keyText(blankComments(text))).toBe(keyText(text));
+  expect(print(parse(keyText(text)))).toBe(print(parse(text)));
+});
+
+test('the key sets aside comments of any length and the blanks ending lines, never a blank inside a string', () => {
+  expect(keyText('{ a # one\n b }')).toBe(keyText('{ a # a much longer one\n b }'));
+  expect(keyText('{ a   \t\n b }  ')).toBe('{ a\n b }');
+  expect(keyText('{ a(s: "x  ") }')).toBe('{ a(s: "x  ") }');
+  expect(keyText('{ a(s: """line  \n  next""") }')).toBe('{ a(s: """line  \n  next""") }');
+  expect(keyText('{ a(s: """x  \n""") }')).not.toBe(keyText('{ a(s: """x\n""") }'));
 });
