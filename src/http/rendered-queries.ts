@@ -93,6 +93,8 @@ interface RootPlan {
 export class RenderedQueries {
   /** Per plan (kept per document, operation and variables): what renders it, or null when it is not rendered. */
   private readonly plans = new WeakMap<QueryPlan, RootPlan[] | null>();
+  /** Per plan, its roots' argument values (argumentsOf). */
+  private readonly args = new WeakMap<QueryPlan, (Record<string, unknown> | undefined)[] | null>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -109,11 +111,10 @@ export class RenderedQueries {
     const queryPlan = planOfContext(context) ?? planOf(this.schema, document, operation, variables);
     const plan = this.plan(queryPlan);
     if (!plan) return null;
-    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
-    if (coerced.errors) return null;
     try {
-      const parts = await Promise.all(plan.map((root) => root.text ?? root.render!(
-        getArgumentValues(root.field!, root.node!, coerced.coerced), context, root.selected!)));
+      const args = this.argumentsOf(queryPlan, plan, operation, variables);
+      if (!args) return null;
+      const parts = await Promise.all(plan.map((root, i) => root.text ?? root.render!(args[i]!, context, root.selected!)));
       return new JsonText(`{${plan.map((root, i) => `"${root.key}":${parts[i]}`).join(',')}}`);
     } catch (e) {
       if (!(e instanceof AppError || e instanceof GraphQLError || e instanceof NotRendered)) {
@@ -122,6 +123,25 @@ export class RenderedQueries {
       }
       return null;
     }
+  }
+
+  /**
+   * Each rendered root's argument values, coerced from the variables once
+   * per plan (a plan is kept per document, operation and variables); null
+   * when the variables do not coerce. An argument that does not throws, as
+   * getArgumentValues does, and nothing is kept.
+   */
+  private argumentsOf(
+    queryPlan: QueryPlan, plan: RootPlan[], operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined,
+  ): (Record<string, unknown> | undefined)[] | null {
+    let args = this.args.get(queryPlan);
+    if (args === undefined) {
+      const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {});
+      args = coerced.errors ? null
+        : plan.map((root) => (root.text === undefined ? Object.freeze(getArgumentValues(root.field!, root.node!, coerced.coerced)) : undefined));
+      this.args.set(queryPlan, args);
+    }
+    return args;
   }
 
   private plan(queryPlan: QueryPlan): RootPlan[] | null {
