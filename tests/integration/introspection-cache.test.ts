@@ -92,6 +92,24 @@ describe('a document sent with a comment of its own each time (src/http/comments
     expect(await validatedCount() - before).toBe(3);
   });
 
+  test('a GET request\'s document is blanked alike: same answers, validated at its first two sights only', async () => {
+    const q = 'query Q($y: Int!) { questionnaire(year: $y) { code } }';
+    const get = async (i: number) => {
+      const url = new URL(t.url);
+      url.searchParams.set('query', nonce(i) + q);
+      url.searchParams.set('variables', JSON.stringify({ y: 2023 }));
+      const res = await fetch(url);
+      return { status: res.status, text: await res.text() };
+    };
+    const before = await validatedCount();
+    const answers: { status: number; text: string }[] = [];
+    for (let i = 0; i < 4; i++) answers.push(await get(i));
+    expect(answers[0].status).toBe(200);
+    expect(JSON.parse(answers[0].text)).toEqual({ data: { questionnaire: expect.any(Array) } });
+    expect(answers.every((a) => a.status === 200 && a.text === answers[0].text)).toBe(true);
+    expect(await validatedCount() - before).toBe(2);
+  });
+
   test('errors point where they did in the text sent, comments and all', async () => {
     // Validation: the unknown field is on line 3, column 3 of the text sent.
     const invalid = `# a comment, then a line\n#another\n{ nope }`;
