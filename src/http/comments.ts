@@ -23,32 +23,36 @@ export function withoutComments(text: string): string {
  * comments.
  */
 export function keyText(text: string): string {
-  const bare = withoutComments(text);
-  if (!/[ \t](?:[\r\n]|$)/.test(bare)) return bare;
-  let out = '';
-  let from = 0;
-  let i = 0;
-  while (i < bare.length) {
-    const c = bare[i];
-    if (c === '"') {
-      i = afterString(bare, i);
-    } else if (c === ' ' || c === '\t') {
-      const start = i;
-      while (i < bare.length && (bare[i] === ' ' || bare[i] === '\t')) i++;
-      if (i >= bare.length || bare[i] === '\n' || bare[i] === '\r') {
-        out += bare.slice(from, start);
-        from = i;
-      }
-    } else {
-      i++;
-    }
-  }
-  return out + bare.slice(Math.min(from, bare.length));
+  if (!text.includes('#') && !/[ \t](?:[\r\n]|$)/.test(text)) return text;
+  return rewriteOutsideStrings(text, (t, i) => {
+    if (t[i] === '#') return { end: lineEnd(t, i), by: '' };
+    if (t[i] !== ' ' && t[i] !== '\t') return undefined;
+    let end = i;
+    while (end < t.length && (t[end] === ' ' || t[end] === '\t')) end++;
+    // Blanks before the line's end (or before a comment, which runs to it) go; others stay.
+    const ending = end >= t.length || t[end] === '\n' || t[end] === '\r' || t[end] === '#';
+    return { end, by: ending ? '' : undefined };
+  });
 }
 
 /** The text with each comment's characters (UTF-16 units) turned to spaces: no position moves. */
 export function blankComments(text: string): string {
   return replaceComments(text, (length) => ' '.repeat(length));
+}
+
+function replaceComments(text: string, by: (length: number) => string): string {
+  if (!text.includes('#')) return text;
+  return rewriteOutsideStrings(text, (t, i) => {
+    if (t[i] !== '#') return undefined;
+    const end = lineEnd(t, i);
+    return { end, by: by(end - i) };
+  });
+}
+
+/** Where the line that holds `i` ends: its \n or \r, or the text's end. */
+function lineEnd(text: string, i: number): number {
+  while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+  return i;
 }
 
 /** Where the string or block string that starts at `i` (a `"`) ends: just after its closing quote(s), or past the end. */
@@ -65,23 +69,31 @@ function afterString(text: string, i: number): number {
   return i + 1;
 }
 
-function replaceComments(text: string, by: (length: number) => string): string {
-  if (!text.includes('#')) return text;
+/**
+ * The text with spans outside its strings and block strings rewritten:
+ * `span` names the span that starts at `i`, if any (where it ends, and its
+ * replacement: `by` undefined keeps it as it is); everything else stays.
+ */
+function rewriteOutsideStrings(
+  text: string, span: (text: string, i: number) => { end: number; by: string | undefined } | undefined,
+): string {
   let out = '';
   let from = 0;
   let i = 0;
   while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
+    if (text[i] === '"') {
       i = afterString(text, i);
-    } else if (c === '#') {
-      out += text.slice(from, i);
-      const start = i;
-      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
-      out += by(i - start);
-      from = i;
-    } else {
+      continue;
+    }
+    const found = span(text, i);
+    if (found === undefined) {
       i++;
+    } else {
+      if (found.by !== undefined) {
+        out += text.slice(from, i) + found.by;
+        from = found.end;
+      }
+      i = found.end;
     }
   }
   return out + text.slice(Math.min(from, text.length));
