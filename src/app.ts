@@ -185,7 +185,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       sendJson(res, formatted.extensions?.code === 'SERVICE_UNAVAILABLE' ? 503 : 500, { errors: [formatted] });
       return;
     }
-    const { text, body, principal, ip } = edge;
+    const { body, principal, ip } = edge;
     const cacheKey = !responseCache.enabled ? '' : principal === null && anonymousKey ? anonymousKey : keyOf(principal);
     // A miss, noted now that the request has passed the edge; the in-process cache answers at once, the shared one (Redis) is waited for.
     const found = kept ?? (cacheKey ? responseCache.get(cacheKey) : undefined);

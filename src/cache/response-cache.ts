@@ -78,9 +78,9 @@ export class ResponseCache {
   }
 
   get(key: string, now = Date.now()): CachedResponse | undefined {
-    const hit = this.kept(key, now);
-    if (hit) return hit;
-    if (this.entries.has(key)) this.delete(key);
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return this.touched(key, hit);
+    if (hit) this.delete(key);
     this.noteMiss(key, now);
     return undefined;
   }
@@ -92,9 +92,13 @@ export class ResponseCache {
    */
   kept(key: string, now = Date.now()): CachedResponse | undefined {
     const hit = this.entries.get(key);
-    if (!hit || hit.expiresAt <= now) return undefined;
+    return hit && hit.expiresAt > now ? this.touched(key, hit) : undefined;
+  }
+
+  /** A hit, moved to the most recently used end. */
+  private touched(key: string, hit: CachedResponse): CachedResponse {
     this.entries.delete(key);
-    this.entries.set(key, hit); // most recently used last
+    this.entries.set(key, hit);
     return hit;
   }
 

@@ -9,6 +9,8 @@
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private lastSweep = 0;
+  /** What a new bucket holds: `initial`, at most the burst. */
+  readonly initial: number;
 
   /**
    * `initial`: what a caller's bucket holds when first seen (or seen again
@@ -17,8 +19,10 @@ export class TokenBuckets {
    */
   constructor(
     readonly ratePerSec: number, readonly burst: number, private readonly now: () => number = Date.now,
-    readonly initial: number = burst,
-  ) {}
+    initial: number = burst,
+  ) {
+    this.initial = Math.min(initial, burst);
+  }
 
   take(key: string, n = 1): boolean {
     const bucket = this.refilled(key);
@@ -35,7 +39,7 @@ export class TokenBuckets {
 
   /** Tokens the bucket holds now (negative while in debt). */
   available(key: string): number {
-    return this.buckets.has(key) ? this.refilled(key).tokens : Math.min(this.initial, this.burst);
+    return this.buckets.has(key) ? this.refilled(key).tokens : this.initial;
   }
 
   /** Seconds until n tokens are available for key. */
@@ -48,7 +52,7 @@ export class TokenBuckets {
   private refilled(key: string): { tokens: number; at: number } {
     const now = this.now();
     this.sweep(now);
-    const bucket = this.buckets.get(key) ?? { tokens: Math.min(this.initial, this.burst), at: now };
+    const bucket = this.buckets.get(key) ?? { tokens: this.initial, at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSec);
     bucket.at = now;
     this.buckets.set(key, bucket);
