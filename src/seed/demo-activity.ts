@@ -224,7 +224,9 @@ export function demoRatings(demoYear: DemoYear, unit: DemoUnit, unitIndex: numbe
       const hour = OFFICE_FIRST_HOUR + Math.floor(hourDraw * OFFICE_HOURS);
       submittedAt = new Date(Date.UTC(year, month, day, hour - VIETNAM_HOURS, minute, second));
     } else if (officeDays.length > 0) {
-      const office = officeDays[Math.floor((k * officeDays.length) / n)];
+      // From the year's first office day to its latest (the last rating on it): every month so far has ratings,
+      // the current one too from its first office hour on.
+      const office = officeDays[n > 1 ? Math.floor((k * (officeDays.length - 1)) / (n - 1)) : officeDays.length - 1];
       const hour = OFFICE_FIRST_HOUR + Math.floor(hourDraw * office.hours);
       submittedAt = new Date(Date.UTC(year, office.month, office.day, hour - VIETNAM_HOURS, minute, second));
     } else {
