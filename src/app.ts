@@ -6,7 +6,6 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { kioskScopePlugin } from './auth/kiosk-scope.plugin';
-import { hasToken, type Principal } from './auth/principal';
 import { auditActorOf, withAuditActor } from './audit';
 import { createLoaders, type Context } from './context';
 import { Role } from './entities/enums';
@@ -16,11 +15,12 @@ import type { DatabaseHealth } from './db/database-health';
 import { requestScope, type PoolGate, type RequestScope } from './db/pool-gate';
 import type { ReadRouter } from './db/read-routing';
 import { CallerBudgets } from './protection/caller-budgets';
-import { applyCors, setSecurityHeaders } from './http/headers';
+import { applyCors, corsApplies, setStandardHeaders } from './http/headers';
+import { createHitLane } from './http/hit-lane';
 import { jitGateway } from './http/jit-executor';
 import {
   anonymousRateGuard, bodyGuard, databaseGuard, documentSizeGuard, errorBody, jsonBodyGuard, jsonDepthGuard, passGuards, refusal, sendJson, sendRefusal, tokenGuard,
-  type EdgeRequest, type Guard,
+  type BodyRead, type EdgeRequest, type Guard,
 } from './http/guards';
 import { type Acceptors, addAcceptors } from './http/acceptors';
 import { DocumentStore } from './http/document-store';
@@ -29,7 +29,7 @@ import { RenderedQueries, stringifyResult } from './http/rendered-queries';
 import { PreparedOperations, type PreparedAnswer } from './http/prepared-operations';
 import { TokenBuckets } from './http/token-bucket';
 import { createSchema, renderers } from './schema';
-import { cachePolicyPlugin, ResponseCache, type CachedResponse } from './cache/response-cache';
+import { cachePolicyPlugin, ResponseCache } from './cache/response-cache';
 import { planOutKey, yearsOfPlan, type PlanOut } from './query-plan/plugin';
 import { IDE_PREFIX, sendIdePage, serveIdeAsset, wantsIde } from './ide/ide';
 import { createWebHandler } from './web/static';
@@ -41,7 +41,7 @@ import type { Services } from './services';
 import type { Live } from './live';
 import { LocalRateLimit, type ResponseStore, type SharedState } from './shared-state';
 import { createObservability, type ObservabilityConfig } from './observability';
-import { noteErrorAnswer } from './observability/request-context';
+import { noteCacheHit, noteErrorAnswer } from './observability/request-context';
 
 export interface AppDeps {
   config: Pick<Config, 'maxBodyBytes' | 'shutdownGraceMs' | 'corsOrigins' | 'anonymousRatePerSec' | 'anonymousBurst'
@@ -109,13 +109,28 @@ export async function createApp(deps: AppDeps): Promise<App> {
     jsonBodyGuard, jsonDepthGuard, documentSizeGuard(config.queryLimits), databaseReady,
     tokenGuard((header) => services.auth.authenticate(header), anonymousRate), anonymousRateLimit,
   ];
-  // An anonymous reader's request whose answer is kept: its text passed the guards above when the answer was stored, and they
-  // read nothing but the text and the configuration; what may have changed since is checked again.
-  const hitGuards: Guard[] = [databaseReady, anonymousRateLimit];
   const schema = await createSchema(services, deps.live);
   const localCache = new ResponseCache(config.responseCacheMaxEntries, config.responseCacheMaxBytes);
   // Several instances: the cache shared through Redis, this one in front (src/shared-state/shared-response-cache.ts).
   const responseCache: ResponseStore = deps.shared?.responseCache(localCache) ?? localCache;
+  /** A refusal of the edge (an AppError) as the contract answers it; anything else thrown there, 500 (503 when the database is gone). */
+  const answerEdgeError = (res: http.ServerResponse, e: unknown): void => {
+    if (e instanceof AppError) return sendRefusal(res, e);
+    const formatted = formatError({ message: 'Internal server error' }, e);
+    sendJson(res, formatted.extensions?.code === 'SERVICE_UNAVAILABLE' ? 503 : 500, { errors: [formatted] });
+  };
+  // An anonymous reader's answer kept in this process is answered as soon as its body is read (src/http/hit-lane.ts): its text
+  // passed the edge when the answer was stored; what may have changed since (the database's health, the IP's rate) is checked again.
+  const hitLane = responseCache.enabled && responseCache.kept ? createHitLane({
+    kept: responseCache.kept.bind(responseCache),
+    maxBodyBytes: config.maxBodyBytes,
+    guards: [databaseReady, anonymousRateLimit],
+    corsApplies: (req) => corsApplies(req, config.corsOrigins),
+    refuse: (res, requestId, e) => {
+      setStandardHeaders(res, requestId);
+      answerEdgeError(res, e);
+    },
+  }) : undefined;
   // Request ids, /metrics, request metrics and traces (src/observability): around the server, told the operation by Apollo.
   const observability = createObservability(deps);
   // Queries answered whole in SQL (src/http/rendered-queries.ts); those Apollo has answered so once are answered
@@ -163,38 +178,28 @@ export async function createApp(deps: AppDeps): Promise<App> {
    * `scope` collects the request's database time; every statement it runs
    * (authentication included) waits at most DB_POOL_WAIT_MS for a connection.
    */
-  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, scope: RequestScope): Promise<void> {
-    const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
-    const edge: EdgeRequest = { req, url, ip: req.socket.remoteAddress ?? 'unknown', text: '', body: undefined, principal: null };
-    const keyOf = (principal: Principal | null) => ResponseCache.key(
-      ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? edge.text : url.search);
-    let anonymousKey = '';
-    let kept: CachedResponse | undefined;
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, scope: RequestScope, read?: BodyRead): Promise<void> {
+    const edge: EdgeRequest = { req, url, ip: req.socket.remoteAddress ?? 'unknown', text: '', body: undefined, principal: null, read };
     try {
       await readBody(edge);
-      // An anonymous reader's answer kept in this process is looked up as soon as the text is known (hitGuards, above).
-      if (responseCache.enabled && responseCache.kept && !hasToken(req.headers.authorization)) {
-        anonymousKey = keyOf(null);
-        kept = responseCache.kept(anonymousKey);
-      }
-      const pending = passGuards(kept ? hitGuards : guards, edge);
+      const pending = passGuards(guards, edge);
       if (pending) await pending;
     } catch (e) {
-      if (e instanceof AppError) return sendRefusal(res, e);
-      const formatted = formatError({ message: 'Internal server error' }, e);
-      sendJson(res, formatted.extensions?.code === 'SERVICE_UNAVAILABLE' ? 503 : 500, { errors: [formatted] });
-      return;
+      return answerEdgeError(res, e);
     }
     const { body, principal, ip } = edge;
-    const cacheKey = !responseCache.enabled ? '' : principal === null && anonymousKey ? anonymousKey : keyOf(principal);
+    const cacheKey = !responseCache.enabled ? ''
+      : ResponseCache.key(ResponseCache.partition(principal), req.method ?? 'GET', req.headers.accept, req.method === 'POST' ? edge.text : url.search);
     // A miss, noted now that the request has passed the edge; the in-process cache answers at once, the shared one (Redis) is waited for.
-    const found = kept ?? (cacheKey ? responseCache.get(cacheKey) : undefined);
+    // (An anonymous reader's answer kept in this process was answered by the hit lane: here, tokens' answers and the shared cache's.)
+    const found = cacheKey ? responseCache.get(cacheKey) : undefined;
     const hit = found instanceof Promise ? await found : found;
     if (hit) {
       // The stored headers carry the answer's content-length (set when it was stored): one write, not chunks,
       // of the bytes encoded when it was stored.
       res.writeHead(hit.status, { ...hit.headers, 'x-request-id': requestId, 'x-cache': 'HIT' });
       res.end(hit.encoded ?? hit.body);
+      noteCacheHit();
       return;
     }
     // What runs is charged to its caller (src/protection/caller-budgets.ts): refused while they owe
@@ -292,8 +297,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     });
     // The portal's and the kiosks' path, parsed once per process: the handlers only read it.
     const url = req.url === '/graphql' ? GRAPHQL_URL : new URL(req.url ?? '/', 'http://localhost');
-    setSecurityHeaders(res);
-    const route = async () => {
+    // Given (or made) by the request observer (src/observability), which runs first.
+    const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+    const route = async (read?: BodyRead) => {
       if (applyCors(req, res, config.corsOrigins)) return;
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
@@ -312,7 +318,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         }
         const scope: RequestScope = { dbMs: 0 };
         try {
-          return await requestScope.run(scope, () => handleGraphQL(req, res, url, scope));
+          return await requestScope.run(scope, () => handleGraphQL(req, res, url, requestId, scope, read));
         } finally {
           scope.finished = true;
         }
@@ -324,7 +330,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       if (serveWeb(req, res, url)) return;
       return sendJson(res, 404, { error: 'not found', endpoints: ['/graphql', '/healthz', '/readyz'] });
     };
-    route().catch((e) => {
+    const routed = (read?: BodyRead) => {
+      setStandardHeaders(res, requestId);
+      route(read).catch(failed);
+    };
+    const failed = (e: unknown) => {
       if (isClientAbort(e, req, res)) {
         // A client closing its connection early is routine (a kiosk losing its network, a browser navigating away).
         logger.debug('the client aborted the request', { path: url.pathname, error: String((e as Error)?.message ?? e) });
@@ -334,7 +344,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       logger.error('request failed', { error: String((e as Error)?.stack ?? e) });
       if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else res.end();
-    });
+    };
+    if (hitLane && url.pathname === '/graphql' && (req.method === 'POST' || req.method === 'GET')) hitLane(req, res, url, requestId, routed);
+    else routed();
   });
   observability.attach(server);
   // Requests Node refuses before they reach the handler (a URL or headers over the 16 KiB limit,

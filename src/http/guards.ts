@@ -27,6 +27,8 @@ export interface EdgeRequest {
   body: unknown;
   /** Known after the token guard: null for anonymous readers. */
   principal: Principal | null;
+  /** The body, when the hit lane has read it already (src/http/hit-lane.ts). */
+  read?: BodyRead;
 }
 
 export type Guard = (request: EdgeRequest) => void | Promise<void>;
@@ -61,55 +63,69 @@ export function sendRefusal(res: http.ServerResponse, e: AppError): void {
 
 class BodyTooLarge extends Error {}
 
+/** A POST body as read: its text, or why it could not be read. */
+export type BodyRead = { text: string } | { error: unknown };
+
 /**
- * The body, up to `limit` bytes. A larger one is read to its end and thrown
+ * The body, up to `limit` bytes, given to `done` once (in the turn its last
+ * chunk arrives: no promise). A larger one is read to its end and thrown
  * away (up to four times the limit), so that the client, still uploading,
  * gets the 413 answer instead of a reset connection; beyond that the
  * connection is cut.
  */
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        if (size > limit * 4) {
-          reject(new BodyTooLarge());
-          req.destroy();
-        }
-        return;
+export function readBodyText(req: http.IncomingMessage, limit: number, done: (read: BodyRead) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (read: BodyRead) => {
+    if (settled) return;
+    settled = true;
+    done(read);
+  };
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      chunks.length = 0;
+      if (size > limit * 4) {
+        settle({ error: new BodyTooLarge() });
+        req.destroy();
       }
-      chunks.push(chunk);
-    });
-    // A small body is one chunk: decoded as it is, not copied into a new buffer first.
-    req.on('end', () => (size > limit ? reject(new BodyTooLarge())
-      : resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
+      return;
+    }
+    chunks.push(chunk);
   });
+  // A small body is one chunk: decoded as it is, not copied into a new buffer first.
+  req.on('end', () => settle(size > limit ? { error: new BodyTooLarge() }
+    : { text: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8') }));
+  req.on('error', (error) => settle({ error }));
+}
+
+/** POST: the declared length and the content type, refused before a byte of the body is read. */
+export function checkBodyHeaders(req: http.IncomingMessage, maxBodyBytes: number): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+  const mime = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (mime !== 'application/json') {
+    throw refusal(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `POST /graphql takes content-type application/json, not "${mime.slice(0, 100) || 'none'}"`);
+  }
+}
+
+function bodyTooLarge(maxBodyBytes: number): AppError {
+  return refusal(ErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds ${maxBodyBytes} bytes`, { headers: { connection: 'close' } });
 }
 
 /**
  * POST: a JSON body of at most `maxBodyBytes`, refused on its declared
- * length before a byte is read; its text, read (jsonBodyGuard parses it).
+ * length before a byte is read; its text, read (jsonBodyGuard parses it),
+ * or taken as the hit lane read it (`read`, src/http/hit-lane.ts).
  */
 export function bodyGuard(maxBodyBytes: number): Guard {
-  const tooLarge = () => refusal(ErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds ${maxBodyBytes} bytes`, { headers: { connection: 'close' } });
   return async (r) => {
     if (r.req.method !== 'POST') return;
-    const declared = Number(r.req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBodyBytes) throw tooLarge();
-    const mime = (r.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (mime !== 'application/json') {
-      throw refusal(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `POST /graphql takes content-type application/json, not "${mime.slice(0, 100) || 'none'}"`);
-    }
-    try {
-      r.text = await readBody(r.req, maxBodyBytes);
-    } catch (e) {
-      if (e instanceof BodyTooLarge) throw tooLarge();
-      throw e;
-    }
+    checkBodyHeaders(r.req, maxBodyBytes);
+    const read = r.read ?? await new Promise<BodyRead>((resolve) => readBodyText(r.req, maxBodyBytes, resolve));
+    if ('error' in read) throw read.error instanceof BodyTooLarge ? bodyTooLarge(maxBodyBytes) : read.error;
+    r.text = read.text;
   };
 }
 

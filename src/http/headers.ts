@@ -11,9 +11,16 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 
-/** Sets {@link SECURITY_HEADERS} on an answer. */
-export function setSecurityHeaders(res: http.ServerResponse): void {
+/** Sets {@link SECURITY_HEADERS} and the request's id on an answer (the hit lane writes them its own way: src/http/hit-lane.ts). */
+export function setStandardHeaders(res: http.ServerResponse, requestId: string): void {
+  res.setHeader('x-request-id', requestId);
   for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
+}
+
+/** Whether CORS adds headers to the answer to `req` (applyCors). */
+export function corsApplies(req: http.IncomingMessage, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  return !!origin && allowed.length > 0 && (allowed.includes('*') || allowed.includes(origin));
 }
 
 /**
@@ -21,8 +28,8 @@ export function setSecurityHeaders(res: http.ServerResponse): void {
  * Returns true when the request was a preflight and has been answered.
  */
 export function applyCors(req: http.IncomingMessage, res: http.ServerResponse, allowed: string[]): boolean {
-  const origin = req.headers.origin;
-  if (origin && allowed.length > 0 && (allowed.includes('*') || allowed.includes(origin))) {
+  if (corsApplies(req, allowed)) {
+    const origin = req.headers.origin!;
     res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
     res.setHeader('vary', 'Origin');
     res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id');

@@ -12,6 +12,7 @@ import { observabilityPlugin } from './apollo-plugin';
 import { ServiceMetrics } from './metrics';
 import { assignRequestId, noteErrorAnswer, requestContext, type RequestInfo } from './request-context';
 import { endRequestSpan, startTracing, type Tracing } from './tracing';
+import { setStandardHeaders } from '../http/headers';
 
 export { operationLabel } from './apollo-plugin';
 export { ServiceMetrics } from './metrics';
@@ -148,7 +149,8 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   const tokenFailures = new Map<string, { count: number; since: number }>();
 
   /** Who may read /metrics: loopback without a token, else an ADMIN token. */
-  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    setStandardHeaders(res, requestId);
     res.setHeader('cache-control', 'no-store');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendJson(res, 405, 'BAD_USER_INPUT', 'Use GET on /metrics', { allow: 'GET, HEAD' });
@@ -189,7 +191,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     metrics.inFlightCount--;
     const seconds = (performance.now() - started) / 1000;
     const status = res.writableFinished ? res.statusCode : 0; // 0: the connection closed before the answer was sent
-    const hit = status !== 0 && res.getHeader('x-cache') === 'HIT';
+    const hit = status !== 0 && info.cacheHit === true;
     metrics.httpRequests.inc({ route: info.route, status: status === 0 ? 'aborted' : String(status) });
     metrics.httpDuration.observe({ route: info.route }, seconds);
     if (hit) metrics.cacheHits.inc();
@@ -227,8 +229,8 @@ export function createObservability(deps: ObservabilityDeps): Observability {
       server.removeAllListeners('request');
       server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
         const started = performance.now();
+        // Its id goes back on the answer (the app sets it with the security headers: src/http/headers.ts).
         const requestId = assignRequestId(req);
-        res.setHeader('x-request-id', requestId);
         const path = (req.url ?? '/').split('?')[0];
         const info: RequestInfo = { requestId, route: routeOf(path) };
         metrics.inFlightCount++;
@@ -249,7 +251,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
         }
         const handle = () => {
           if (path === '/metrics' && config.metricsEnabled) {
-            serveMetrics(req, res).catch((e) => {
+            serveMetrics(req, res, requestId).catch((e) => {
               logger.error('serving /metrics failed', { error: String((e as Error)?.stack ?? e) });
               if (!res.headersSent) sendJson(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
               else res.end();

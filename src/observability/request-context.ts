@@ -19,6 +19,8 @@ export interface RequestInfo {
   outcome?: string;
   /** Set when the answer refuses the request as RATE_LIMITED: why (COST_RATE, DB_TIME, SERVICE_BUSY, ...). */
   rateLimitReason?: string;
+  /** Answered from the response cache. */
+  cacheHit?: boolean;
   /** The active trace span, when tracing is on (src/observability/tracing.ts). */
   span?: unknown;
 }
@@ -48,6 +50,11 @@ export function noteErrorAnswer(body: unknown, info: RequestInfo | undefined = r
   const x = (parsed as { errors?: { extensions?: { code?: unknown; reason?: unknown } }[] } | null)?.errors?.[0]?.extensions;
   if (typeof x?.code === 'string' && CODE.test(x.code)) info.outcome = x.code;
   if (x?.code === 'RATE_LIMITED') info.rateLimitReason = typeof x.reason === 'string' && x.reason !== 'RATE_LIMITED' ? x.reason : 'REQUEST_RATE';
+}
+
+/** Notes that the request being served (or `info`'s) was answered from the response cache. */
+export function noteCacheHit(info: RequestInfo | undefined = requestContext.getStore()): void {
+  if (info) info.cacheHit = true;
 }
 
 /** The id of the request being served, if any. */
