@@ -192,16 +192,20 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     const seconds = (performance.now() - started) / 1000;
     const status = res.writableFinished ? res.statusCode : 0; // 0: the connection closed before the answer was sent
     const hit = status !== 0 && info.cacheHit === true;
-    metrics.httpRequests.inc({ route: info.route, status: status === 0 ? 'aborted' : String(status) });
-    metrics.httpDuration.observe({ route: info.route }, seconds);
-    if (hit) metrics.cacheHits.inc();
     const outcome = info.outcome ?? (status === 0 ? 'ABORTED' : status < 400 ? 'ok' : STATUS_CODES[status] ?? 'INTERNAL_SERVER_ERROR');
     const operation = metrics.operation(info.operation ?? (hit ? 'cached' : '-'));
-    if (info.route === 'graphql') {
-      metrics.graphqlRequests.inc({ operation, outcome });
-      metrics.graphqlDuration.observe({ operation }, seconds);
+    if (hit && status === 200 && info.route === 'graphql' && outcome === 'ok') {
+      metrics.cacheHit(seconds);
+    } else {
+      metrics.httpRequests.inc({ route: info.route, status: status === 0 ? 'aborted' : String(status) });
+      metrics.httpDuration.observe({ route: info.route }, seconds);
+      if (hit) metrics.cacheHits.inc();
+      if (info.route === 'graphql') {
+        metrics.graphqlRequests.inc({ operation, outcome });
+        metrics.graphqlDuration.observe({ operation }, seconds);
+      }
+      if (info.rateLimitReason !== undefined || status === 429) metrics.rateLimited.inc({ reason: metrics.reason(info.rateLimitReason ?? 'REQUEST_RATE') });
     }
-    if (info.rateLimitReason !== undefined || status === 429) metrics.rateLimited.inc({ reason: metrics.reason(info.rateLimitReason ?? 'REQUEST_RATE') });
     if (span) endRequestSpan(span, req.method ?? 'GET', status, info.operation, outcome);
     const ms = Math.round(seconds * 1000);
     if (config.logRequests || (config.slowRequestMs > 0 && ms >= config.slowRequestMs)) {
