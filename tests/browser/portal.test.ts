@@ -36,7 +36,7 @@ function expectedRows(edges: any[], withChange = true) {
   return edges.map((e) => ({
     code: e.node.unit.code, name: e.node.unitName, rank: e.rank, score: e.score,
     band: e.node.band?.label ?? '–',
-    change: !withChange ? '' : e.node.rankChange === null ? '–' : e.node.rankChange === 0 ? '＝'
+    change: !withChange ? '' : e.node.rankChange === null ? '–' : e.node.rankChange === 0 ? '='
       : `${e.node.rankChange > 0 ? '▲' : '▼'} ${Math.abs(e.node.rankChange)}`,
   }));
 }

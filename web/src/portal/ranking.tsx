@@ -19,7 +19,7 @@ export function BandLabel({ band, bands }: { band: Band | null; bands: Band[] })
 
 export function RankChange({ change, t }: { change: number | null; t: Words }) {
   if (change === null) return <span class="change none" title={t.noChange}><span aria-hidden="true">–</span><span class="sr">{t.noChange}</span></span>;
-  if (change === 0) return <span class="change same"><span aria-hidden="true">＝</span><span class="sr">{t.same}</span></span>;
+  if (change === 0) return <span class="change same"><span aria-hidden="true">=</span><span class="sr">{t.same}</span></span>;
   const up = change > 0;
   return (
     <span class={`change ${up ? 'up' : 'down'}`}>
