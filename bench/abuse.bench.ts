@@ -135,14 +135,18 @@ const count503: Record<Phase, number> = { idle: 0, flood: 0 };
 /** The first answer of each kind that was not a success, to show what refusals say. */
 const examples = new Map<string, string>();
 
-/** The portal's slowest answers under flood, with how their time was spent. */
+/** The kiosks' and the portal's slowest answers under flood, with how their time was spent. */
 const slowest: Record<string, Answer[]> = {};
 const runStart = performance.now();
+/** When the flood phase began, and each timed stream's answers under flood by the second they came in. */
+let floodStart = 0;
+const floodSeconds: Record<string, number[][]> = {};
 
 function record(stream: string, a: Answer, ok: boolean): void {
   if (phase === 'warmup') return;
   (latencies[stream] ??= { idle: [], flood: [] })[phase].push(a.ms);
-  if (phase === 'flood' && stream.startsWith('portal')) {
+  if (phase === 'flood' && (stream.startsWith('portal') || stream === 'kiosk')) {
+    ((floodSeconds[stream] ??= [])[Math.floor((performance.now() - floodStart) / 1000)] ??= []).push(a.ms);
     const list = (slowest[stream] ??= []);
     list.push(a);
     list.sort((x, y) => y.ms - x.ms).splice(5);
@@ -442,6 +446,7 @@ async function main(): Promise<void> {
       validatedAt.push(await documentsValidated());
 
       phase = 'flood';
+      floodStart = performance.now();
       loopDelay.idle.disable();
       loopDelay.flood.enable();
       await Promise.all([portal(floodEnd), watchReadiness(floodEnd, ready.flood), flooding]);
@@ -461,6 +466,9 @@ async function main(): Promise<void> {
         console.log(`${stream.padEnd(22)} ${fmt(percentile(l.idle, 50)).padStart(9)} ${fmt(percentile(l.idle, 99)).padStart(10)} ${fmt(percentile(l.flood, 50)).padStart(11)} ${fmt(percentile(l.flood, 99)).padStart(11)} ${ratio.toFixed(2).padStart(22)}   ${l.idle.length} / ${l.flood.length}`);
       }
       console.log(`\nthis process's event loop (it times the kiosks and the portal): delay p99 idle ${fmt(loopDelay.idle.percentile(99) / 1e6)} ms, max ${fmt(loopDelay.idle.max / 1e6)} ms; flood p99 ${fmt(loopDelay.flood.percentile(99) / 1e6)} ms, max ${fmt(loopDelay.flood.max / 1e6)} ms`);
+      for (const [stream, seconds] of Object.entries(floodSeconds)) {
+        console.log(`${stream} p99 by second of the flood (ms): ${Array.from(seconds, (v, i) => `${i + 1}:${v ? fmt(percentile(v, 99)) : '–'}`).join(' ')}`);
+      }
       for (const [stream, list] of Object.entries(slowest)) {
         console.log(`slowest ${stream} answers under flood (sent at s, total ms, new connection, connected ms, first byte ms):`);
         for (const a of list) {
