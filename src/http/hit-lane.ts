@@ -41,7 +41,7 @@ export type Pass = (read?: BodyRead) => void;
 
 export type HitLane = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, pass: Pass) => void;
 
-/** The place of the request id in a kept answer's header list (its last value). */
+/** The request id's header: the last of a kept answer's header list, its value filled in for each answer. */
 const ID_HEADER = 'x-request-id';
 
 export function createHitLane(options: HitLaneOptions): HitLane {
