@@ -10,11 +10,6 @@
  * (an error's line and column) stays the same.
  */
 
-/** The text without its comments. */
-export function withoutComments(text: string): string {
-  return replaceComments(text, () => '');
-}
-
 /**
  * The text without its comments, nor the blanks (spaces, tabs) that end
  * its lines, outside strings and block strings: what the prepared path
@@ -37,15 +32,11 @@ export function keyText(text: string): string {
 
 /** The text with each comment's characters (UTF-16 units) turned to spaces: no position moves. */
 export function blankComments(text: string): string {
-  return replaceComments(text, (length) => ' '.repeat(length));
-}
-
-function replaceComments(text: string, by: (length: number) => string): string {
   if (!text.includes('#')) return text;
   return rewriteOutsideStrings(text, (t, i) => {
     if (t[i] !== '#') return undefined;
     const end = lineEnd(t, i);
-    return { end, by: by(end - i) };
+    return { end, by: ' '.repeat(end - i) };
   });
 }
 
