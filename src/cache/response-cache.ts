@@ -87,8 +87,9 @@ export class ResponseCache {
 
   /**
    * The fresh answer held for the key, if any, as `get` gives it; a miss is
-   * not noted (src/app.ts looks here before the request has passed the
-   * edge, and notes its miss with `get` only once it has).
+   * not noted (the hit lane, src/http/hit-lane.ts, looks here before the
+   * request has passed the edge; src/app.ts notes its miss with `get` only
+   * once it has).
    */
   kept(key: string, now = Date.now()): CachedResponse | undefined {
     const hit = this.entries.get(key);

@@ -2,7 +2,7 @@ import { ADMIN_TOKEN, startTestService, type TestService } from '../support/test
 
 /*
  * Issue 12: an anonymous reader's kept answer is looked up as soon as its
- * body is read (src/app.ts, hitGuards): its text passed the edge's other
+ * body is read (src/http/hit-lane.ts): its text passed the edge's other
  * guards when the answer was stored. What may change since is still
  * checked on every hit (the database's health, the IP's rate), and a
  * request with a token never reaches the anonymous readers' answers.
