@@ -11,15 +11,20 @@ export const DEMO_ALERT_RATINGS = 60;
 const BURST_LABEL = 'Quầy thử nghiệm: gửi dồn dập';
 const STUCK_LABEL = 'Quầy thử nghiệm: kẹt nút';
 const HOUR = 3600 * 1000;
+/** The stuck button's ratings: this many, this far apart, the first an hour after the morning's start. */
+const STUCK_RATINGS = 40;
+const STUCK_GAP_MS = 120_000;
+/** From 09:00 to just past the stuck button's last rating (11:18): the morning the step writes, all of it before now. */
+const MORNING_MS = HOUR + STUCK_RATINGS * STUCK_GAP_MS;
 
-/** The latest 09:00 in Hà Nội on a working day (Monday to Saturday) of `year` that is at least two hours past; null if none yet. */
+/** The latest 09:00 in Hà Nội on a working day (Monday to Saturday) of `year` whose ratings (MORNING_MS) are all past; null if none yet. */
 function lastOfficeMorning(year: number, now: Date): Date | null {
   for (let days = 0; days < 14; days++) {
     // 09:00 in Hà Nội is 02:00 UTC.
     const at = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days, 2, 0, 0));
     const local = new Date(at.getTime() + 7 * HOUR);
     if (local.getUTCFullYear() !== year) return null;
-    if (local.getUTCDay() !== 0 && at.getTime() + 2 * HOUR <= now.getTime()) return at;
+    if (local.getUTCDay() !== 0 && at.getTime() + MORNING_MS <= now.getTime()) return at;
   }
   return null;
 }
@@ -69,7 +74,7 @@ export async function seedDemoAlerts(db: DataSource, logger: Logger, now: Date =
     // 20 ratings 2 s apart, answers varied.
     await store(await kiosk(BURST_LABEL), Array.from({ length: 20 }, (_, i) => new Date(start.getTime() + i * 2000)), (qi, i) => 1 + ((i + qi) % 5));
     // 40 ratings, two minutes apart, from 10:00: the best answer on every question.
-    await store(await kiosk(STUCK_LABEL), Array.from({ length: 40 }, (_, i) => new Date(start.getTime() + HOUR + i * 120_000)), () => 5);
+    await store(await kiosk(STUCK_LABEL), Array.from({ length: STUCK_RATINGS }, (_, i) => new Date(start.getTime() + HOUR + i * STUCK_GAP_MS)), () => 5);
     logger.info('demo kiosks with a burst and a stuck button seeded; their alerts are raised in the background', { year: open });
     return true;
   });

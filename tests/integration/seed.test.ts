@@ -406,6 +406,28 @@ describe('on an empty database', () => {
     expect(await e.sql(scores)).toEqual(await t.sql(scores));
   });
 
+  test('the demo kiosk alerts\' ratings are all before the seed\'s clock, even late on a working morning (11:05 in Hà Nội)', async () => {
+    // The latest working day (Monday to Saturday) of the open year whose 11:05 in Hà Nội (04:05 UTC) is past.
+    let at: Date | null = null;
+    for (let days = 0; days < 14 && !at; days++) {
+      const now = new Date();
+      const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days, 4, 5));
+      if (day.getUTCFullYear() === OPEN && day.getUTCDay() !== 0 && day <= now) at = day;
+    }
+    if (!at) return; // the first days of January: no such morning yet
+    const f = await startTestService();
+    try {
+      await seedDemoIfEmpty(f.service.db, f.service.services, logger);
+      expect(await seedDemoAlerts(f.service.db, logger, at)).toBe(true);
+      const [{ n, latest }] = await f.sql(`SELECT count(*)::int AS n, max(r.received_at) AS latest FROM survey_response r
+        JOIN kiosk k ON k.id = r.kiosk_id WHERE k.label LIKE 'Quầy thử nghiệm%'`);
+      expect(n).toBe(DEMO_ALERT_RATINGS);
+      expect(new Date(latest).getTime()).toBeLessThanOrEqual(at.getTime());
+    } finally {
+      await f.stop();
+    }
+  });
+
   test('does not seed a database that already holds a unit of its own', async () => {
     const f = await startTestService();
     try {
