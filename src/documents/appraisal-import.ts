@@ -17,6 +17,8 @@ import {
   APPRAISAL_SHEET, cellName, COL, FORMAT_ID, frameworkFingerprint, layoutOf, META_ROWS, META_SHEET, ROW, type SheetLayout,
 } from './appraisal-sheet';
 import { DocumentError } from './document-error';
+import { AppError } from '../errors/app-error';
+import { requireText } from '../util/validate';
 import { DOCUMENT_LIMITS } from './limits';
 import type { Params } from './params';
 import { readUpload } from './upload';
@@ -419,8 +421,13 @@ export class AppraisalImport {
         panelist = principal.name;
       } else {
         if (given === null) throw new DocumentError(400, 'BAD_USER_INPUT', 'An ADMIN import names the panelist whose scores the sheet holds: add the form field "panelist"', 'panelist');
-        if (given.length > 200) throw new DocumentError(400, 'BAD_USER_INPUT', 'panelist is longer than 200 characters', 'panelist');
-        panelist = given.normalize('NFC');
+        // The rules of submitExpertScores's panelist: at most 200 characters, no control character, visible.
+        try {
+          panelist = requireText('panelist', given, 200);
+        } catch (e) {
+          if (e instanceof AppError) throw new DocumentError(400, 'BAD_USER_INPUT', e.message, 'panelist');
+          throw e;
+        }
       }
       await guardXlsx(upload.file, DOCUMENT_LIMITS);
       let sheets: SheetData[];

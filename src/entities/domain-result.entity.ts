@@ -4,7 +4,6 @@ import { IndexResult } from './index-result.entity';
 
 /** A unit's index for one domain of a cycle, with its rank among the cycle's units. */
 @Entity({ name: 'domain_result' })
-@Index('ix_domain_result_rank', ['domainId', 'rank'])
 @Index('ix_domain_result_position', ['domainId', 'position'])
 export class DomainResult {
   @PrimaryColumn('int', { name: 'cycle_id' })

@@ -6,6 +6,8 @@ import { Unit } from './unit.entity';
 /** One panelist's points (or not-applicable mark) for one unit, EXPERT leaf and round. */
 @Entity({ name: 'expert_score' })
 @Index('uq_expert_score', ['unitId', 'criterionId', 'round', 'panelist'], { unique: true })
+// A name with no control character (src/util/text.ts): the recomputation splits a unit's scores on U+001E and U+001F.
+@Check('ck_expert_score_panelist', `"panelist" !~ '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]'`)
 @Check('ck_expert_score_points', `("not_applicable" AND "points" IS NULL) OR (NOT "not_applicable" AND "points" >= 0)`)
 export class ExpertScore {
   @PrimaryGeneratedColumn('identity', { name: 'id', type: 'bigint', generatedIdentity: 'ALWAYS' })

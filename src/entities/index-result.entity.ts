@@ -4,7 +4,6 @@ import { Unit } from './unit.entity';
 
 /** A unit's computed index for a cycle (year and kind), stored so that reads never recompute. */
 @Entity({ name: 'index_result' })
-@Index('ix_index_result_rank', ['cycleId', 'rank'])
 @Index('ix_index_result_position', ['cycleId', 'position'])
 @Check('ck_index_result_score', `"score" BETWEEN 0 AND 100`)
 export class IndexResult {

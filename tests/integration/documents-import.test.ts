@@ -204,6 +204,15 @@ test('who may import: the appraiser as themself, ADMIN naming the panelist; othe
   const noPanelist = await upload(t, '/import/appraisal?round=APPRAISAL', file);
   expect(noPanelist.status).toBe(400);
   expect(noPanelist.body.errors[0]).toMatchObject({ field: 'panelist' });
+  // The ADMIN's panelist follows submitExpertScores's rules: no control character, at most 200 characters.
+  const before = await stored();
+  const control = await upload(t, '/import/appraisal?round=APPRAISAL', file, { panelist: 'Trần\u001fThị B' });
+  expect(control.status).toBe(400);
+  expect(control.body.errors[0]).toMatchObject({ field: 'panelist', message: 'panelist contains control characters, which are not allowed' });
+  const long = await upload(t, '/import/appraisal?round=APPRAISAL', file, { panelist: 'A'.repeat(201) });
+  expect(long.status).toBe(400);
+  expect(long.body.errors[0]).toMatchObject({ field: 'panelist', message: 'panelist is 201 characters long; at most 200 are allowed' });
+  expect(await stored()).toEqual(before);
   const badRound = await upload(t, '/import/appraisal?round=FINAL', file, {}, appraiser);
   expect(badRound.status).toBe(400);
   expect(badRound.body.errors[0].message).toMatch(/round "FINAL" is not allowed: use one of SELF_ASSESSMENT, APPRAISAL, REAPPRAISAL/);

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { UnitKind } from '../../src/entities/enums';
+import { readCycleInputs, unitInput } from '../../src/results/cycle-inputs';
 import { startTestService, type TestService } from '../support/test-service';
 
 /**
@@ -106,4 +108,41 @@ test('a scheduler tick whose recomputation fails keeps the cycle due until one s
   // The next tick computes it: 5 + 5 of 20 → 50.
   await t.service.services.recompute.tick();
   expect((await t.ok(RESULT, { code: 'SYT', year: 2024 }, appraiser)).unit.result).toMatchObject({ score: 50 });
+});
+
+test('panelists named with quotes, commas, backslashes and brackets are read back whole: by the single-unit update and by a full recomputation', async () => {
+  // The recomputation reads a unit's scores as one text split on U+001E and U+001F (src/results/cycle-inputs.ts).
+  await t.ok(`mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }`, { input: { code: 'SNV', name: 'Sở Nội vụ', kind: 'DEPARTMENT' } });
+  const submit = (panelist: string, c1: number) => t.ok(SUBMIT, { input: {
+    year: 2024, unitCode: 'SNV', round: 'APPRAISAL', panelist,
+    scores: [{ criterionCode: 'C1', points: c1 }, { criterionCode: 'C2', notApplicable: true }],
+  } });
+  await submit('Lê "Ba", \\Tư', 6);
+  // C1: the mean of 6 and 9 = 7.5 of 10 (C2 not applicable for both): 75.
+  const r = await submit("Trần, Thị 'C' [x] {y}", 9);
+  expect(r.submitExpertScores).toMatchObject({ score: 75, earnedPoints: 7.5, stale: false });
+  const read = async () => (await t.ok(`{ unit(code: "SNV") { result(year: 2024) { score earnedPoints maxPoints } } }`)).unit.result;
+  expect(await read()).toEqual({ score: 75, earnedPoints: 7.5, maxPoints: 10 });
+  // The full recomputation's read (every unit of the cycle, in parallel on the pool) gives the method the same scores.
+  const [{ id: unitId }] = await t.sql(`SELECT id FROM unit WHERE code = 'SNV'`);
+  const leaf = Object.fromEntries((await t.sql(`SELECT code, id::text FROM criterion WHERE cycle_id = $1`, [cycleId])).map((c) => [c.code, c.id]));
+  const inputs = await readCycleInputs(t.service.workDb.manager, { id: cycleId, year: 2024, unitKind: UnitKind.DEPARTMENT }, null, true);
+  expect(unitInput(inputs.facts.get(unitId)!).panelScores).toEqual([
+    { leafId: leaf.C1, round: 'APPRAISAL', panelist: 'Lê "Ba", \\Tư', points: '6.00', notApplicable: false },
+    { leafId: leaf.C1, round: 'APPRAISAL', panelist: "Trần, Thị 'C' [x] {y}", points: '9.00', notApplicable: false },
+    { leafId: leaf.C2, round: 'APPRAISAL', panelist: 'Lê "Ba", \\Tư', points: null, notApplicable: true },
+    { leafId: leaf.C2, round: 'APPRAISAL', panelist: "Trần, Thị 'C' [x] {y}", points: null, notApplicable: true },
+  ]);
+});
+
+test('the database refuses a panelist name holding a control character, whatever path writes it', async () => {
+  const [{ id: unitId }] = await t.sql(`SELECT id FROM unit WHERE code = 'STP'`);
+  const [{ id: criterionId }] = await t.sql(`SELECT id FROM criterion WHERE cycle_id = $1 AND code = 'C2'`, [cycleId]);
+  await expect(t.sql(
+    `INSERT INTO expert_score (unit_id, criterion_id, round, panelist, points, entered_by) VALUES ($1, $2, 'APPRAISAL', $3, 1, 'x')`,
+    [unitId, criterionId, 'P\u001f2'],
+  )).rejects.toThrow(/ck_expert_score_panelist/);
+  const r = await t.gql(SUBMIT, { input: { year: 2024, unitCode: 'STP', round: 'APPRAISAL', panelist: 'P\u001e2', scores: [{ criterionCode: 'C2', points: 1 }] } });
+  expect(r.errors?.[0]).toMatchObject({ message: 'input.panelist contains control characters, which are not allowed' });
+  expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.panelist' });
 });
