@@ -318,8 +318,7 @@ export async function writeChange(
   const units = change.units.filter((row) => !own(row));
   const domains = change.domains.filter((row) => !own(row));
   if (units.length === 0 && domains.length === 0) return;
-  await tx.query('SET LOCAL enable_hashjoin = off');
-  await tx.query('SET LOCAL enable_mergejoin = off');
+  await tx.query(`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
   if (units.length > 0) {
     await tx.query(
       `UPDATE index_result r

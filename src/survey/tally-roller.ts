@@ -180,9 +180,11 @@ export class TallyRoller {
   }
 
   private async drain(): Promise<number> {
-    // Everything committed before this point must be rolled up when drain returns.
-    const [{ bound }]: { bound: string | null }[] = await this.db.query('SELECT max(id)::text AS bound FROM survey_response');
-    if (bound === null) return 0;
+    // Everything committed before this point must be rolled up when drain returns. Most calls find nothing to roll
+    // up (a recomputation, a single-unit update): one statement then, on the partial index of responses not tallied.
+    const [{ bound, pending }]: { bound: string | null; pending: boolean }[] = await this.db.query(
+      'SELECT max(id)::text AS bound, EXISTS (SELECT 1 FROM survey_response WHERE NOT tallied) AS pending FROM survey_response');
+    if (bound === null || !pending) return 0;
     let total = 0;
     for (;;) {
       const rows: { year: number; kind: UnitKind; late: boolean; responses: number; units: number[] }[] =
