@@ -239,15 +239,17 @@ export class ResultsService {
       if (done === null) return null;
       if (done.kind === 'skipped') return { cycleId, units: 0, skipped: done.skipped, ms };
       if (done.kind === 'none') return { cycleId, units: 0, ms, incremental: { unitRows: 0, domainRows: 0 } };
-      const { change, unitIds } = done;
-      change.memo.version = done.after;
-      this.memos.set(cycleId, change.memo);
+      const { change, unitIds, responses } = done;
+      const memo = change.committed();
+      for (const [unitId, n] of responses) memo.responses.set(unitId, n);
+      memo.version = done.after;
+      this.memos.set(cycleId, memo);
       const log = this.updates.get(cycleId) ?? [];
       log.push({ before: done.before, after: done.after, unitIds });
       // A full write clears the log; should none come for long, the oldest steps go (a recomputation then reads all again).
       if (log.length > 10000) log.splice(0, log.length - 10000);
       this.updates.set(cycleId, log);
-      const domainCount = change.memo.domainIds.length;
+      const domainCount = memo.domainIds.length;
       return {
         cycleId, units: unitIds.length, ms,
         incremental: { unitRows: change.units.length + change.removed.length, domainRows: change.domains.length + change.removed.length * domainCount },
@@ -297,9 +299,10 @@ export class ResultsService {
       });
     }
     const change = rerankUnits(memo, figures);
-    for (const unitId of unitIds) change.memo.responses.set(unitId, inputs.facts.get(unitId)?.responses ?? 0);
+    // Kept in the memo once committed (update): a unit whose count moves again has new ratings.
+    const responses = new Map(unitIds.map((unitId) => [unitId, inputs.facts.get(unitId)?.responses ?? 0]));
     await writeChange(tx, cycleId, change, upsertRows);
-    return { kind: 'done' as const, change, unitIds, before: version, after: await bumpVersion(tx, cycleId) };
+    return { kind: 'done' as const, change, unitIds, responses, before: version, after: await bumpVersion(tx, cycleId) };
   }
 
   /**
