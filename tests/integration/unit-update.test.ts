@@ -217,6 +217,33 @@ test('a single-unit update committed while a full recomputation computes is not 
   }
 }, 60000);
 
+test('a full write of many rows analyzes the result tables (the moves after it are planned on their size); a small one or none does not', async () => {
+  const results = t.service.services.results;
+  const analyzed = async () => (await t.sql(
+    `SELECT (SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'index_result')::int AS results,
+            (SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'domain_result')::int AS domains`))[0];
+  const before = await analyzed();
+  // Another writer: the next recomputation writes every row again (30 communes and their domains), under the bound of 1,000.
+  await t.sql(`UPDATE result_state SET version = gen_random_uuid() WHERE cycle_id = $1`, [cycleId]);
+  await results.recompute(cycleId);
+  expect(await analyzed()).toEqual(before);
+  const bound = results.analyzeAfterRows;
+  results.analyzeAfterRows = 100;
+  try {
+    await t.sql(`UPDATE result_state SET version = gen_random_uuid() WHERE cycle_id = $1`, [cycleId]);
+    await results.recompute(cycleId);
+    expect(await analyzed()).toEqual({ results: before.results + 1, domains: before.domains + 1 });
+    const [sizes] = await t.sql(
+      `SELECT (SELECT reltuples FROM pg_class WHERE relname = 'index_result')::int AS estimated, (SELECT count(*) FROM index_result)::int AS rows`);
+    expect(sizes.estimated).toBe(sizes.rows);
+    // Trusted again and nothing changed: no row written, no analysis.
+    await results.recompute(cycleId);
+    expect(await analyzed()).toEqual({ results: before.results + 1, domains: before.domains + 1 });
+  } finally {
+    results.analyzeAfterRows = bound;
+  }
+});
+
 test('after another writer (a new token) the update is a full recomputation; a published cycle is never touched', async () => {
   await t.sql(`UPDATE result_state SET version = gen_random_uuid() WHERE cycle_id = $1`, [cycleId]);
   stats.length = 0;
