@@ -7,18 +7,18 @@ import type { Principal } from '../auth/principal';
 import type { CacheChange } from '../cache/response-cache';
 import type { Logger } from '../config/logger';
 import { CriterionSource, CycleStatus, Role, ScoreRound, UnitKind } from '../entities/enums';
+import { AppError } from '../errors/app-error';
 import type { ResultsService } from '../results/results.service';
 import type { RecomputeScheduler } from '../results/recompute-scheduler';
 import type { Framework, FrameworkService, FrameworkNode } from '../services/framework.service';
 import { leavesOf } from '../services/framework.service';
 import { closedFor, closedRoundMessage } from '../appraisal/round-windows';
+import { requireText } from '../util/validate';
 import { adjustmentProblem, type CellProblem, notANumber, numberIn, pointsProblem } from './appraisal-rules';
 import {
   APPRAISAL_SHEET, cellName, COL, FORMAT_ID, frameworkFingerprint, layoutOf, META_ROWS, META_SHEET, ROW, type SheetLayout,
 } from './appraisal-sheet';
 import { DocumentError } from './document-error';
-import { AppError } from '../errors/app-error';
-import { requireText } from '../util/validate';
 import { DOCUMENT_LIMITS } from './limits';
 import type { Params } from './params';
 import { readUpload } from './upload';

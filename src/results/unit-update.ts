@@ -325,7 +325,10 @@ export function rerankUnits(memo: CycleMemo, figures: Map<number, UnitFigures | 
  * joins off for the rest of this short transaction): the planner's
  * statistics of a freshly written year can make it hash all 96,000 domain
  * rows of the cycle (0.4 s); probed, an UPDATE costs about half an upsert.
- * Positions are not unique in the schema, so rows can move in any order.
+ * Without any statistics of the cycle it could still filter a scan of the
+ * whole cycle for each row instead: ResultsService analyzes the tables after
+ * a large full write (analyzeResults). Positions are not unique in the
+ * schema, so rows can move in any order.
  */
 export async function writeChange(
   tx: EntityManager, cycleId: number, change: UnitsChange,
