@@ -1,5 +1,4 @@
 import { asJsonNumber, published2 } from '../results/sql';
-import { DOMAIN_SOURCE } from '../results/versions';
 import { LAST_DISTRICT_YEAR, nameInYearSql } from '../services/unit-years';
 import { PlanInvariantError, type ResultSelection, type Selected } from './selection';
 
@@ -101,8 +100,8 @@ export interface ResultRows {
 /**
  * A result row of `ir` (index_result; $1 is the year) as the JSON of the
  * fields selected: unit and band joined (resultJoins), domain results
- * from one correlated subquery (of `ir.version`: 0, the working copy, or
- * the archived version). `internal` adds the ids the field
+ * from a correlated subquery (domainsJson: of `ir.version`, 0 for the
+ * working copy, or the archived version). `internal` adds the ids the field
  * resolvers read (a RankedResult's cycleId, unitId, bandCode, archivedVersion, unit id and parentId).
  * `uses.band` is set when the band is read. `rows`: other rows than a ranking's.
  */
@@ -117,14 +116,25 @@ export function resultJson(selected: readonly Selected[], internal: boolean, use
         uses.band = true;
         return `CASE WHEN b.code IS NULL THEN NULL ELSE ${objectSql('Band', s.fields ?? [], (f) => column(BAND_FIELDS, f))} END`;
       case 'domains':
-        return `(SELECT coalesce(json_agg(${objectSql('DomainResult', s.fields ?? [], (f) => column(DOMAIN_FIELDS, f))} ORDER BY d.position), '[]'::json)
-          FROM ${DOMAIN_SOURCE} dr JOIN criterion d ON d.id = dr.domain_id
-         WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id AND dr.version = ir.version)`;
+        return domainsJson(s.fields ?? []);
       default:
         return column(RESULT_FIELDS, s);
     }
   }, internal ? [`'cycleId', ir.cycle_id`, `'unitId', ir.unit_id`, `'bandCode', ir.band_code`, `'archivedVersion', (SELECT CASE WHEN archived THEN version END FROM c)`] : []);
 }
+/**
+ * A result row's domain results as a JSON array: of the working copy
+ * (domain_result) when `ir.version` is 0, else of the archived version
+ * (published_domain_result). Two subqueries, of which one runs: a union of
+ * both tables would probe the archive for every working-copy row.
+ */
+function domainsJson(selected: readonly Selected[]): string {
+  const array = (table: string, version: string) => `(SELECT coalesce(json_agg(${objectSql('DomainResult', selected, (f) => column(DOMAIN_FIELDS, f))} ORDER BY d.position), '[]'::json)
+          FROM ${table} dr JOIN criterion d ON d.id = dr.domain_id
+         WHERE dr.cycle_id = ir.cycle_id AND dr.unit_id = ir.unit_id${version})`;
+  return `CASE WHEN ir.version = 0 THEN ${array('domain_result', '')} ELSE ${array('published_domain_result', ' AND dr.version = ir.version')} END`;
+}
+
 /** The band `b` of a result row `ir`. */
 export const BAND_JOIN = 'LEFT JOIN band b ON b.cycle_id = ir.cycle_id AND b.code = ir.band_code';
 /** The unit of a result row `ir`, and its band when read. */

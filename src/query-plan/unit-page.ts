@@ -1,14 +1,14 @@
 import type { Pool } from 'pg';
 import { canSeeProvisional, ownUnitOf, type Principal } from '../auth/principal';
 import type { RenderedRootField } from '../http/rendered-queries';
-import { RESULT_COLUMNS_OF_TABLE, versionsOfSql } from '../results/versions';
+import { RESULT_COLUMNS_OF_TABLE } from '../results/versions';
 import { nameInYearSql } from '../services/unit-years';
 import { nfc } from '../util/text';
 import {
   BAND_FIELDS, BAND_JOIN, column, DOMAIN_FIELDS, objectSql, RESULT_FIELDS, resultJson, type ResultRows, UNIT_FIELDS,
 } from './result-json';
-import { type Selected, selectionKey } from './selection';
-import { memo } from './statements';
+import type { Selected } from './selection';
+import { memoOf } from './statements';
 
 /*
  * A unit's page, `unit(code) { ... results { ... } }`, written whole as JSON
@@ -23,25 +23,34 @@ import { memo } from './statements';
 
 /**
  * The unit's results the caller reads, one row per year at most, as `ir`
- * rows (index_result's columns, `version`: 0 for the working copy or the
- * archived version, as DOMAIN_SOURCE's; `read_version`: IndexResult.version;
- * `year`). The rule of RankingService.resultsByUnits and readableVersion
+ * rows (index_result's columns, `archived`, `version`: 0 for the working
+ * copy or the archived version, as resultJson's domains read it; `year`).
+ * The rule of RankingService.resultsByUnits and readableVersion
  * (src/results): of each cycle of the unit's kind, the working copy if the
  * year is published or the caller sees provisional results; else, while
  * the year is amending, its latest published version from the archive
- * (which every reader sees).
+ * (which every reader sees), as it is when the caller sees provisional
+ * results and the unit has no working result.
+ *
+ * Two plain joins, at most one row per cycle from either: the usual page
+ * (every year published) reads the unit's index_result rows and their
+ * cycles, nothing of the publications or the archive.
  */
-const RESULT_ROWS = `(SELECT c0.year, x.*
-    FROM cycle c0 CROSS JOIN LATERAL ${versionsOfSql('c0')} w
-    CROSS JOIN LATERAL (
-      SELECT * FROM (
-        SELECT false AS archived, 0 AS version, w.working AS read_version, ${RESULT_COLUMNS_OF_TABLE}
-          FROM index_result WHERE cycle_id = c0.id AND unit_id = u.id AND (c0.status = 'PUBLISHED' OR r.sees)
-        UNION ALL
-        SELECT true, version, version, ${RESULT_COLUMNS_OF_TABLE}
-          FROM published_result WHERE cycle_id = c0.id AND unit_id = u.id AND c0.status <> 'PUBLISHED' AND version = w.published) v
-      ORDER BY archived LIMIT 1) x
-   WHERE c0.unit_kind = u.kind)`;
+const RESULT_ROWS = `(
+    SELECT c0.year, false AS archived, 0 AS version, ${columnsOf('i0')}
+      FROM index_result i0 JOIN cycle c0 ON c0.id = i0.cycle_id
+     WHERE i0.unit_id = u.id AND c0.unit_kind = u.kind AND (c0.status = 'PUBLISHED' OR r.sees)
+    UNION ALL
+    SELECT c0.year, true, p0.version, ${columnsOf('p0')}
+      FROM published_result p0 JOIN cycle c0 ON c0.id = p0.cycle_id
+     WHERE p0.unit_id = u.id AND c0.unit_kind = u.kind AND c0.status <> 'PUBLISHED'
+       AND p0.version = (SELECT max(p.version) FROM publication p WHERE p.cycle_id = c0.id AND p.published_at IS NOT NULL)
+       AND NOT (r.sees AND EXISTS (SELECT FROM index_result i1 WHERE i1.cycle_id = c0.id AND i1.unit_id = u.id)))`;
+
+/** index_result's columns (RESULT_COLUMNS_OF_TABLE) of the row alias `t`. */
+function columnsOf(t: string): string {
+  return RESULT_COLUMNS_OF_TABLE.split(',').map((c) => `${t}.${c.trim()}`).join(', ');
+}
 
 /**
  * A result's fields whose SQL is not a ranking's: its own year and version;
@@ -51,7 +60,8 @@ const RESULT_ROWS = `(SELECT c0.year, x.*
  */
 const PAGE_RESULT_FIELDS: Record<string, string> = {
   year: 'ir.year',
-  version: 'ir.read_version',
+  // IndexResult.version: the archived version read, or the working copy's (1 before the first publication).
+  version: `CASE WHEN ir.archived THEN ir.version ELSE (SELECT coalesce(max(p.version), 1) FROM publication p WHERE p.cycle_id = ir.cycle_id) END`,
   unitName: `coalesce(${nameInYearSql('ir.unit_id', 'ir.year')},
     (SELECT n.name FROM unit_name n WHERE n.unit_id = ir.unit_id ORDER BY n.from_year <= ir.year DESC, abs(n.from_year - ir.year) LIMIT 1), '')`,
   stale: 'false',
@@ -99,7 +109,7 @@ export function renderedUnitPage(source: { readonly pool: Pool }): RenderedRootF
   return {
     fields: UNIT_PAGE_RENDERED,
     render: async (args, ctx, selected) => {
-      const statement = memo(`unit:${selectionKey(selected)}`, () => `SELECT (
+      const statement = memoOf(selected, 'unit', () => `SELECT (
         SELECT ${unitJson(selected)} FROM unit u ${seesSql('$2', '$3')} WHERE u.code = $1)::text AS body`);
       const values = [nfc(args.code as string), ...seesOf(ctx.principal)];
       const { rows } = await source.pool.query({ ...statement, values, rowMode: 'array' });
