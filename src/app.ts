@@ -209,7 +209,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // Anonymous and ANALYST requests only read: they may be put in the heavy lane (src/db/pool-gate.ts).
     scope.reader = principal === null || principal.role === Role.ANALYST;
     scope.lateCharge = (ms) => budgets.chargeDbTime(caller, ms);
-    const admission = await budgets.admit(caller);
+    // Decided at once unless the caller's slots are all taken (no turn of the microtask queue then).
+    const admitted = budgets.admit(caller);
+    const admission = admitted instanceof Promise ? await admitted : admitted;
     if ('refusal' in admission) {
       const { reason, message, retryAfter } = admission.refusal;
       return sendRefusal(res, refusal(ErrorCode.RATE_LIMITED, `${message}. Retry in ${retryAfter} s`,

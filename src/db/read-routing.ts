@@ -5,6 +5,7 @@ import type { Logger } from '../config/logger';
 import type { Context } from '../context';
 import { Role } from '../entities/enums';
 import type { SharedRedis } from '../shared-state/redis';
+import { NamedQuery } from './named-query';
 import { requestScope, type RequestScope } from './pool-gate';
 import { isReplicaFault, type Replica, type ReplicaSet } from './replicas';
 
@@ -213,6 +214,8 @@ export class ReadRouter {
     c[wrappedKey] = true;
     const original = client.query.bind(client) as unknown as QueryFn;
     c.query = ((...args: unknown[]) => {
+      // A named statement's Query (src/db/named-query.ts) as its config: the primary may have to run it again.
+      if (args[0] instanceof NamedQuery) args[0] = args[0].toConfig();
       const first = args[0] as { submit?: unknown; text?: string } | string | undefined;
       if (first && typeof first === 'object' && typeof first.submit === 'function') return original(...args);
       const cbAt = args.findIndex((a) => typeof a === 'function');

@@ -127,7 +127,7 @@ export class PreparedOperations {
     marks[planKey] = plan;
     marks[operationCostKey] = analysis;
 
-    await request.beforeRun?.();
+    if (request.beforeRun) await request.beforeRun();
     const data = await this.rendered.run(document, operation, vars, context);
     if (!data) {
       marks[declinedKey] = true; // refused, declined or failed (logged once): the resolvers answer, not a second try

@@ -114,7 +114,9 @@ export class RenderedQueries {
     try {
       const args = this.argumentsOf(queryPlan, plan, operation, variables);
       if (!args) return null;
-      const parts = await Promise.all(plan.map((root, i) => root.text ?? root.render!(args[i]!, context, root.selected!)));
+      const part = (root: RootPlan, i: number) => root.text ?? root.render!(args[i]!, context, root.selected!);
+      // One root (a page, a unit, a search): its statement awaited alone, without a Promise.all around it.
+      const parts = plan.length === 1 ? [await part(plan[0], 0)] : await Promise.all(plan.map(part));
       return new JsonText(`{${plan.map((root, i) => `"${root.key}":${parts[i]}`).join(',')}}`);
     } catch (e) {
       if (!(e instanceof AppError || e instanceof GraphQLError || e instanceof NotRendered)) {

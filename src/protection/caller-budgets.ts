@@ -87,6 +87,9 @@ class DecayingRates {
 
 interface Running { n: number; waiters: { go: () => void; timer: NodeJS.Timeout }[] }
 
+/** admit's answer: refused, or admitted with the `done` to call once the request has finished. */
+export type Admission = { refusal: Refusal } | { done: (dbMs: number) => void };
+
 export class CallerBudgets {
   private readonly costAnonymous: TokenBuckets;
   private readonly costToken: TokenBuckets;
@@ -123,21 +126,14 @@ export class CallerBudgets {
   /**
    * Before a request runs: refused while the caller owes database time;
    * else one of its running slots, waited for up to the pool wait. The
-   * returned `done` must be called once the request has finished.
+   * returned `done` must be called once the request has finished. Decided
+   * at once (no promise) unless the caller's slots are all taken.
    */
-  async admit(caller: Caller): Promise<{ refusal: Refusal } | { done: (dbMs: number) => void }> {
+  admit(caller: Caller): Admission | Promise<Admission> {
     const b = this.config.callerBudgets;
     // A caller whose cost bucket is empty (spent, or in debt for refused operations) is refused at the door,
     // before its document is parsed: a flood of over-limit documents costs the parser once a second, not each time.
-    const costs = this.costBuckets(caller);
-    const spent = (): { refusal: Refusal } | undefined => (costs.available(caller.key) > 0 ? undefined : {
-      refusal: {
-        reason: 'COST_RATE',
-        retryAfter: Math.max(1, costs.retryAfter(caller.key, 1)),
-        message: `Too many expensive or refused queries from ${caller.label}: each ${caller.anonymous ? 'anonymous IP' : 'token'} may spend ${costs.ratePerSec} per second`,
-      },
-    });
-    const atTheDoor = spent();
+    const atTheDoor = this.spent(caller);
     if (atTheDoor) return atTheDoor;
     const mine = this.dbTime.rate(caller.key);
     const total = this.dbTime.totalRate();
@@ -152,41 +148,68 @@ export class CallerBudgets {
         },
       };
     }
-    const max = this.config.callerBudgets.maxConcurrent;
     let r = this.running.get(caller.key);
     if (!r) {
       r = { n: 0, waiters: [] };
       this.running.set(caller.key, r);
     }
-    const waited = r.n >= max;
-    if (waited) {
-      const slot = r;
-      const granted = await new Promise<boolean>((resolve) => {
-        const waiter = {
-          go: () => resolve(true),
-          timer: setTimeout(() => {
-            const i = slot.waiters.indexOf(waiter);
-            if (i >= 0) slot.waiters.splice(i, 1);
-            resolve(false);
-          }, this.config.poolWaitMs),
-        };
-        waiter.timer.unref();
-        slot.waiters.push(waiter);
-      });
-      if (!granted) {
-        return {
-          refusal: {
-            reason: 'CONCURRENCY', retryAfter: 1,
-            message: `Too many operations at once from ${caller.label}: at most ${max} run at a time`,
-          },
-        };
-      }
-    } else {
+    if (r.n < b.maxConcurrent) {
       r.n++;
+      return { done: this.releaser(caller, r) };
     }
+    return this.admitAfterWait(caller, r);
+  }
+
+  /** The caller's cost bucket spent: its refusal. */
+  private spent(caller: Caller): { refusal: Refusal } | undefined {
+    const costs = this.costBuckets(caller);
+    return costs.available(caller.key) > 0 ? undefined : {
+      refusal: {
+        reason: 'COST_RATE',
+        retryAfter: Math.max(1, costs.retryAfter(caller.key, 1)),
+        message: `Too many expensive or refused queries from ${caller.label}: each ${caller.anonymous ? 'anonymous IP' : 'token'} may spend ${costs.ratePerSec} per second`,
+      },
+    };
+  }
+
+  /** admit, once every slot of the caller's is taken: the next one freed, waited for up to the pool wait. */
+  private async admitAfterWait(caller: Caller, slot: Running): Promise<Admission> {
+    const granted = await new Promise<boolean>((resolve) => {
+      const waiter = {
+        go: () => resolve(true),
+        timer: setTimeout(() => {
+          const i = slot.waiters.indexOf(waiter);
+          if (i >= 0) slot.waiters.splice(i, 1);
+          resolve(false);
+        }, this.config.poolWaitMs),
+      };
+      waiter.timer.unref();
+      slot.waiters.push(waiter);
+    });
+    if (!granted) {
+      return {
+        refusal: {
+          reason: 'CONCURRENCY', retryAfter: 1,
+          message: `Too many operations at once from ${caller.label}: at most ${this.config.callerBudgets.maxConcurrent} run at a time`,
+        },
+      };
+    }
+    const release = this.releaser(caller, slot);
+    // A burst of one caller's requests all pass the door while its bucket is full, then wait here for a slot:
+    // the operations run before them may have spent it (an over-limit one charges the whole budget), so it is
+    // looked at again before the document is parsed, and a spent caller's waiting requests are refused now.
+    const spentWhileWaiting = this.spent(caller);
+    if (spentWhileWaiting) {
+      release(0);
+      return spentWhileWaiting;
+    }
+    return { done: release };
+  }
+
+  /** A running slot's release (once): its database time charged, the slot passed to the next waiter or freed. */
+  private releaser(caller: Caller, slot: Running): (dbMs: number) => void {
     let finished = false;
-    const slot = r;
-    const release = (dbMs: number) => {
+    return (dbMs: number) => {
       if (finished) return;
       finished = true;
       if (dbMs > 0) this.dbTime.add(caller.key, dbMs);
@@ -199,15 +222,6 @@ export class CallerBudgets {
         if (slot.n === 0 && this.running.get(caller.key) === slot) this.running.delete(caller.key);
       }
     };
-    // A burst of one caller's requests all pass the door while its bucket is full, then wait here for a slot:
-    // the operations run before them may have spent it (an over-limit one charges the whole budget), so it is
-    // looked at again before the document is parsed, and a spent caller's waiting requests are refused now.
-    const spentWhileWaiting = waited ? spent() : undefined;
-    if (spentWhileWaiting) {
-      release(0);
-      return spentWhileWaiting;
-    }
-    return { done: release };
   }
 
   /**

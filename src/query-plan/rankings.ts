@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import { namedQuery } from '../db/named-query';
 import type { UnitKind } from '../entities/enums';
 import {
   type RankedBand, type RankingFilter, type RankingService, type ResolvedRanking, scopeSql,
@@ -10,8 +11,8 @@ import { MAX_PAGE_SIZE } from '../util/cursor';
 import {
   ALL_RESULT_FIELDS, column, objectSql, readsResultRow, resultJoins, resultJson, selectedOf, WHOLE_RESULT, WHOLE_RESULT_BUT_DOMAINS, writeJson,
 } from './result-json';
-import { PlanInvariantError, type ResultSelection, type Selected, selectionKey } from './selection';
-import { memo } from './statements';
+import { PlanInvariantError, type ResultSelection, type Selected } from './selection';
+import { memo, memoOf } from './statements';
 
 /** A unit as a ranking edge carries it. */
 export interface RankedUnit { id: string; dbId: number; code: string; name: string; kind: UnitKind; parentId: number | null }
@@ -189,8 +190,8 @@ export class RankingPages {
     const tagParam = readsCursor(selected) ? `$${params.push(q.tag)}::text` : null;
     // Each selection of the summary (in selection order), written by writeJson: as it is, json (not jsonb) keeps the text.
     const summaryParams = (given.summaries ?? []).map((summary) => `$${params.push(summary)}::json`);
-    const variant = `page:${q.scope.domainId !== null}:${q.scope.parentId !== null}:${q.scope.bandCode !== null}:${afterParam}:${totalParam}:${tagParam}:${internal}:${selectionKey(selected)}`;
-    const statement = memo(variant, () => {
+    const variant = `page:${q.scope.domainId !== null}:${q.scope.parentId !== null}:${q.scope.bandCode !== null}:${afterParam}:${totalParam}:${tagParam}:${internal}`;
+    const statement = memoOf(selected, variant, () => {
       // The window rank (domain within a parent) is taken over the whole parent: band and keyset filters go outside it.
       const inner = s.windowed || afterParam === null ? s.where : [...s.where, `${s.position} > ${afterParam}`];
       const outer = [...(s.outerBand ? [s.outerBand] : []), ...(s.windowed && afterParam !== null ? [`f.edge_position > ${afterParam}`] : [])];
@@ -247,9 +248,8 @@ export class RankingPages {
                  max(ir.edge_position) FILTER (WHERE ir.rn < $4) AS last_position` : ''}
             FROM p ir ${resultJoins(uses.band)}) e`;
     });
-    // rowMode array: the text column as it came, nothing else built per row.
-    const { rows } = await this.rankingService.pool.query({ ...statement, values: params, rowMode: 'array' });
-    return rows[0][0] as string;
+    const { rows } = await namedQuery<{ body: string }>(this.rankingService.pool, statement, params);
+    return rows[0].body;
   }
 
   /**

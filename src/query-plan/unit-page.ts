@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { canSeeProvisional, ownUnitOf, type Principal } from '../auth/principal';
+import { namedQuery } from '../db/named-query';
 import type { RenderedRootField } from '../http/rendered-queries';
 import { RESULT_COLUMNS_OF_TABLE } from '../results/versions';
 import { nameInYearSql } from '../services/unit-years';
@@ -112,8 +113,8 @@ export function renderedUnitPage(source: { readonly pool: Pool }): RenderedRootF
       const statement = memoOf(selected, 'unit', () => `SELECT (
         SELECT ${unitJson(selected)} FROM unit u ${seesSql('$2', '$3')} WHERE u.code = $1)::text AS body`);
       const values = [nfc(args.code as string), ...seesOf(ctx.principal)];
-      const { rows } = await source.pool.query({ ...statement, values, rowMode: 'array' });
-      return (rows[0][0] as string | null) ?? 'null';
+      const { rows } = await namedQuery<{ body: string | null }>(source.pool, statement, values);
+      return rows[0].body ?? 'null';
     },
   };
 }

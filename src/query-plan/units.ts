@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
+import { namedQuery } from '../db/named-query';
 import { NotRendered, type RenderedRootField } from '../http/rendered-queries';
 import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../util/cursor';
 import { containing, searchWords } from '../services/unit.service';
 import { requireInt } from '../util/validate';
 import { column, objectSql } from './result-json';
-import { PlanInvariantError, type Selected, selectionKey } from './selection';
-import { memo } from './statements';
+import { PlanInvariantError, type Selected } from './selection';
+import { memoOf } from './statements';
 import { seesOf, seesSql, UNIT_PAGE_RENDERED, unitJson } from './unit-page';
 
 /*
@@ -60,8 +61,8 @@ export function renderedUnits(source: { readonly pool: Pool }): RenderedRootFiel
       }
       const hasPrevious = after !== null;
       const whereSql = (list: string[]) => (list.length ? `WHERE ${list.join(' AND ')}` : '');
-      const variant = `units:${args.kind != null}:${words.length}:${hasPrevious}:${selectionKey(selected)}`;
-      const statement = memo(variant, () => {
+      const variant = `units:${args.kind != null}:${words.length}:${hasPrevious}`;
+      const statement = memoOf(selected, variant, () => {
         const edges: string[] = [];
         let cursors = false;
         const connection = objectSql('UnitConnection', selected, (f) => {
@@ -95,8 +96,8 @@ export function renderedUnits(source: { readonly pool: Pool }): RenderedRootFiel
                    ${cursors ? `array_agg(${cursorSql('u')} ORDER BY u.rn) FILTER (WHERE u.rn < $1) AS cursors, ` : ''}count(*)::int AS n
               FROM p u ${seesSql('$2', '$3')}) e`;
       });
-      const { rows } = await source.pool.query({ ...statement, values: params, rowMode: 'array' });
-      return rows[0][0] as string;
+      const { rows } = await namedQuery<{ body: string }>(source.pool, statement, params);
+      return rows[0].body;
     },
   };
 }
