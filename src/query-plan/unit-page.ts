@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { canSeeProvisional, ownUnitOf, type Principal } from '../auth/principal';
 import { namedQuery } from '../db/named-query';
 import type { RenderedRootField } from '../http/rendered-queries';
-import { RESULT_COLUMNS_OF_TABLE } from '../results/versions';
+import { publishedVersionSql, RESULT_COLUMNS_OF_TABLE, workingVersionSql } from '../results/versions';
 import { nameInYearSql } from '../services/unit-years';
 import { nfc } from '../util/text';
 import {
@@ -45,7 +45,7 @@ const RESULT_ROWS = `(
     SELECT c0.year, true, p0.version, ${columnsOf('p0')}
       FROM published_result p0 JOIN cycle c0 ON c0.id = p0.cycle_id
      WHERE p0.unit_id = u.id AND c0.unit_kind = u.kind AND c0.status <> 'PUBLISHED'
-       AND p0.version = (SELECT max(p.version) FROM publication p WHERE p.cycle_id = c0.id AND p.published_at IS NOT NULL)
+       AND p0.version = ${publishedVersionSql('c0.id')}
        AND NOT (r.sees AND EXISTS (SELECT FROM index_result i1 WHERE i1.cycle_id = c0.id AND i1.unit_id = u.id)))`;
 
 /** index_result's columns (RESULT_COLUMNS_OF_TABLE) of the row alias `t`. */
@@ -62,7 +62,7 @@ function columnsOf(t: string): string {
 const PAGE_RESULT_FIELDS: Record<string, string> = {
   year: 'ir.year',
   // IndexResult.version: the archived version read, or the working copy's (1 before the first publication).
-  version: `CASE WHEN ir.archived THEN ir.version ELSE (SELECT coalesce(max(p.version), 1) FROM publication p WHERE p.cycle_id = ir.cycle_id) END`,
+  version: `CASE WHEN ir.archived THEN ir.version ELSE ${workingVersionSql('ir.cycle_id')} END`,
   unitName: `coalesce(${nameInYearSql('ir.unit_id', 'ir.year')},
     (SELECT n.name FROM unit_name n WHERE n.unit_id = ir.unit_id ORDER BY n.from_year <= ir.year DESC, abs(n.from_year - ir.year) LIMIT 1), '')`,
   stale: 'false',

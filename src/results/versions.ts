@@ -29,16 +29,26 @@ export const RESULT_COLUMNS_OF_TABLE = `cycle_id, unit_id, score, expert_score, 
   previous_rank, band_code, responses, survey_insufficient, provisional, position, parent_position, published`;
 const DOMAIN_COLUMNS_OF_TABLE = 'cycle_id, unit_id, domain_id, score, earned_points, max_points, rank, position';
 
+/** versionsOfSql's two versions, over a cycle's publications `p`. */
+const WORKING = 'coalesce(max(p.version), 1)';
+const PUBLISHED = 'coalesce(max(p.version) FILTER (WHERE p.published_at IS NOT NULL), 0)';
+
 /**
  * A cycle's versions as a subquery (working, published): the working
  * copy's version (1 before the first publication) and the latest published
  * one (0: none yet). `c`: a cycle row alias.
  */
 export function versionsOfSql(c: string): string {
-  return `(SELECT coalesce(max(p.version), 1) AS working,
-                  coalesce(max(p.version) FILTER (WHERE p.published_at IS NOT NULL), 0) AS published
+  return `(SELECT ${WORKING} AS working,
+                  ${PUBLISHED} AS published
              FROM publication p WHERE p.cycle_id = ${c}.id)`;
 }
+
+/** The working copy's version of the cycle `cycleId` (an SQL expression) alone, as versionsOfSql's `working`. */
+export const workingVersionSql = (cycleId: string) => `(SELECT ${WORKING} FROM publication p WHERE p.cycle_id = ${cycleId})`;
+
+/** The latest published version of the cycle `cycleId` alone (0: none yet), as versionsOfSql's `published`. */
+export const publishedVersionSql = (cycleId: string) => `(SELECT ${PUBLISHED} FROM publication p WHERE p.cycle_id = ${cycleId})`;
 
 /**
  * The version a reader reads of cycle `c` (a cycle row alias), as a
