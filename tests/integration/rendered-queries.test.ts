@@ -505,6 +505,11 @@ test('while a year is amending, its readers read the last published version and 
   }
   const anonymous = await both(page, { code: 'SNGV' }, null);
   expect(anonymous.json.data.unit.results).toEqual([{ year: 2022, version: 1, score: 60, rank: 5, published: true, domains: [{ code: 'D1', score: 60 }] }]);
+  // The usual page of a reader who sees no provisional result is one statement of the published years alone; while a
+  // year of the unit's kind is amending, that statement says so and the page is read again with the archive: two.
+  const { result: amendingPage, statements } = await requestStatements(() => ask(t.url, page, { code: 'SNGV' }, null));
+  expect(statements).toHaveLength(2);
+  expect(amendingPage.json).toEqual(anonymous.json);
 
   // A domain ranking selecting only its units reads the domain results alone (src/results/ranking.service.ts, scopeSql):
   // of the version each reader reads, archived or the amendment, its pages followed by their cursors, as resolved.
