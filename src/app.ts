@@ -91,7 +91,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   // Readers (anonymous, ANALYST) over their share of a busy database (CallerBudgets.overShare) hold one reader connection
   // all together (two from a pool of 16): their statements leave PostgreSQL's CPUs to everyone else's (src/db/pool-gate.ts).
-  if (deps.gates) deps.gates.read.heavyLane = { isHeavy: (caller) => budgets.overShare(caller), max: Math.max(1, Math.floor(config.poolSize / 8)) };
+  if (deps.gates) deps.gates.read.heavyLane = { isHeavy: (caller, now) => budgets.overShare(caller, now), max: Math.max(1, Math.floor(config.poolSize / 8)) };
   // Per IP; counted in Redis for every instance when shared (src/shared-state/rate-limits.ts), else these buckets.
   const anonymousLimit = deps.shared?.rateLimit('anonymous', config.anonymousRatePerSec, config.anonymousBurst) ?? new LocalRateLimit(anonymousBuckets);
   // The edge of /graphql, in order (src/http/guards.ts); the caller's budget is admitted after the cache.

@@ -70,7 +70,14 @@ interface Waiter extends Asker { grant: (heavy: boolean) => void; timer?: NodeJS
  * time (src/protection/caller-budgets.ts).
  */
 export interface HeavyLane {
-  isHeavy(caller: string): boolean;
+  /**
+   * Whether `caller` is over its share, told what the gate sees now: the
+   * connection time its statements running now have held so far (not yet
+   * charged to it: a request's database time is charged when it ends), and
+   * the connections in use. A flood's first statements are seen while they
+   * run, not a request later.
+   */
+  isHeavy(caller: string, now: { heldMs: number; inUse: number }): boolean;
   max: number;
 }
 
@@ -130,6 +137,8 @@ export class PoolGate {
   heavyLane?: HeavyLane;
   /** Connections held by requests of callers that were over their share when they took them. */
   private heavyHeld = 0;
+  /** Per caller, its connections held now and the sum of the times (performance.now()) they were taken. */
+  private readonly holding = new Map<string, { n: number; since: number }>();
 
   constructor(pool: Pool, private readonly options: PoolGateOptions) {
     this.free = options.size;
@@ -165,6 +174,7 @@ export class PoolGate {
           return cb(error ?? new Error('no client'));
         }
         const start = performance.now();
+        if (caller !== undefined) this.hold(caller, 1, start);
         let returned = false;
         // pg-pool drops its idle listener as it hands a client out, and TypeORM attaches its own a microtask later:
         // a FATAL read in the same chunk as the ReadyForQuery that completed the connection (PostgreSQL shutting
@@ -175,6 +185,7 @@ export class PoolGate {
         const wrapped = (e?: Error | boolean) => {
           if (!returned) {
             returned = true;
+            if (caller !== undefined) this.hold(caller, -1, start);
             client.removeListener('error', checkedOut);
             if (scope?.finished) scope.lateCharge?.(performance.now() - start);
             else if (scope) scope.dbMs += performance.now() - start;
@@ -193,9 +204,21 @@ export class PoolGate {
     return this.background < this.options.size - (this.options.reservedForRequests ?? 0);
   }
 
+  /** A connection of `caller`'s taken (1) or given back (-1), taken at `since`. */
+  private hold(caller: string, delta: 1 | -1, since: number): void {
+    const h = this.holding.get(caller) ?? { n: 0, since: 0 };
+    h.n += delta;
+    h.since += delta * since;
+    if (h.n > 0) this.holding.set(caller, h);
+    else this.holding.delete(caller);
+  }
+
   /** Whether a reader's caller is over its share now (background work and writers never are). */
   private heavy(w: Asker): boolean {
-    return w.reader && w.caller !== undefined && this.heavyLane !== undefined && this.heavyLane.isHeavy(w.caller);
+    if (!w.reader || w.caller === undefined || this.heavyLane === undefined) return false;
+    const h = this.holding.get(w.caller);
+    const heldMs = h ? h.n * performance.now() - h.since : 0;
+    return this.heavyLane.isHeavy(w.caller, { heldMs, inUse: this.options.size - this.free });
   }
 
   private eligible(w: Asker): boolean {
@@ -207,10 +230,11 @@ export class PoolGate {
 
   /** Takes a slot for `w`; whether it counts in the heavy lane. */
   private take(w: Asker): boolean {
+    // Asked before the slot is taken: the connections in use are the others'.
+    const heavy = this.heavy(w);
     this.free--;
     if (w.background) this.background++;
     if (w.caller !== undefined) this.held.set(w.caller, (this.held.get(w.caller) ?? 0) + 1);
-    const heavy = this.heavy(w);
     if (heavy) this.heavyHeld++;
     return heavy;
   }

@@ -71,8 +71,9 @@ class DecayingRates {
     }
   }
 
-  rate(key: string): number {
-    return (this.decayed(this.byKey.get(key), this.now()).v * 1000) / this.windowMs;
+  /** The key's rate, with `pending` ms not yet added counted as added now. */
+  rate(key: string, pending = 0): number {
+    return ((this.decayed(this.byKey.get(key), this.now()).v + pending) * 1000) / this.windowMs;
   }
 
   totalRate(): number {
@@ -102,6 +103,8 @@ export class CallerBudgets {
    * fill a small server's CPUs: callers over the floor then share a lane (overShare).
    */
   private readonly busyMsPerSec: number;
+  /** Above this many of the readers' connections in use at once the database is busy too, before the rates say so. */
+  private readonly busyConnections: number;
   private readonly running = new Map<string, Running>();
 
   constructor(private readonly config: CallerBudgetConfig, now: () => number = Date.now) {
@@ -115,6 +118,7 @@ export class CallerBudgets {
     this.dbTime = new DecayingRates(DB_TIME_WINDOW_MS, now);
     this.contendedMsPerSec = (config.poolSize * 1000) / 4;
     this.busyMsPerSec = (config.poolSize * 1000) / 10;
+    this.busyConnections = Math.max(1, Math.floor(config.poolSize / 4));
   }
 
   static callerOf(principal: Principal | null, ip: string): Caller {
@@ -226,12 +230,21 @@ export class CallerBudgets {
 
   /**
    * Whether the caller is over its share now: the database busy (a tenth of
-   * the readers' pool at all times) and the caller using more than the floor
-   * (CALLER_DB_MS_PER_SEC). Such callers hold few of the readers'
-   * connections all together (src/db/pool-gate.ts, HeavyLane).
+   * the readers' pool at all times, or a quarter of its connections in use
+   * now) and the caller using more than the floor (CALLER_DB_MS_PER_SEC),
+   * counting the connection time its running statements have held so far
+   * (`now.heldMs`). Such callers hold few of the readers' connections all
+   * together (src/db/pool-gate.ts, HeavyLane).
+   *
+   * What the gate sees now is counted because the rates move only as
+   * requests end: when a flood begins, its callers' first statements ran
+   * on every connection they could take for most of a second (until the
+   * total rate, over a 3-second window, said the database was busy) before
+   * any of them was put in the lane.
    */
-  overShare(key: string): boolean {
-    return this.dbTime.totalRate() > this.busyMsPerSec && this.dbTime.rate(key) > this.config.callerBudgets.dbMsPerSec;
+  overShare(key: string, now: { heldMs: number; inUse: number } = { heldMs: 0, inUse: 0 }): boolean {
+    const busy = now.inUse > this.busyConnections || this.dbTime.totalRate() > this.busyMsPerSec;
+    return busy && this.dbTime.rate(key, now.heldMs) > this.config.callerBudgets.dbMsPerSec;
   }
 
   /** Database time used by a caller's statements that outlived their request. */

@@ -77,3 +77,23 @@ test('a caller that may write (a token other than ANALYST) is never put in the l
   expect(await mostHeavy(gate, writes)).toBe(6);
   expect(gate.stats).toMatchObject({ inUse: 0, heavy: 0 });
 });
+
+test("the lane is asked with what the gate sees now: the caller's connection time held so far and the connections in use", async () => {
+  (pool as unknown as { connect: unknown }).connect = Pool.prototype.connect;
+  const gate = new PoolGate(pool, { name: 'read', size: 6, requestWaitMs: 5000, backgroundWaitMs: 5000, maxPerCaller: 3 });
+  const asked: { caller: string; heldMs: number; inUse: number }[] = [];
+  gate.heavyLane = { isHeavy: (caller, now) => { asked.push({ caller, ...now }); return false; }, max: 1 };
+  const first = statement('heavy-a', 'SELECT pg_sleep(0.3)');
+  await new Promise((r) => setTimeout(r, 150));
+  await Promise.all([statement('heavy-a', 'SELECT 1'), statement('portal', 'SELECT 1')]);
+  await first;
+  // Its first statement had held its connection about 150 ms when the second was asked for; the portal held none.
+  const second = asked.filter((a) => a.caller === 'heavy-a')[1];
+  expect(second.heldMs).toBeGreaterThanOrEqual(120);
+  expect(second.heldMs).toBeLessThan(300);
+  expect(second.inUse).toBe(1);
+  expect(asked.find((a) => a.caller === 'portal')).toMatchObject({ heldMs: 0 });
+  // Given back, nothing is held.
+  await statement('heavy-a', 'SELECT 1');
+  expect(asked[asked.length - 1]).toMatchObject({ caller: 'heavy-a', heldMs: 0, inUse: 0 });
+});

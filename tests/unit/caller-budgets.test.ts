@@ -148,3 +148,21 @@ test('slow start: a new caller has one second of its cost rate, a caller that ha
   }, () => clock.t);
   expect(small.chargeCost(portal, 3000)).toBeUndefined();
 });
+
+test("the lane's rule counts what runs now: a new caller's long statements and a pool in use, before any request ends", async () => {
+  const clock = { t: 0 };
+  const b = budgets(clock);
+  // Nothing has ended yet: no rate says the database is busy or the flooder heavy.
+  expect(b.overShare(flooder.key)).toBe(false);
+  // The floor is 300 ms a second over a 3-second window: 900 ms of connection time held so far by its running
+  // statements is over it, 600 ms is not; and only while the database is busy (over 2 of the 10 connections in use).
+  expect(b.overShare(flooder.key, { heldMs: 1200, inUse: 4 })).toBe(true);
+  expect(b.overShare(flooder.key, { heldMs: 600, inUse: 4 })).toBe(false);
+  expect(b.overShare(flooder.key, { heldMs: 1200, inUse: 2 })).toBe(false);
+  // A reader at its usual pace holds little: it is not put in the lane, however busy the pool.
+  expect(b.overShare(portal.key, { heldMs: 30, inUse: 10 })).toBe(false);
+  // Once requests have ended, their time counts as before: the flooder's 3.6 s of statements (the rates alone say busy).
+  for (let i = 0; i < 60; i++) await run(b, flooder, 60);
+  expect(b.overShare(flooder.key)).toBe(true);
+  expect(b.overShare(portal.key)).toBe(false);
+});
