@@ -1,7 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import type { Role } from '../entities/enums';
+import { slot } from '../util/async-context';
 
 /** One change as a mutation describes it (API.md, "Audit history"). */
 export interface AuditChange {
@@ -21,7 +21,7 @@ export interface AuditActor {
 
 const SYSTEM: AuditActor = { actor: 'system', role: null };
 
-const current = new AsyncLocalStorage<AuditActor>();
+const current = slot<AuditActor>('actor');
 
 /** Runs `fn` with the request's actor (who typed it) known to recordAudit: actor name, role (null for system). */
 export function withAuditActor<T>(actor: AuditActor, fn: () => T): T {

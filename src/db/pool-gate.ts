@@ -1,7 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { Pool, PoolClient } from 'pg';
 import { AppError, ErrorCode } from '../errors/app-error';
+import { slot } from '../util/async-context';
 
 /**
  * What one HTTP request has held of the database: the connection time its
@@ -30,7 +30,7 @@ export interface RequestScope {
 }
 
 /** The request whose statements are running; unset for background work (roll-up, recomputation). */
-export const requestScope = new AsyncLocalStorage<RequestScope>();
+export const requestScope = slot<RequestScope>('scope');
 
 /**
  * Runs `fn` as background work whoever calls it: work shared between

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import { slot } from '../util/async-context';
 
 /**
  * What is known of the HTTP request being served, for logs, metrics and
@@ -25,7 +25,7 @@ export interface RequestInfo {
   span?: unknown;
 }
 
-export const requestContext = new AsyncLocalStorage<RequestInfo>();
+export const requestContext = slot<RequestInfo>('info');
 
 const CODE = /^[A-Z][A-Z0-9_]{0,39}$/;
 
