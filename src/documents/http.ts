@@ -10,7 +10,7 @@ import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
 import type { Services } from '../services';
 import { AppraisalImport, type ImportAnswer } from './appraisal-import';
 import { writeAppraisalTemplate } from './appraisal-template';
-import { DocumentError, STATUS_OF_CODE } from './document-error';
+import { DocumentError, refusalBody, refusalOf } from './document-error';
 import { graphqlRunner, type RunGraphQL } from './graphql-runner';
 import { attachment, CSV_TYPE, XLSX_TYPE } from './labels';
 import { Params } from './params';
@@ -49,7 +49,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
-const errorBody = (e: DocumentError) => ({ errors: [{ message: e.message, extensions: { code: e.code, ...(e.field ? { field: e.field } : {}) } }] });
 
 export function createDocumentsHandler(deps: DocumentsDeps): DocumentsHandler {
   const { services, logger, health } = deps;
@@ -141,9 +140,7 @@ export function createDocumentsHandler(deps: DocumentsDeps): DocumentsHandler {
       try {
         await handle(req, res, url);
       } catch (e) {
-        const refusal = e instanceof DocumentError ? e
-          : e instanceof AppError ? new DocumentError(e.code === ErrorCode.SERVICE_BUSY ? 429 : STATUS_OF_CODE[toGraphQLCode(e.code)] ?? 500, toGraphQLCode(e.code), e.message, e.field)
-            : null;
+        const refusal = refusalOf(e);
         if (res.headersSent) {
           // The file was on its way: all a client can be told now is that it is cut short.
           if (!(e as Error & { code?: string })?.code?.startsWith?.('ERR_STREAM')) logger.error('a document failed while it was being sent', { path: url.pathname, error: String((e as Error)?.stack ?? e) });
@@ -151,7 +148,7 @@ export function createDocumentsHandler(deps: DocumentsDeps): DocumentsHandler {
           return;
         }
         if (!refusal) throw e;
-        sendJson(res, refusal.status, errorBody(refusal), refusal.status === 429 ? { 'retry-after': '1' } : {});
+        sendJson(res, refusal.status, refusalBody(refusal), refusal.status === 429 ? { 'retry-after': '1' } : {});
       } finally {
         scope.finished = true;
       }

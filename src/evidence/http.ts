@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { Logger } from '../config/logger';
 import type { DatabaseHealth } from '../db/database-health';
 import { requestScope, type RequestScope } from '../db/pool-gate';
-import { DocumentError, STATUS_OF_CODE } from '../documents/document-error';
+import { DocumentError, refusalBody, refusalOf } from '../documents/document-error';
 import { Role } from '../entities/enums';
 import { AppError, ErrorCode, toGraphQLCode } from '../errors/app-error';
 import { sendJson as sendEdgeJson, type AnonymousRate } from '../http/guards';
@@ -145,10 +145,7 @@ export function createEvidenceHandler(deps: EvidenceDeps): EvidenceHandler {
           res.destroy();
           return;
         }
-        const refusal = e instanceof DocumentError ? e
-          : e instanceof AppError ? new DocumentError(e.code === ErrorCode.SERVICE_BUSY ? 429 : STATUS_OF_CODE[toGraphQLCode(e.code)] ?? 500, toGraphQLCode(e.code), e.message, e.field)
-            : e instanceof URIError ? new DocumentError(404, 'NOT_FOUND', 'No evidence file with that id')
-              : null;
+        const refusal = e instanceof URIError ? new DocumentError(404, 'NOT_FOUND', 'No evidence file with that id') : refusalOf(e);
         if (!refusal) {
           // The body was read to its end, so Node sees the request as done: answer here rather than let it pass for a client abort.
           if (req.aborted || res.destroyed) return;
@@ -156,7 +153,7 @@ export function createEvidenceHandler(deps: EvidenceDeps): EvidenceHandler {
           return sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         }
         const headers: Record<string, string> = refusal.status === 429 ? { 'retry-after': '1' } : refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-        sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code, ...(refusal.field ? { field: refusal.field } : {}) } }] }, headers);
+        sendJson(res, refusal.status, refusalBody(refusal), headers);
       } finally {
         scope.finished = true;
       }
