@@ -4,6 +4,7 @@ import {
 } from 'graphql';
 import type { Context } from '../context';
 import { AppError } from '../errors/app-error';
+import { isUnstorableText } from '../errors/format-error';
 import { planOf, planOfContext, type PlanField, type QueryPlan } from '../query-plan/plan';
 import type { Selected } from '../query-plan/selection';
 
@@ -119,7 +120,8 @@ export class RenderedQueries {
       const parts = plan.length === 1 ? [await part(plan[0], 0)] : await Promise.all(plan.map(part));
       return new JsonText(`{${plan.map((root, i) => `"${root.key}":${parts[i]}`).join(',')}}`);
     } catch (e) {
-      if (!(e instanceof AppError || e instanceof GraphQLError || e instanceof NotRendered)) {
+      // Text PostgreSQL cannot store (a NUL in a code) is the caller's: the executor refuses it as BAD_USER_INPUT.
+      if (!(e instanceof AppError || e instanceof GraphQLError || e instanceof NotRendered || isUnstorableText(e))) {
         renderStats.failures++;
         this.onFailure(e);
       }

@@ -257,6 +257,16 @@ test('a rendering that fails unexpectedly is logged and counted, and the resolve
   }
 });
 
+test('a code PostgreSQL cannot store (a NUL) is refused as the resolvers refuse it, not logged as a failed rendering', async () => {
+  const failures = renderStats.failures;
+  for (const query of [`query($code: String!) { unit(code: $code) { name results { year score } } }`,
+    `query($code: String!) { units(search: $code, first: 5) { edges { node { code } } } }`]) {
+    const answer = await both(query, { code: 'STP\u0000' });
+    expect(answer.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CHARACTER' });
+  }
+  expect(renderStats.failures).toBe(failures);
+});
+
 // ---------------------------------------------------------------------------
 // Any selection of the ranking's types, with any arguments, by any caller.
 
